@@ -1,0 +1,267 @@
+//! `generate` and `check`: the two things the xtask does with every spec.
+//!
+//! Both are pure functions of the workspace's files: the same files give the
+//! same output and the same exit code on every run (specs are visited in
+//! name order; problems in document order).
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::Instant;
+
+use crate::codegen;
+use crate::examples::validate_examples;
+use crate::generator_view::{Adaptation, generator_view};
+use crate::spec::{ApiSpec, Problem, discover};
+use crate::validate::validate_openapi;
+
+/// The outcome of one check on one spec.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Empty when the check passed.
+    pub failures: Vec<String>,
+    /// A short figure shown in the table when it passed (e.g. "34").
+    pub note: String,
+}
+
+impl Outcome {
+    pub fn passed(&self) -> bool {
+        self.failures.is_empty()
+    }
+}
+
+/// Every check of one spec.
+#[derive(Debug)]
+pub struct SpecReport {
+    pub name: String,
+    pub path: String,
+    pub spec_valid: Outcome,
+    pub examples_valid: Outcome,
+    pub sdk_fresh: Outcome,
+    pub adaptations: Vec<Adaptation>,
+}
+
+impl SpecReport {
+    pub fn passed(&self) -> bool {
+        self.spec_valid.passed() && self.examples_valid.passed() && self.sdk_fresh.passed()
+    }
+
+    /// Every failure line, prefixed with the check's name.
+    pub fn failures(&self) -> Vec<String> {
+        [
+            ("spec", &self.spec_valid),
+            ("examples", &self.examples_valid),
+            ("sdk", &self.sdk_fresh),
+        ]
+        .iter()
+        .flat_map(|(check, outcome)| outcome.failures.iter().map(move |f| format!("{check}: {f}")))
+        .collect()
+    }
+}
+
+fn located(spec: &ApiSpec, problems: &[Problem]) -> Vec<String> {
+    problems
+        .iter()
+        .map(|p| {
+            let at = if p.pointer.is_empty() { "/" } else { p.pointer.as_str() };
+            format!("{} at {at}: {}", spec.path.display(), p.message)
+        })
+        .collect()
+}
+
+/// Regenerates the SDK source of `spec` in memory.
+pub fn regenerate(spec: &ApiSpec) -> Result<(String, Vec<Adaptation>), Vec<String>> {
+    let (view, adaptations) = generator_view(spec).map_err(|problems| {
+        let mut lines = located(spec, &problems);
+        for line in &mut lines {
+            line.push_str(" (no generator-view rule covers this; see xtask/src/generator_view.rs)");
+        }
+        lines
+    })?;
+    let code = codegen::generate(spec, &view).map_err(|e| vec![e])?;
+    Ok((code, adaptations))
+}
+
+/// Checks one spec against the checked-in generated file (`None` when the
+/// file does not exist).
+pub fn check_spec(spec: &ApiSpec, checked_in: Option<&str>) -> SpecReport {
+    let mut report = SpecReport {
+        name: spec.name.clone(),
+        path: spec.path.display().to_string(),
+        spec_valid: Outcome::default(),
+        examples_valid: Outcome::default(),
+        sdk_fresh: Outcome::default(),
+        adaptations: Vec::new(),
+    };
+
+    report.spec_valid.failures = located(spec, &validate_openapi(spec));
+    report.spec_valid.note = "3.0.3".to_string();
+
+    let (count, problems) = validate_examples(spec);
+    report.examples_valid.failures = located(spec, &problems);
+    report.examples_valid.note = count.to_string();
+
+    let generated = spec.generated_file();
+    match (regenerate(spec), checked_in) {
+        (Err(lines), _) => report.sdk_fresh.failures = lines,
+        (Ok((_, adaptations)), None) => {
+            report.adaptations = adaptations;
+            report.sdk_fresh.failures.push(format!(
+                "{} does not exist; run `cargo xtask generate`",
+                generated.display()
+            ));
+        }
+        (Ok((fresh, adaptations)), Some(current)) => {
+            report.adaptations = adaptations;
+            report.sdk_fresh.note = format!("{} rules", report.adaptations.len());
+            if fresh != current {
+                report.sdk_fresh.failures.push(format!(
+                    "{} is stale: it differs from what {} generates. Run `cargo xtask generate` \
+                     (never edit the generated file by hand).\n{}",
+                    generated.display(),
+                    spec.path.display(),
+                    unified_diff(current, &fresh, &generated.display().to_string(), &spec.path.display().to_string())
+                ));
+            }
+        }
+    }
+    report
+}
+
+/// A unified diff from the checked-in file to the regenerated one, capped so
+/// that a wholesale change stays readable.
+pub fn unified_diff(current: &str, fresh: &str, file: &str, spec: &str) -> String {
+    const MAX_LINES: usize = 120;
+    let diff = similar::TextDiff::from_lines(current, fresh);
+    let text = diff
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("{file} (checked in)"), &format!("{file} (generated from {spec})"))
+        .to_string();
+    let total = text.lines().count();
+    let mut out: String = text.lines().take(MAX_LINES).map(|l| format!("    {l}\n")).collect();
+    if total > MAX_LINES {
+        let _ = writeln!(out, "    ... {} more diff lines", total - MAX_LINES);
+    }
+    out
+}
+
+/// Runs every check on every spec under `root`.
+pub fn check_workspace(root: &Path) -> Result<Vec<SpecReport>, String> {
+    let specs = discover(root)?;
+    Ok(specs
+        .iter()
+        .map(|spec| {
+            let current = std::fs::read_to_string(root.join(spec.generated_file())).ok();
+            check_spec(spec, current.as_deref())
+        })
+        .collect())
+}
+
+/// The table `cargo xtask check` prints, then the details of each failure.
+pub fn render(reports: &[SpecReport]) -> String {
+    let mut out = String::new();
+    let width = reports.iter().map(|r| r.name.len()).max().unwrap_or(3).max(3);
+    let _ = writeln!(
+        out,
+        "{:width$}  {:<22}  {:<9}  {:<9}  {:<9}",
+        "api", "spec", "openapi", "examples", "sdk"
+    );
+    let cell = |o: &Outcome| {
+        if o.passed() {
+            format!("✓ {}", o.note)
+        } else {
+            format!("✗ {}", o.failures.len())
+        }
+    };
+    for r in reports {
+        let _ = writeln!(
+            out,
+            "{:width$}  {:<22}  {:<9}  {:<9}  {:<9}",
+            r.name,
+            r.path,
+            cell(&r.spec_valid),
+            cell(&r.examples_valid),
+            cell(&r.sdk_fresh)
+        );
+    }
+    for r in reports.iter().filter(|r| !r.passed()) {
+        let _ = writeln!(out, "\n✗ {} ({}):", r.name, r.path);
+        for failure in r.failures() {
+            let _ = writeln!(out, "  - {failure}");
+        }
+    }
+    let failed = reports.iter().filter(|r| !r.passed()).count();
+    if failed == 0 {
+        let _ = writeln!(out, "\nall {} specs pass", reports.len());
+    } else {
+        let _ = writeln!(out, "\n{failed} of {} specs fail", reports.len());
+    }
+    out
+}
+
+/// `cargo xtask generate`: writes every SDK's generated file (and scaffolds a
+/// crate for a spec that has none), printing each adaptation made.
+pub fn generate_workspace(root: &Path) -> Result<String, String> {
+    let specs = discover(root)?;
+    let mut out = String::new();
+    let mut failed = Vec::new();
+    for spec in &specs {
+        let problems = validate_openapi(spec);
+        if !problems.is_empty() {
+            failed.push(spec.name.clone());
+            let _ = writeln!(out, "✗ {}: not valid OpenAPI 3.0.3, nothing generated", spec.label());
+            for line in located(spec, &problems) {
+                let _ = writeln!(out, "  - {line}");
+            }
+            continue;
+        }
+        let started = Instant::now();
+        match regenerate(spec) {
+            Err(lines) => {
+                failed.push(spec.name.clone());
+                let _ = writeln!(out, "✗ {}: cannot generate", spec.label());
+                for line in lines {
+                    let _ = writeln!(out, "  - {line}");
+                }
+            }
+            Ok((code, adaptations)) => {
+                let elapsed = started.elapsed();
+                if !root.join(spec.sdk_dir()).exists() {
+                    for (path, text) in codegen::scaffold(spec) {
+                        write_file(&root.join(&path), &text)?;
+                        let _ = writeln!(out, "  scaffolded {}", path.display());
+                    }
+                }
+                let target = root.join(spec.generated_file());
+                let unchanged = std::fs::read_to_string(&target).is_ok_and(|old| old == code);
+                if !unchanged {
+                    write_file(&target, &code)?;
+                }
+                let _ = writeln!(
+                    out,
+                    "✓ {}: {} {} ({} lines, generated in {} ms)",
+                    spec.label(),
+                    if unchanged { "unchanged" } else { "wrote" },
+                    spec.generated_file().display(),
+                    code.lines().count(),
+                    elapsed.as_millis()
+                );
+                for adaptation in adaptations {
+                    let _ = writeln!(out, "    {}: {adaptation}", spec.name);
+                }
+            }
+        }
+    }
+    if failed.is_empty() {
+        Ok(out)
+    } else {
+        Err(format!("{out}\ngeneration failed for: {}", failed.join(", ")))
+    }
+}
+
+fn write_file(path: &Path, text: &str) -> Result<(), String> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}

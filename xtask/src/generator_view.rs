@@ -1,0 +1,607 @@
+//! The generator view: what progenitor is given instead of the spec.
+//!
+//! The spec is the source of truth and is never edited to suit a tool. Where
+//! it says something progenitor 0.15 cannot take (see
+//! `../shared/design/framework-facts.md`), a named rule below derives a view
+//! progenitor can take, and the SDK's hand-written layer restores the spec's
+//! behaviour on the wire. Every rule that fires is reported by
+//! `cargo xtask generate` and `cargo xtask check`; a construct progenitor
+//! cannot take and no rule handles fails with the spec file and the JSON
+//! pointer, so nothing is dropped silently.
+//!
+//! When adding a rule: give it a name in [`Rule`], say what it does and who
+//! restores the behaviour in [`Rule::consequence`], apply it in
+//! [`generator_view`], and add a test below that shows it firing.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use serde_json::{Map, Value, json};
+
+use crate::spec::{ApiSpec, Problem, escape, operations, resolve};
+
+/// A named adaptation of the spec for the generator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Rule {
+    /// `application/<x>+json` bodies are given to progenitor as
+    /// `application/json`: it refuses a `+json` request body and leaves a
+    /// `+json` response untyped.
+    VendorJsonMediaType,
+    /// `security` and `securitySchemes` are removed: progenitor ignores them
+    /// and generates nothing for authentication.
+    SecurityByHooks,
+    /// Header parameters that carry a credential named by the operation's
+    /// security scheme are removed: the SDK sends them from its credentials
+    /// on every request instead of asking for them on every call.
+    CredentialHeaders,
+    /// A `default` error response is given as `4XX` + `5XX`: progenitor
+    /// counts `default` as a success too, and two success types abort it.
+    DefaultErrorAsRanges,
+    /// Error responses with different bodies per status are given as one
+    /// untyped JSON error body: progenitor allows one error type per
+    /// operation; the SDK types the body by status.
+    ErrorBodiesByStatus,
+}
+
+impl Rule {
+    pub fn name(self) -> &'static str {
+        match self {
+            Rule::VendorJsonMediaType => "vendor-json-media-type",
+            Rule::SecurityByHooks => "security-by-hooks",
+            Rule::CredentialHeaders => "credential-headers",
+            Rule::DefaultErrorAsRanges => "default-error-as-ranges",
+            Rule::ErrorBodiesByStatus => "error-bodies-by-status",
+        }
+    }
+
+    /// Who restores what the rule took away.
+    pub fn consequence(self) -> &'static str {
+        match self {
+            Rule::VendorJsonMediaType => "restored on the wire by the SDK (auth.rs sets Content-Type and Accept)",
+            Rule::SecurityByHooks => "the SDK's auth.rs sends the credentials on every request",
+            Rule::CredentialHeaders => "the SDK's auth.rs sends this header from its credentials",
+            Rule::DefaultErrorAsRanges => "the same body is decoded for every 4xx and 5xx status",
+            Rule::ErrorBodiesByStatus => "the SDK's errors.rs decodes the body by status into the spec's types",
+        }
+    }
+}
+
+/// One application of a rule at one place in the spec.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Adaptation {
+    pub rule: Rule,
+    /// Where in the spec (JSON pointer).
+    pub pointer: String,
+    /// What was changed, e.g. `application/vnd.api+json → application/json`.
+    pub change: String,
+}
+
+impl fmt::Display for Adaptation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "[{}] {}: {} for generation; {}",
+            self.rule.name(),
+            self.pointer,
+            self.change,
+            self.rule.consequence()
+        )
+    }
+}
+
+/// Media types progenitor 0.15 takes for request bodies.
+const GENERATOR_REQUEST_MEDIA: [&str; 4] = [
+    "application/json",
+    "application/octet-stream",
+    "application/x-www-form-urlencoded",
+    "text/plain",
+];
+
+/// `application/vnd.api+json` and friends: JSON under another name.
+fn is_vendor_json(media: &str) -> bool {
+    let essence = media.split(';').next().unwrap_or(media).trim();
+    essence.starts_with("application/") && essence.ends_with("+json")
+}
+
+fn is_error_status(status: &str) -> bool {
+    status == "default" || status.starts_with('4') || status.starts_with('5')
+}
+
+/// Derives the generator view of `spec`: the document progenitor is given,
+/// and every adaptation made. Fails, listing each place, when the spec uses
+/// something progenitor cannot take and no rule covers.
+pub fn generator_view(spec: &ApiSpec) -> Result<(Value, Vec<Adaptation>), Vec<Problem>> {
+    let mut view = spec.doc.clone();
+    let mut adaptations = Vec::new();
+
+    apply_security_rules(&spec.doc, &mut view, &mut adaptations);
+    let op_pointers: Vec<String> = operations(&spec.doc)
+        .into_iter()
+        .map(|(_, _, at, _)| at)
+        .collect();
+    for at in &op_pointers {
+        apply_media_rule(&spec.doc, &mut view, at, &mut adaptations);
+        apply_error_rules(&spec.doc, &mut view, at, &mut adaptations);
+    }
+
+    let problems = unsupported(&view);
+    if problems.is_empty() {
+        adaptations.sort();
+        Ok((view, adaptations))
+    } else {
+        Err(problems)
+    }
+}
+
+fn apply_security_rules(doc: &Value, view: &mut Value, out: &mut Vec<Adaptation>) {
+    // Header names that a security scheme carries, for `credential-headers`.
+    let credential_headers: BTreeMap<String, String> = doc
+        .pointer("/components/securitySchemes")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter(|(_, s)| {
+            s.get("type").and_then(Value::as_str) == Some("apiKey")
+                && s.get("in").and_then(Value::as_str) == Some("header")
+        })
+        .filter_map(|(scheme, s)| {
+            let header = s.get("name")?.as_str()?;
+            Some((header.to_ascii_lowercase(), scheme.clone()))
+        })
+        .collect();
+
+    for (_path, _method, at, op) in operations(doc) {
+        let required: BTreeSet<&str> = op
+            .get("security")
+            .or_else(|| doc.get("security"))
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_object)
+            .flat_map(|req| req.keys().map(String::as_str))
+            .collect();
+        let Some(params) = op.get("parameters").and_then(Value::as_array) else {
+            continue;
+        };
+        let mut kept = Vec::new();
+        for (i, param) in params.iter().enumerate() {
+            let resolved = resolve(doc, param);
+            let is_header = resolved.get("in").and_then(Value::as_str) == Some("header");
+            let name = resolved.get("name").and_then(Value::as_str).unwrap_or("");
+            match credential_headers.get(&name.to_ascii_lowercase()) {
+                Some(scheme) if is_header && required.contains(scheme.as_str()) => {
+                    out.push(Adaptation {
+                        rule: Rule::CredentialHeaders,
+                        pointer: format!("{at}/parameters/{i}"),
+                        change: format!("header parameter {name} (security scheme {scheme}) removed"),
+                    });
+                }
+                _ => kept.push(param.clone()),
+            }
+        }
+        if kept.len() != params.len()
+            && let Some(slot) = view.pointer_mut(&format!("{at}/parameters"))
+        {
+            *slot = Value::Array(kept);
+        }
+    }
+
+    let mut removed = Vec::new();
+    if let Some(obj) = view.as_object_mut()
+        && obj.remove("security").is_some()
+    {
+        removed.push("/security".to_string());
+    }
+    for (_path, _method, at, _op) in operations(doc) {
+        if let Some(op) = view.pointer_mut(&at).and_then(Value::as_object_mut)
+            && op.remove("security").is_some()
+        {
+            removed.push(format!("{at}/security"));
+        }
+    }
+    if let Some(components) = view.get_mut("components").and_then(Value::as_object_mut)
+        && components.remove("securitySchemes").is_some()
+    {
+        removed.push("/components/securitySchemes".to_string());
+    }
+    for pointer in removed {
+        out.push(Adaptation {
+            rule: Rule::SecurityByHooks,
+            change: "removed".to_string(),
+            pointer,
+        });
+    }
+}
+
+/// Every (body pointer, content map) of an operation: request and responses.
+fn bodies(op_at: &str, op: &Value) -> Vec<String> {
+    let mut found = Vec::new();
+    if op.get("requestBody").is_some() {
+        found.push(format!("{op_at}/requestBody"));
+    }
+    for status in op
+        .get("responses")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|m| m.keys())
+    {
+        found.push(format!("{op_at}/responses/{}", escape(status)));
+    }
+    found
+}
+
+fn apply_media_rule(doc: &Value, view: &mut Value, op_at: &str, out: &mut Vec<Adaptation>) {
+    let Some(op) = doc.pointer(op_at) else { return };
+    for body_at in bodies(op_at, op) {
+        let Some(content) = view
+            .pointer_mut(&format!("{body_at}/content"))
+            .and_then(Value::as_object_mut)
+        else {
+            continue;
+        };
+        let vendor: Vec<String> = content.keys().filter(|m| is_vendor_json(m)).cloned().collect();
+        for media in vendor {
+            let Some(entry) = content.remove(&media) else { continue };
+            let pointer = format!("{body_at}/content/{}", escape(&media));
+            match content.get("application/json") {
+                // The same body listed under both names (CL2C's 400): one
+                // entry is enough for the generator.
+                Some(existing) if existing.get("schema") == entry.get("schema") => {
+                    out.push(Adaptation {
+                        rule: Rule::VendorJsonMediaType,
+                        pointer,
+                        change: format!("{media} merged into application/json (same schema)"),
+                    });
+                }
+                Some(_) => {
+                    // Different schemas under two JSON names cannot be one
+                    // entry; leave it in place for `unsupported` to report.
+                    content.insert(media, entry);
+                }
+                None => {
+                    content.insert("application/json".to_string(), entry);
+                    out.push(Adaptation {
+                        rule: Rule::VendorJsonMediaType,
+                        pointer,
+                        change: format!("{media} → application/json"),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// The schema of a response's JSON body, after the media rule.
+fn json_schema_of(response: &Value) -> Option<&Value> {
+    response.pointer("/content/application~1json/schema")
+}
+
+fn apply_error_rules(doc: &Value, view: &mut Value, op_at: &str, out: &mut Vec<Adaptation>) {
+    let Some(responses) = view
+        .pointer(&format!("{op_at}/responses"))
+        .and_then(Value::as_object)
+        .cloned()
+    else {
+        return;
+    };
+    let success_schemas: BTreeSet<String> = responses
+        .iter()
+        .filter(|(s, _)| !is_error_status(s))
+        .filter_map(|(_, r)| json_schema_of(resolve(doc, r)))
+        .map(Value::to_string)
+        .collect();
+    let errors: Vec<(&String, &Value)> = responses
+        .iter()
+        .filter(|(s, _)| is_error_status(s))
+        .map(|(s, r)| (s, resolve(doc, r)))
+        .collect();
+    let error_schemas: BTreeSet<String> = errors
+        .iter()
+        .filter_map(|(_, r)| json_schema_of(r))
+        .map(Value::to_string)
+        .collect();
+    let default_differs = errors.iter().any(|(s, r)| {
+        s.as_str() == "default"
+            && json_schema_of(r).is_some_and(|schema| !success_schemas.contains(&schema.to_string()))
+    });
+
+    let replacement: Option<(Rule, Value, String)> = if error_schemas.len() > 1 {
+        let statuses: Vec<&str> = errors.iter().map(|(s, _)| s.as_str()).collect();
+        Some((
+            Rule::ErrorBodiesByStatus,
+            json!({
+                "description": "Error body, typed by status in the SDK's errors.rs",
+                "content": { "application/json": { "schema": {} } }
+            }),
+            format!(
+                "{} error bodies ({}) → one untyped JSON body under 4XX + 5XX",
+                error_schemas.len(),
+                statuses.join(", ")
+            ),
+        ))
+    } else if default_differs {
+        let default = errors
+            .iter()
+            .find(|(s, _)| s.as_str() == "default")
+            .map(|(_, r)| (*r).clone())
+            .unwrap_or(Value::Null);
+        Some((
+            Rule::DefaultErrorAsRanges,
+            default,
+            "default error response → 4XX + 5XX".to_string(),
+        ))
+    } else {
+        None
+    };
+
+    if let Some((rule, body, change)) = replacement {
+        let Some(slot) = view
+            .pointer_mut(&format!("{op_at}/responses"))
+            .and_then(Value::as_object_mut)
+        else {
+            return;
+        };
+        let mut kept: Map<String, Value> = slot
+            .iter()
+            .filter(|(s, _)| !is_error_status(s))
+            .map(|(s, r)| (s.clone(), r.clone()))
+            .collect();
+        kept.insert("4XX".to_string(), body.clone());
+        kept.insert("5XX".to_string(), body);
+        *slot = kept;
+        out.push(Adaptation {
+            rule,
+            pointer: format!("{op_at}/responses"),
+            change,
+        });
+    }
+}
+
+/// What progenitor cannot take and no rule has adapted, in the view.
+pub fn unsupported(view: &Value) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    if view.get("security").is_some() {
+        problems.push(Problem::new("/security", "progenitor ignores security requirements"));
+    }
+    if view.pointer("/components/securitySchemes").is_some() {
+        problems.push(Problem::new(
+            "/components/securitySchemes",
+            "progenitor ignores security schemes",
+        ));
+    }
+    if let Some(paths) = view.get("paths").and_then(Value::as_object) {
+        for (path, item) in paths {
+            if item.get("$ref").is_some() {
+                problems.push(Problem::new(
+                    crate::spec::pointer(["paths", path.as_str()]),
+                    "progenitor cannot take a $ref path item",
+                ));
+            }
+        }
+    }
+    for (_path, _method, at, op) in operations(view) {
+        if op.get("security").is_some() {
+            problems.push(Problem::new(format!("{at}/security"), "progenitor ignores security requirements"));
+        }
+        if let Some(content) = op
+            .get("requestBody")
+            .map(|b| resolve(view, b))
+            .and_then(|b| b.get("content"))
+            .and_then(Value::as_object)
+        {
+            for media in content.keys() {
+                if !GENERATOR_REQUEST_MEDIA.contains(&media.as_str()) {
+                    problems.push(Problem::new(
+                        format!("{at}/requestBody/content/{}", escape(media)),
+                        format!("progenitor cannot send a {media} request body"),
+                    ));
+                }
+            }
+            if content.len() > 1 {
+                problems.push(Problem::new(
+                    format!("{at}/requestBody/content"),
+                    "progenitor takes one request media type per operation",
+                ));
+            }
+        }
+        let responses = op.get("responses").and_then(Value::as_object);
+        let mut success = BTreeSet::new();
+        let mut error = BTreeSet::new();
+        for (status, response) in responses.into_iter().flatten() {
+            let response = resolve(view, response);
+            for (media, content) in response.get("content").and_then(Value::as_object).into_iter().flatten() {
+                if is_vendor_json(media) {
+                    problems.push(Problem::new(
+                        format!("{at}/responses/{}/content/{}", escape(status), escape(media)),
+                        format!("progenitor leaves a {media} response untyped"),
+                    ));
+                }
+                let schema = content.get("schema").map(Value::to_string).unwrap_or_default();
+                if status == "default" {
+                    // progenitor treats `default` as a success and an error.
+                    success.insert(schema.clone());
+                    error.insert(schema);
+                } else if is_error_status(status) {
+                    error.insert(schema);
+                } else {
+                    success.insert(schema);
+                }
+            }
+        }
+        if success.len() > 1 {
+            problems.push(Problem::new(
+                format!("{at}/responses"),
+                "progenitor takes one success body type per operation",
+            ));
+        }
+        if error.len() > 1 {
+            problems.push(Problem::new(
+                format!("{at}/responses"),
+                "progenitor takes one error body type per operation",
+            ));
+        }
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    fn spec(yaml: &str) -> ApiSpec {
+        match ApiSpec::from_yaml("test", Path::new("spec/test.yaml"), yaml) {
+            Ok(spec) => spec,
+            Err(e) => panic!("test spec does not parse: {e}"),
+        }
+    }
+
+    fn view_of(yaml: &str) -> (Value, Vec<Adaptation>) {
+        match generator_view(&spec(yaml)) {
+            Ok(view) => view,
+            Err(problems) => panic!("unexpected problems: {problems:?}"),
+        }
+    }
+
+    const BASE: &str = r#"
+openapi: 3.0.3
+info: {title: t, version: 1.0.0}
+paths:
+  /things/{id}:
+    put:
+      operationId: putThing
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string}}
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {type: object}
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {type: object, properties: {a: {type: string}}}
+"#;
+
+    #[test]
+    fn a_spec_progenitor_takes_as_is_needs_no_rule() {
+        let (view, adaptations) = view_of(BASE);
+        assert!(adaptations.is_empty(), "{adaptations:?}");
+        assert_eq!(view, spec(BASE).doc);
+    }
+
+    #[test]
+    fn vendor_json_media_type_becomes_application_json() {
+        let yaml = BASE.replace("application/json", "application/vnd.api+json");
+        let (view, adaptations) = view_of(&yaml);
+        let media: Vec<_> = adaptations.iter().filter(|a| a.rule == Rule::VendorJsonMediaType).collect();
+        assert_eq!(media.len(), 2, "request and response: {adaptations:?}");
+        assert_eq!(
+            media[0].pointer,
+            "/paths/~1things~1{id}/put/requestBody/content/application~1vnd.api+json"
+        );
+        assert_eq!(media[0].change, "application/vnd.api+json → application/json");
+        assert!(view.pointer("/paths/~1things~1{id}/put/requestBody/content/application~1json").is_some());
+        assert!(media[0].to_string().contains("restored on the wire by the SDK"));
+    }
+
+    #[test]
+    fn vendor_json_media_type_merges_a_duplicate_listing() {
+        let yaml = BASE.replace(
+            "      responses:\n",
+            "      responses:\n        '400':\n          description: bad\n          content:\n            application/problem+json: {schema: {type: object}}\n            application/json: {schema: {type: object}}\n",
+        );
+        let (view, adaptations) = view_of(&yaml);
+        assert!(adaptations.iter().any(|a| a.rule == Rule::VendorJsonMediaType
+            && a.change == "application/problem+json merged into application/json (same schema)"));
+        assert!(view.pointer("/paths/~1things~1{id}/put/responses/4XX/content/application~1problem+json").is_none());
+    }
+
+    #[test]
+    fn security_by_hooks_removes_schemes_and_requirements() {
+        let yaml = format!(
+            "{BASE}security: [{{Key: []}}]\ncomponents:\n  securitySchemes:\n    Key: {{type: apiKey, in: header, name: X-Key}}\n"
+        );
+        let (view, adaptations) = view_of(&yaml);
+        let pointers: Vec<_> = adaptations.iter().filter(|a| a.rule == Rule::SecurityByHooks).map(|a| a.pointer.as_str()).collect();
+        assert_eq!(pointers, ["/components/securitySchemes", "/security"]);
+        assert!(view.get("security").is_none());
+        assert!(view.pointer("/components/securitySchemes").is_none());
+    }
+
+    #[test]
+    fn credential_headers_are_removed_only_when_a_required_scheme_names_them() {
+        let yaml = BASE.replace(
+            "        - {name: id, in: path, required: true, schema: {type: string}}\n",
+            "        - {name: id, in: path, required: true, schema: {type: string}}\n        - {name: x-key, in: header, required: true, schema: {type: string}}\n        - {name: X-Trace, in: header, required: false, schema: {type: string}}\n",
+        ) + "security: [{Key: []}]\ncomponents:\n  securitySchemes:\n    Key: {type: apiKey, in: header, name: X-Key}\n";
+        let (view, adaptations) = view_of(&yaml);
+        let removed: Vec<_> = adaptations.iter().filter(|a| a.rule == Rule::CredentialHeaders).collect();
+        assert_eq!(removed.len(), 1, "{adaptations:?}");
+        assert_eq!(removed[0].pointer, "/paths/~1things~1{id}/put/parameters/1");
+        let names: Vec<_> = view
+            .pointer("/paths/~1things~1{id}/put/parameters")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p.get("name").and_then(Value::as_str))
+            .collect();
+        assert_eq!(names, ["id", "X-Trace"], "the unrelated header stays");
+    }
+
+    #[test]
+    fn default_error_as_ranges_when_default_differs_from_success() {
+        let yaml = BASE.to_string()
+            + "        default:\n          description: error\n          content:\n            application/json:\n              schema: {type: object, properties: {code: {type: integer}}}\n";
+        let (view, adaptations) = view_of(&yaml);
+        assert_eq!(adaptations.len(), 1, "{adaptations:?}");
+        assert_eq!(adaptations[0].rule, Rule::DefaultErrorAsRanges);
+        let responses = view.pointer("/paths/~1things~1{id}/put/responses").and_then(Value::as_object);
+        let keys: Vec<_> = responses.into_iter().flat_map(|m| m.keys()).collect();
+        assert_eq!(keys, ["200", "4XX", "5XX"]);
+    }
+
+    #[test]
+    fn error_bodies_by_status_when_two_error_schemas_differ() {
+        let yaml = BASE.to_string()
+            + "        '400':\n          description: bad\n          content:\n            application/json:\n              schema: {type: object, properties: {errors: {type: object}}}\n        default:\n          description: error\n          content:\n            application/json:\n              schema: {type: object, properties: {messages: {type: array}}}\n";
+        let (view, adaptations) = view_of(&yaml);
+        assert_eq!(adaptations.len(), 1, "{adaptations:?}");
+        assert_eq!(adaptations[0].rule, Rule::ErrorBodiesByStatus);
+        assert!(adaptations[0].change.contains("400, default"), "{}", adaptations[0].change);
+        assert_eq!(
+            view.pointer("/paths/~1things~1{id}/put/responses/4XX/content/application~1json/schema"),
+            Some(&json!({}))
+        );
+    }
+
+    #[test]
+    fn an_unsupported_construct_without_a_rule_fails_with_its_pointer() {
+        let yaml = BASE.replacen("application/json", "application/xml", 1);
+        let problems = match generator_view(&spec(&yaml)) {
+            Ok(_) => panic!("application/xml request body must be refused"),
+            Err(problems) => problems,
+        };
+        assert_eq!(
+            problems,
+            [Problem::new(
+                "/paths/~1things~1{id}/put/requestBody/content/application~1xml",
+                "progenitor cannot send a application/xml request body"
+            )]
+        );
+    }
+
+    #[test]
+    fn two_success_bodies_fail_with_the_responses_pointer() {
+        let yaml = BASE.to_string()
+            + "        '201':\n          description: created\n          content:\n            application/json:\n              schema: {type: string}\n";
+        let problems = generator_view(&spec(&yaml)).err().unwrap_or_default();
+        assert_eq!(
+            problems,
+            [Problem::new("/paths/~1things~1{id}/put/responses", "progenitor takes one success body type per operation")]
+        );
+    }
+}
