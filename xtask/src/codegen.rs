@@ -29,8 +29,12 @@ pub fn header(spec: &ApiSpec) -> String {
 /// type `crate::auth::Credentials` whose `ClientHooks` impl, which the SDK
 /// must write (`HooksMode::Expected`), sends the credentials.
 pub fn generate(spec: &ApiSpec, view: &Value) -> Result<String, String> {
-    let openapi: openapiv3::OpenAPI = serde_json::from_value(view.clone())
-        .map_err(|e| format!("{}: generator view is not an OpenAPI model: {e}", spec.label()))?;
+    let openapi: openapiv3::OpenAPI = serde_json::from_value(view.clone()).map_err(|e| {
+        format!(
+            "{}: generator view is not an OpenAPI model: {e}",
+            spec.label()
+        )
+    })?;
     let inner: proc_macro2::TokenStream = "crate::auth::Credentials"
         .parse()
         .map_err(|e| format!("inner type does not parse: {e}"))?;
@@ -57,10 +61,19 @@ pub fn generate(spec: &ApiSpec, view: &Value) -> Result<String, String> {
             .unwrap_or_else(|| "unknown panic".to_string());
         format!("{}: progenitor panicked: {why}", spec.label())
     })?
-    .map_err(|e| format!("{}: progenitor refused the generator view: {e}", spec.label()))?;
+    .map_err(|e| {
+        format!(
+            "{}: progenitor refused the generator view: {e}",
+            spec.label()
+        )
+    })?;
 
-    let file: syn::File = syn::parse2(tokens)
-        .map_err(|e| format!("{}: progenitor produced code that does not parse: {e}", spec.label()))?;
+    let file: syn::File = syn::parse2(tokens).map_err(|e| {
+        format!(
+            "{}: progenitor produced code that does not parse: {e}",
+            spec.label()
+        )
+    })?;
     Ok(format!("{}{}", header(spec), prettyplease::unparse(&file)))
 }
 
@@ -105,7 +118,7 @@ workspace = true
 
 pub mod auth;
 #[rustfmt::skip]
-#[allow(clippy::all, clippy::pedantic, unused, missing_docs)]
+#[allow(clippy::all, clippy::pedantic, clippy::unwrap_used, clippy::expect_used, unused, missing_docs)]
 mod generated_sdk;
 
 pub use generated_sdk::{{Client, ClientInfo, Error, ResponseValue, builder, types}};

@@ -84,7 +84,11 @@ fn validation_root(doc: &Value, target: &Value) -> Value {
     let schemas: Map<String, Value> = doc
         .pointer("/components/schemas")
         .and_then(Value::as_object)
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), to_json_schema(v))).collect())
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), to_json_schema(v)))
+                .collect()
+        })
         .unwrap_or_default();
     json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -114,7 +118,11 @@ pub fn check_instance(doc: &Value, schema: &Value, instance: &Value, at: &str) -
             .iter_errors(instance)
             .map(|e| {
                 let inside = e.instance_path().to_string();
-                let shown = if inside.is_empty() { "the example" } else { inside.as_str() };
+                let shown = if inside.is_empty() {
+                    "the example"
+                } else {
+                    inside.as_str()
+                };
                 Problem::new(at, format!("{shown}: {e}"))
             })
             .collect(),
@@ -214,7 +222,9 @@ fn collect_schema_examples<'a>(
         at: &mut String,
         found: &mut Vec<(String, &'a Value, &'a Value)>,
     ) {
-        let Some(map) = schema.as_object() else { return };
+        let Some(map) = schema.as_object() else {
+            return;
+        };
         if let Some(example) = map.get("example") {
             found.push((format!("{at}/example"), schema, example));
         }
@@ -236,14 +246,23 @@ fn collect_schema_examples<'a>(
             }
         }
         for key in ["allOf", "anyOf", "oneOf"] {
-            for (i, sub) in map.get(key).and_then(Value::as_array).into_iter().flatten().enumerate() {
+            for (i, sub) in map
+                .get(key)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
                 child(&format!("{key}/{i}"), sub, at);
             }
         }
     }
 
     // Component schemas, and the `schema` of parameters and media types.
-    if let Some(schemas) = value.pointer("/components/schemas").and_then(Value::as_object) {
+    if let Some(schemas) = value
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    {
         for (name, schema) in schemas {
             let mut here = format!("/components/schemas/{}", escape(name));
             walk_schema(schema, &mut here, found);
@@ -251,18 +270,35 @@ fn collect_schema_examples<'a>(
     }
     for (_path, _method, op_at, op) in operations(value) {
         let mut inline = Vec::new();
-        for (i, p) in op.get("parameters").and_then(Value::as_array).into_iter().flatten().enumerate() {
+        for (i, p) in op
+            .get("parameters")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
             if let Some(s) = p.get("schema") {
                 inline.push((format!("{op_at}/parameters/{i}/schema"), s));
             }
         }
-        let bodies = op.get("requestBody").map(|b| (format!("{op_at}/requestBody"), b)).into_iter().chain(
-            op.get("responses").and_then(Value::as_object).into_iter().flatten().map(|(s, r)| {
-                (format!("{op_at}/responses/{}", escape(s)), r)
-            }),
-        );
+        let bodies = op
+            .get("requestBody")
+            .map(|b| (format!("{op_at}/requestBody"), b))
+            .into_iter()
+            .chain(
+                op.get("responses")
+                    .and_then(Value::as_object)
+                    .into_iter()
+                    .flatten()
+                    .map(|(s, r)| (format!("{op_at}/responses/{}", escape(s)), r)),
+            );
         for (body_at, body) in bodies {
-            for (media, content) in body.get("content").and_then(Value::as_object).into_iter().flatten() {
+            for (media, content) in body
+                .get("content")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+            {
                 if let Some(s) = content.get("schema") {
                     inline.push((format!("{body_at}/content/{}/schema", escape(media)), s));
                 }

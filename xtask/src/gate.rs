@@ -53,7 +53,12 @@ impl SpecReport {
             ("sdk", &self.sdk_fresh),
         ]
         .iter()
-        .flat_map(|(check, outcome)| outcome.failures.iter().map(move |f| format!("{check}: {f}")))
+        .flat_map(|(check, outcome)| {
+            outcome
+                .failures
+                .iter()
+                .map(move |f| format!("{check}: {f}"))
+        })
         .collect()
     }
 }
@@ -62,7 +67,11 @@ fn located(spec: &ApiSpec, problems: &[Problem]) -> Vec<String> {
     problems
         .iter()
         .map(|p| {
-            let at = if p.pointer.is_empty() { "/" } else { p.pointer.as_str() };
+            let at = if p.pointer.is_empty() {
+                "/"
+            } else {
+                p.pointer.as_str()
+            };
             format!("{} at {at}: {}", spec.path.display(), p.message)
         })
         .collect()
@@ -119,7 +128,12 @@ pub fn check_spec(spec: &ApiSpec, checked_in: Option<&str>) -> SpecReport {
                      (never edit the generated file by hand).\n{}",
                     generated.display(),
                     spec.path.display(),
-                    unified_diff(current, &fresh, &generated.display().to_string(), &spec.path.display().to_string())
+                    unified_diff(
+                        current,
+                        &fresh,
+                        &generated.display().to_string(),
+                        &spec.path.display().to_string()
+                    )
                 ));
             }
         }
@@ -135,10 +149,17 @@ pub fn unified_diff(current: &str, fresh: &str, file: &str, spec: &str) -> Strin
     let text = diff
         .unified_diff()
         .context_radius(3)
-        .header(&format!("{file} (checked in)"), &format!("{file} (generated from {spec})"))
+        .header(
+            &format!("{file} (checked in)"),
+            &format!("{file} (generated from {spec})"),
+        )
         .to_string();
     let total = text.lines().count();
-    let mut out: String = text.lines().take(MAX_LINES).map(|l| format!("    {l}\n")).collect();
+    let mut out: String = text
+        .lines()
+        .take(MAX_LINES)
+        .map(|l| format!("    {l}\n"))
+        .collect();
     if total > MAX_LINES {
         let _ = writeln!(out, "    ... {} more diff lines", total - MAX_LINES);
     }
@@ -160,7 +181,12 @@ pub fn check_workspace(root: &Path) -> Result<Vec<SpecReport>, String> {
 /// The table `cargo xtask check` prints, then the details of each failure.
 pub fn render(reports: &[SpecReport]) -> String {
     let mut out = String::new();
-    let width = reports.iter().map(|r| r.name.len()).max().unwrap_or(3).max(3);
+    let width = reports
+        .iter()
+        .map(|r| r.name.len())
+        .max()
+        .unwrap_or(3)
+        .max(3);
     let _ = writeln!(
         out,
         "{:width$}  {:<22}  {:<9}  {:<9}  {:<9}",
@@ -209,7 +235,11 @@ pub fn generate_workspace(root: &Path) -> Result<String, String> {
         let problems = validate_openapi(spec);
         if !problems.is_empty() {
             failed.push(spec.name.clone());
-            let _ = writeln!(out, "✗ {}: not valid OpenAPI 3.0.3, nothing generated", spec.label());
+            let _ = writeln!(
+                out,
+                "✗ {}: not valid OpenAPI 3.0.3, nothing generated",
+                spec.label()
+            );
             for line in located(spec, &problems) {
                 let _ = writeln!(out, "  - {line}");
             }
@@ -255,13 +285,17 @@ pub fn generate_workspace(root: &Path) -> Result<String, String> {
     if failed.is_empty() {
         Ok(out)
     } else {
-        Err(format!("{out}\ngeneration failed for: {}", failed.join(", ")))
+        Err(format!(
+            "{out}\ngeneration failed for: {}",
+            failed.join(", ")
+        ))
     }
 }
 
 fn write_file(path: &Path, text: &str) -> Result<(), String> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
     std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }

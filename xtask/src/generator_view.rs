@@ -41,6 +41,11 @@ pub enum Rule {
     /// untyped JSON error body: progenitor allows one error type per
     /// operation; the SDK types the body by status.
     ErrorBodiesByStatus,
+    /// A `discriminator` is removed when decoding without it picks the same
+    /// variant: progenitor ignores `discriminator` and decodes `oneOf` as an
+    /// untagged enum, which is only right when every variant requires the
+    /// discriminating property with exactly its one mapped value.
+    DiscriminatorAsUntagged,
 }
 
 impl Rule {
@@ -51,17 +56,24 @@ impl Rule {
             Rule::CredentialHeaders => "credential-headers",
             Rule::DefaultErrorAsRanges => "default-error-as-ranges",
             Rule::ErrorBodiesByStatus => "error-bodies-by-status",
+            Rule::DiscriminatorAsUntagged => "discriminator-as-untagged",
         }
     }
 
-    /// Who restores what the rule took away.
+    /// Who restores what the rule took away (the media-type rule says more
+    /// precisely per place; see [`apply_media_rule`]).
     pub fn consequence(self) -> &'static str {
         match self {
-            Rule::VendorJsonMediaType => "restored on the wire by the SDK (auth.rs sets Content-Type and Accept)",
+            Rule::VendorJsonMediaType => "restored on the wire by the SDK",
             Rule::SecurityByHooks => "the SDK's auth.rs sends the credentials on every request",
             Rule::CredentialHeaders => "the SDK's auth.rs sends this header from its credentials",
             Rule::DefaultErrorAsRanges => "the same body is decoded for every 4xx and 5xx status",
-            Rule::ErrorBodiesByStatus => "the SDK's errors.rs decodes the body by status into the spec's types",
+            Rule::ErrorBodiesByStatus => {
+                "the SDK's errors.rs decodes the body by status into the spec's types"
+            }
+            Rule::DiscriminatorAsUntagged => {
+                "each variant requires its own single value, so untagged decoding picks the variant the discriminator names"
+            }
         }
     }
 }
@@ -74,6 +86,8 @@ pub struct Adaptation {
     pub pointer: String,
     /// What was changed, e.g. `application/vnd.api+json → application/json`.
     pub change: String,
+    /// Who restores what was changed, on the wire or in the SDK.
+    pub consequence: &'static str,
 }
 
 impl fmt::Display for Adaptation {
@@ -84,7 +98,7 @@ impl fmt::Display for Adaptation {
             self.rule.name(),
             self.pointer,
             self.change,
-            self.rule.consequence()
+            self.consequence
         )
     }
 }
@@ -123,6 +137,7 @@ pub fn generator_view(spec: &ApiSpec) -> Result<(Value, Vec<Adaptation>), Vec<Pr
         apply_media_rule(&spec.doc, &mut view, at, &mut adaptations);
         apply_error_rules(&spec.doc, &mut view, at, &mut adaptations);
     }
+    apply_discriminator_rule(&spec.doc, &mut view, &mut adaptations);
 
     let problems = unsupported(&view);
     if problems.is_empty() {
@@ -173,7 +188,10 @@ fn apply_security_rules(doc: &Value, view: &mut Value, out: &mut Vec<Adaptation>
                     out.push(Adaptation {
                         rule: Rule::CredentialHeaders,
                         pointer: format!("{at}/parameters/{i}"),
-                        change: format!("header parameter {name} (security scheme {scheme}) removed"),
+                        change: format!(
+                            "header parameter {name} (security scheme {scheme}) removed"
+                        ),
+                        consequence: Rule::CredentialHeaders.consequence(),
                     });
                 }
                 _ => kept.push(param.clone()),
@@ -208,6 +226,7 @@ fn apply_security_rules(doc: &Value, view: &mut Value, out: &mut Vec<Adaptation>
         out.push(Adaptation {
             rule: Rule::SecurityByHooks,
             change: "removed".to_string(),
+            consequence: Rule::SecurityByHooks.consequence(),
             pointer,
         });
     }
@@ -233,15 +252,26 @@ fn bodies(op_at: &str, op: &Value) -> Vec<String> {
 fn apply_media_rule(doc: &Value, view: &mut Value, op_at: &str, out: &mut Vec<Adaptation>) {
     let Some(op) = doc.pointer(op_at) else { return };
     for body_at in bodies(op_at, op) {
+        let consequence = if body_at.ends_with("/requestBody") {
+            "the SDK's auth.rs restores Content-Type on the wire"
+        } else {
+            "the SDK's auth.rs restores Accept on the wire and reads the body as JSON"
+        };
         let Some(content) = view
             .pointer_mut(&format!("{body_at}/content"))
             .and_then(Value::as_object_mut)
         else {
             continue;
         };
-        let vendor: Vec<String> = content.keys().filter(|m| is_vendor_json(m)).cloned().collect();
+        let vendor: Vec<String> = content
+            .keys()
+            .filter(|m| is_vendor_json(m))
+            .cloned()
+            .collect();
         for media in vendor {
-            let Some(entry) = content.remove(&media) else { continue };
+            let Some(entry) = content.remove(&media) else {
+                continue;
+            };
             let pointer = format!("{body_at}/content/{}", escape(&media));
             match content.get("application/json") {
                 // The same body listed under both names (CL2C's 400): one
@@ -251,6 +281,7 @@ fn apply_media_rule(doc: &Value, view: &mut Value, op_at: &str, out: &mut Vec<Ad
                         rule: Rule::VendorJsonMediaType,
                         pointer,
                         change: format!("{media} merged into application/json (same schema)"),
+                        consequence: "progenitor decodes the body whichever of the two media types the server sends",
                     });
                 }
                 Some(_) => {
@@ -264,6 +295,7 @@ fn apply_media_rule(doc: &Value, view: &mut Value, op_at: &str, out: &mut Vec<Ad
                         rule: Rule::VendorJsonMediaType,
                         pointer,
                         change: format!("{media} → application/json"),
+                        consequence,
                     });
                 }
             }
@@ -302,7 +334,8 @@ fn apply_error_rules(doc: &Value, view: &mut Value, op_at: &str, out: &mut Vec<A
         .collect();
     let default_differs = errors.iter().any(|(s, r)| {
         s.as_str() == "default"
-            && json_schema_of(r).is_some_and(|schema| !success_schemas.contains(&schema.to_string()))
+            && json_schema_of(r)
+                .is_some_and(|schema| !success_schemas.contains(&schema.to_string()))
     });
 
     let replacement: Option<(Rule, Value, String)> = if error_schemas.len() > 1 {
@@ -353,6 +386,83 @@ fn apply_error_rules(doc: &Value, view: &mut Value, op_at: &str, out: &mut Vec<A
             rule,
             pointer: format!("{op_at}/responses"),
             change,
+            consequence: rule.consequence(),
+        });
+    }
+}
+
+fn apply_discriminator_rule(doc: &Value, view: &mut Value, out: &mut Vec<Adaptation>) {
+    let Some(schemas) = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    else {
+        return;
+    };
+    for (name, schema) in schemas {
+        let Some(property) = schema
+            .pointer("/discriminator/propertyName")
+            .and_then(Value::as_str)
+        else {
+            continue;
+        };
+        let Some(variants) = schema
+            .get("oneOf")
+            .or_else(|| schema.get("anyOf"))
+            .and_then(Value::as_array)
+        else {
+            continue;
+        };
+        let mapping = schema
+            .pointer("/discriminator/mapping")
+            .and_then(Value::as_object);
+        // The single value each variant requires for `property`, by $ref.
+        let values: Option<Vec<(String, String)>> = variants
+            .iter()
+            .map(|variant| {
+                let target = variant.get("$ref")?.as_str()?.to_string();
+                let resolved = resolve(doc, variant);
+                let required = resolved.get("required")?.as_array()?;
+                if !required.iter().any(|r| r.as_str() == Some(property)) {
+                    return None;
+                }
+                let prop = resolve(
+                    doc,
+                    resolved.pointer(&format!("/properties/{}", escape(property)))?,
+                );
+                match prop.get("enum")?.as_array()?.as_slice() {
+                    [Value::String(only)] => Some((target, only.clone())),
+                    _ => None,
+                }
+            })
+            .collect();
+        let Some(values) = values else { continue };
+        let distinct: BTreeSet<&String> = values.iter().map(|(_, v)| v).collect();
+        let agrees_with_mapping = mapping.is_none_or(|m| {
+            m.iter().all(|(value, target)| {
+                values
+                    .iter()
+                    .any(|(t, v)| Some(t.as_str()) == target.as_str() && v == value)
+            })
+        });
+        if distinct.len() != values.len() || !agrees_with_mapping {
+            continue;
+        }
+        let at = format!("/components/schemas/{}", escape(name));
+        if let Some(obj) = view.pointer_mut(&at).and_then(Value::as_object_mut) {
+            obj.remove("discriminator");
+        }
+        out.push(Adaptation {
+            rule: Rule::DiscriminatorAsUntagged,
+            pointer: format!("{at}/discriminator"),
+            change: format!(
+                "discriminator on `{property}` ({}) removed",
+                values
+                    .iter()
+                    .map(|(_, v)| v.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            consequence: Rule::DiscriminatorAsUntagged.consequence(),
         });
     }
 }
@@ -361,7 +471,10 @@ fn apply_error_rules(doc: &Value, view: &mut Value, op_at: &str, out: &mut Vec<A
 pub fn unsupported(view: &Value) -> Vec<Problem> {
     let mut problems = Vec::new();
     if view.get("security").is_some() {
-        problems.push(Problem::new("/security", "progenitor ignores security requirements"));
+        problems.push(Problem::new(
+            "/security",
+            "progenitor ignores security requirements",
+        ));
     }
     if view.pointer("/components/securitySchemes").is_some() {
         problems.push(Problem::new(
@@ -379,9 +492,26 @@ pub fn unsupported(view: &Value) -> Vec<Problem> {
             }
         }
     }
+    if let Some(schemas) = view
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    {
+        for (name, schema) in schemas {
+            if schema.get("discriminator").is_some() {
+                problems.push(Problem::new(
+                    format!("/components/schemas/{}/discriminator", escape(name)),
+                    "progenitor ignores discriminator, and untagged decoding could pick another variant \
+                     (each variant must require the property with exactly its one mapped value)",
+                ));
+            }
+        }
+    }
     for (_path, _method, at, op) in operations(view) {
         if op.get("security").is_some() {
-            problems.push(Problem::new(format!("{at}/security"), "progenitor ignores security requirements"));
+            problems.push(Problem::new(
+                format!("{at}/security"),
+                "progenitor ignores security requirements",
+            ));
         }
         if let Some(content) = op
             .get("requestBody")
@@ -409,14 +539,26 @@ pub fn unsupported(view: &Value) -> Vec<Problem> {
         let mut error = BTreeSet::new();
         for (status, response) in responses.into_iter().flatten() {
             let response = resolve(view, response);
-            for (media, content) in response.get("content").and_then(Value::as_object).into_iter().flatten() {
+            for (media, content) in response
+                .get("content")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+            {
                 if is_vendor_json(media) {
                     problems.push(Problem::new(
-                        format!("{at}/responses/{}/content/{}", escape(status), escape(media)),
+                        format!(
+                            "{at}/responses/{}/content/{}",
+                            escape(status),
+                            escape(media)
+                        ),
                         format!("progenitor leaves a {media} response untyped"),
                     ));
                 }
-                let schema = content.get("schema").map(Value::to_string).unwrap_or_default();
+                let schema = content
+                    .get("schema")
+                    .map(Value::to_string)
+                    .unwrap_or_default();
                 if status == "default" {
                     // progenitor treats `default` as a success and an error.
                     success.insert(schema.clone());
@@ -497,15 +639,30 @@ paths:
     fn vendor_json_media_type_becomes_application_json() {
         let yaml = BASE.replace("application/json", "application/vnd.api+json");
         let (view, adaptations) = view_of(&yaml);
-        let media: Vec<_> = adaptations.iter().filter(|a| a.rule == Rule::VendorJsonMediaType).collect();
+        let media: Vec<_> = adaptations
+            .iter()
+            .filter(|a| a.rule == Rule::VendorJsonMediaType)
+            .collect();
         assert_eq!(media.len(), 2, "request and response: {adaptations:?}");
         assert_eq!(
             media[0].pointer,
             "/paths/~1things~1{id}/put/requestBody/content/application~1vnd.api+json"
         );
-        assert_eq!(media[0].change, "application/vnd.api+json → application/json");
-        assert!(view.pointer("/paths/~1things~1{id}/put/requestBody/content/application~1json").is_some());
-        assert!(media[0].to_string().contains("restored on the wire by the SDK"));
+        assert_eq!(
+            media[0].change,
+            "application/vnd.api+json → application/json"
+        );
+        assert!(
+            view.pointer("/paths/~1things~1{id}/put/requestBody/content/application~1json")
+                .is_some()
+        );
+        assert!(
+            media[0]
+                .to_string()
+                .contains("restores Content-Type on the wire"),
+            "{}",
+            media[0]
+        );
     }
 
     #[test]
@@ -515,9 +672,19 @@ paths:
             "      responses:\n        '400':\n          description: bad\n          content:\n            application/problem+json: {schema: {type: object}}\n            application/json: {schema: {type: object}}\n",
         );
         let (view, adaptations) = view_of(&yaml);
-        assert!(adaptations.iter().any(|a| a.rule == Rule::VendorJsonMediaType
-            && a.change == "application/problem+json merged into application/json (same schema)"));
-        assert!(view.pointer("/paths/~1things~1{id}/put/responses/4XX/content/application~1problem+json").is_none());
+        assert!(
+            adaptations
+                .iter()
+                .any(|a| a.rule == Rule::VendorJsonMediaType
+                    && a.change
+                        == "application/problem+json merged into application/json (same schema)")
+        );
+        assert!(
+            view.pointer(
+                "/paths/~1things~1{id}/put/responses/4XX/content/application~1problem+json"
+            )
+            .is_none()
+        );
     }
 
     #[test]
@@ -526,7 +693,11 @@ paths:
             "{BASE}security: [{{Key: []}}]\ncomponents:\n  securitySchemes:\n    Key: {{type: apiKey, in: header, name: X-Key}}\n"
         );
         let (view, adaptations) = view_of(&yaml);
-        let pointers: Vec<_> = adaptations.iter().filter(|a| a.rule == Rule::SecurityByHooks).map(|a| a.pointer.as_str()).collect();
+        let pointers: Vec<_> = adaptations
+            .iter()
+            .filter(|a| a.rule == Rule::SecurityByHooks)
+            .map(|a| a.pointer.as_str())
+            .collect();
         assert_eq!(pointers, ["/components/securitySchemes", "/security"]);
         assert!(view.get("security").is_none());
         assert!(view.pointer("/components/securitySchemes").is_none());
@@ -539,7 +710,10 @@ paths:
             "        - {name: id, in: path, required: true, schema: {type: string}}\n        - {name: x-key, in: header, required: true, schema: {type: string}}\n        - {name: X-Trace, in: header, required: false, schema: {type: string}}\n",
         ) + "security: [{Key: []}]\ncomponents:\n  securitySchemes:\n    Key: {type: apiKey, in: header, name: X-Key}\n";
         let (view, adaptations) = view_of(&yaml);
-        let removed: Vec<_> = adaptations.iter().filter(|a| a.rule == Rule::CredentialHeaders).collect();
+        let removed: Vec<_> = adaptations
+            .iter()
+            .filter(|a| a.rule == Rule::CredentialHeaders)
+            .collect();
         assert_eq!(removed.len(), 1, "{adaptations:?}");
         assert_eq!(removed[0].pointer, "/paths/~1things~1{id}/put/parameters/1");
         let names: Vec<_> = view
@@ -559,7 +733,9 @@ paths:
         let (view, adaptations) = view_of(&yaml);
         assert_eq!(adaptations.len(), 1, "{adaptations:?}");
         assert_eq!(adaptations[0].rule, Rule::DefaultErrorAsRanges);
-        let responses = view.pointer("/paths/~1things~1{id}/put/responses").and_then(Value::as_object);
+        let responses = view
+            .pointer("/paths/~1things~1{id}/put/responses")
+            .and_then(Value::as_object);
         let keys: Vec<_> = responses.into_iter().flat_map(|m| m.keys()).collect();
         assert_eq!(keys, ["200", "4XX", "5XX"]);
     }
@@ -571,10 +747,64 @@ paths:
         let (view, adaptations) = view_of(&yaml);
         assert_eq!(adaptations.len(), 1, "{adaptations:?}");
         assert_eq!(adaptations[0].rule, Rule::ErrorBodiesByStatus);
-        assert!(adaptations[0].change.contains("400, default"), "{}", adaptations[0].change);
+        assert!(
+            adaptations[0].change.contains("400, default"),
+            "{}",
+            adaptations[0].change
+        );
         assert_eq!(
-            view.pointer("/paths/~1things~1{id}/put/responses/4XX/content/application~1json/schema"),
+            view.pointer(
+                "/paths/~1things~1{id}/put/responses/4XX/content/application~1json/schema"
+            ),
             Some(&json!({}))
+        );
+    }
+
+    const ONE_OF: &str = r#"
+components:
+  schemas:
+    Thing:
+      oneOf: [{$ref: '#/components/schemas/Cat'}, {$ref: '#/components/schemas/Dog'}]
+      discriminator:
+        propertyName: kind
+        mapping: {cat: '#/components/schemas/Cat', dog: '#/components/schemas/Dog'}
+    Cat:
+      type: object
+      required: [kind]
+      properties: {kind: {type: string, enum: [cat]}}
+    Dog:
+      type: object
+      required: [kind]
+      properties: {kind: {type: string, enum: [dog]}}
+"#;
+
+    #[test]
+    fn discriminator_as_untagged_when_each_variant_requires_its_value() {
+        let (view, adaptations) = view_of(&format!("{BASE}{ONE_OF}"));
+        assert_eq!(adaptations.len(), 1, "{adaptations:?}");
+        assert_eq!(adaptations[0].rule, Rule::DiscriminatorAsUntagged);
+        assert_eq!(
+            adaptations[0].pointer,
+            "/components/schemas/Thing/discriminator"
+        );
+        assert!(
+            view.pointer("/components/schemas/Thing/discriminator")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn a_discriminator_untagged_decoding_could_get_wrong_fails() {
+        // Dog does not require `kind`: a cat-less body could decode as Dog.
+        let yaml = format!("{BASE}{ONE_OF}").replace(
+            "    Dog:\n      type: object\n      required: [kind]\n",
+            "    Dog:\n      type: object\n",
+        );
+        let problems = generator_view(&spec(&yaml)).err().unwrap_or_default();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(
+            problems[0].pointer,
+            "/components/schemas/Thing/discriminator"
         );
     }
 
@@ -601,7 +831,10 @@ paths:
         let problems = generator_view(&spec(&yaml)).err().unwrap_or_default();
         assert_eq!(
             problems,
-            [Problem::new("/paths/~1things~1{id}/put/responses", "progenitor takes one success body type per operation")]
+            [Problem::new(
+                "/paths/~1things~1{id}/put/responses",
+                "progenitor takes one success body type per operation"
+            )]
         );
     }
 }

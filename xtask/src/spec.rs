@@ -137,7 +137,9 @@ pub fn operations(doc: &Value) -> Vec<(String, String, String, &Value)> {
     let mut out = Vec::new();
     if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
         for (path, item) in paths {
-            let Some(item) = item.as_object() else { continue };
+            let Some(item) = item.as_object() else {
+                continue;
+            };
             for (method, op) in item {
                 if HTTP_METHODS.contains(&method.as_str()) {
                     let ptr = pointer(["paths", path, method]);

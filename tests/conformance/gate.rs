@@ -1,0 +1,278 @@
+//! The drift gate, run by `cargo test`.
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+use xtask::gate::{check_spec, check_workspace, render};
+use xtask::spec::{ApiSpec, discover};
+
+fn root() -> std::path::PathBuf {
+    xtask::workspace_root()
+}
+
+fn load(name: &str) -> ApiSpec {
+    let specs = discover(&root()).unwrap_or_else(|e| panic!("{e}"));
+    specs
+        .into_iter()
+        .find(|s| s.name == name)
+        .unwrap_or_else(|| panic!("no spec/{name}.yaml"))
+}
+
+fn checked_in(spec: &ApiSpec) -> String {
+    let path = root().join(spec.generated_file());
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn set(doc: &mut Value, pointer: &str, value: Value) {
+    match doc.pointer_mut(pointer) {
+        Some(slot) => *slot = value,
+        None => panic!("no {pointer} in the spec"),
+    }
+}
+
+#[test]
+fn every_spec_is_valid_and_its_checked_in_sdk_is_fresh() {
+    let reports = check_workspace(&root()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(reports.len(), 5, "five APIs:\n{}", render(&reports));
+    assert!(
+        reports.iter().all(|r| r.passed()),
+        "cargo xtask check fails:\n{}",
+        render(&reports)
+    );
+}
+
+#[test]
+fn check_output_is_the_same_on_every_run() {
+    let first = check_workspace(&root()).map(|r| render(&r));
+    let second = check_workspace(&root()).map(|r| render(&r));
+    assert_eq!(first, second);
+}
+
+#[test]
+fn a_constraint_changed_without_regenerating_names_the_spec_and_the_generated_file() {
+    let mut spec = load("zitadel");
+    let current = checked_in(&spec);
+    set(
+        &mut spec.doc,
+        "/components/schemas/UpdateMyProfileRequest/properties/firstName/maxLength",
+        json!(100),
+    );
+    let report = check_spec(&spec, Some(&current));
+    assert!(report.spec_valid.passed() && report.examples_valid.passed());
+    let failure = report.sdk_fresh.failures.join("\n");
+    assert!(
+        failure.contains("sdk/zitadel/src/generated_sdk.rs is stale")
+            && failure.contains("spec/zitadel.yaml"),
+        "{failure}"
+    );
+    // The unified diff shows the changed limit.
+    assert!(
+        failure.contains("-            if value.chars().count() > 200usize {"),
+        "{failure}"
+    );
+    assert!(
+        failure.contains("+            if value.chars().count() > 100usize {"),
+        "{failure}"
+    );
+}
+
+#[test]
+fn a_hand_edited_generated_file_is_stale() {
+    let spec = load("cl2c");
+    let edited = checked_in(&spec).replacen(
+        "pub struct UserProfile {",
+        "pub struct UserProfile {\n    pub extra: u8,",
+        1,
+    );
+    let report = check_spec(&spec, Some(&edited));
+    let failure = report.sdk_fresh.failures.join("\n");
+    assert!(
+        failure.contains("sdk/cl2c/src/generated_sdk.rs is stale"),
+        "{failure}"
+    );
+    assert!(
+        failure.contains("never edit the generated file by hand"),
+        "{failure}"
+    );
+    assert!(failure.contains("-    pub extra: u8,"), "{failure}");
+}
+
+#[test]
+fn a_missing_generated_file_is_reported() {
+    let spec = load("exante");
+    let report = check_spec(&spec, None);
+    assert_eq!(
+        report.sdk_fresh.failures,
+        ["sdk/exante/src/generated_sdk.rs does not exist; run `cargo xtask generate`"]
+    );
+}
+
+#[test]
+fn an_example_that_breaks_its_schema_is_named_with_its_pointer() {
+    let mut spec = load("zitadel");
+    set(
+        &mut spec.doc,
+        "/paths/~1auth~1v1~1users~1me~1profile/put/requestBody/content/application~1json/example/gender",
+        json!("GENDER_ROBOT"),
+    );
+    let report = check_spec(&spec, None);
+    let failure = report.examples_valid.failures.join("\n");
+    assert!(
+        failure.contains(
+            "spec/zitadel.yaml at /paths/~1auth~1v1~1users~1me~1profile/put/requestBody/content/application~1json/example: /gender:"
+        ),
+        "{failure}"
+    );
+}
+
+#[test]
+fn an_example_with_an_undeclared_field_is_refused() {
+    let mut spec = load("exante");
+    let example = "/paths/~1api~1user/patch/requestBody/content/application~1json/example";
+    set(
+        &mut spec.doc,
+        &format!("{example}/first_name"),
+        json!("Jane"),
+    );
+    let report = check_spec(&spec, None);
+    let failure = report.examples_valid.failures.join("\n");
+    assert!(failure.contains("first_name"), "{failure}");
+}
+
+#[test]
+fn an_example_in_the_wrong_format_is_refused() {
+    let mut spec = load("cl2c");
+    set(
+        &mut spec.doc,
+        "/paths/~1v1~1cl2c~1user/put/responses/200/content/application~1json/example/authValidUpto",
+        json!("yesterday"),
+    );
+    let report = check_spec(&spec, None);
+    let failure = report.examples_valid.failures.join("\n");
+    assert!(
+        failure.contains("/authValidUpto") && failure.contains("date-time"),
+        "{failure}"
+    );
+}
+
+#[test]
+fn a_document_that_is_not_openapi_3_0_3_is_refused() {
+    let mut spec = load("ctechnology");
+    set(&mut spec.doc, "/openapi", json!("3.1.0"));
+    let report = check_spec(&spec, None);
+    let failure = report.spec_valid.failures.join("\n");
+    assert!(
+        failure.contains("at /openapi: must be \"3.0.3\""),
+        "{failure}"
+    );
+}
+
+#[test]
+fn a_structurally_invalid_document_is_refused_with_the_pointer() {
+    let mut spec = load("ctechnology");
+    set(
+        &mut spec.doc,
+        "/paths/~1api~1v2.2~1me/put/responses",
+        json!({ "200": { "content": {} } }),
+    );
+    let report = check_spec(&spec, None);
+    let failure = report.spec_valid.failures.join("\n");
+    assert!(
+        failure.contains("/paths/~1api~1v2.2~1me/put/responses"),
+        "{failure}"
+    );
+}
+
+#[test]
+fn a_dangling_ref_is_refused() {
+    let mut spec = load("cl2c");
+    set(
+        &mut spec.doc,
+        "/paths/~1v1~1cl2c~1user/put/responses/200/content/application~1json/schema",
+        json!({ "$ref": "#/components/schemas/Nope" }),
+    );
+    let report = check_spec(&spec, None);
+    let failure = report.spec_valid.failures.join("\n");
+    assert!(
+        failure.contains("$ref \"#/components/schemas/Nope\" points at nothing"),
+        "{failure}"
+    );
+}
+
+#[test]
+fn a_keyword_beside_a_ref_is_refused() {
+    let mut spec = load("cl2c");
+    set(
+        &mut spec.doc,
+        "/paths/~1v1~1cl2c~1user/put/responses/200/content/application~1json/schema",
+        json!({ "$ref": "#/components/schemas/UserProfile", "nullable": true }),
+    );
+    let report = check_spec(&spec, None);
+    let failure = report.spec_valid.failures.join("\n");
+    assert!(
+        failure.contains("nullable beside $ref is ignored by OpenAPI 3.0"),
+        "{failure}"
+    );
+}
+
+#[test]
+fn a_construct_no_rule_covers_fails_generation_with_file_and_pointer() {
+    let mut spec = load("exante");
+    let content = "/paths/~1api~1user/patch/requestBody/content";
+    let body = spec
+        .doc
+        .pointer(&format!("{content}/application~1json"))
+        .cloned();
+    set(&mut spec.doc, content, json!({ "application/xml": body }));
+    let report = check_spec(&spec, None);
+    let failure = report.sdk_fresh.failures.join("\n");
+    assert!(
+        failure.contains(
+            "spec/exante.yaml at /paths/~1api~1user/patch/requestBody/content/application~1xml: progenitor cannot send a application/xml request body"
+        ),
+        "{failure}"
+    );
+}
+
+#[test]
+fn the_generated_header_names_the_pinned_progenitor() {
+    let manifest = std::fs::read_to_string(root().join("Cargo.toml")).unwrap_or_default();
+    let pin = format!(
+        "progenitor = {{ version = \"={}\"",
+        xtask::codegen::PROGENITOR_VERSION
+    );
+    assert!(
+        manifest.contains(&pin),
+        "workspace Cargo.toml must pin {pin}"
+    );
+    let spec = load("cl2c");
+    assert!(checked_in(&spec).starts_with(&xtask::codegen::header(&spec)));
+}
+
+#[test]
+fn a_new_spec_needs_no_xtask_change() {
+    // A sixth API is a sixth file: its crate is scaffolded by `generate`.
+    let spec = ApiSpec {
+        name: "newapi".to_string(),
+        path: Path::new("spec/newapi.yaml").to_path_buf(),
+        doc: load("exante").doc,
+    };
+    let report = check_spec(&spec, None);
+    assert!(report.spec_valid.passed() && report.examples_valid.passed());
+    assert_eq!(
+        report.sdk_fresh.failures,
+        ["sdk/newapi/src/generated_sdk.rs does not exist; run `cargo xtask generate`"]
+    );
+    let files: Vec<String> = xtask::codegen::scaffold(&spec)
+        .into_iter()
+        .map(|(path, _)| path.display().to_string())
+        .collect();
+    assert_eq!(
+        files,
+        [
+            "sdk/newapi/Cargo.toml",
+            "sdk/newapi/src/lib.rs",
+            "sdk/newapi/src/auth.rs"
+        ]
+    );
+}

@@ -1,0 +1,10 @@
+//! The conformance suite, built as one test binary.
+//!
+//! - `gate`: `cargo xtask check` run as a test, so that `cargo test` fails on
+//!   drift even when nobody ran the xtask, plus the gate's own behaviour on
+//!   specs and generated files mutated in memory.
+//! - `sdk_wire`: each SDK against a local recording listener: auth headers,
+//!   media types, method, path, body, and error decoding by status.
+
+mod gate;
+mod sdk_wire;
