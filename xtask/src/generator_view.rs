@@ -46,6 +46,15 @@ pub enum Rule {
     /// untagged enum, which is only right when every variant requires the
     /// discriminating property with exactly its one mapped value.
     DiscriminatorAsUntagged,
+    /// `additionalProperties: true` beside `properties` is given as
+    /// `additionalProperties: {}`: the two mean the same in JSON Schema, but
+    /// typify drops the undeclared members for `true` and keeps them, in a
+    /// flattened `extra` map, for `{}`.
+    OpenObjectKeepsExtras,
+    /// A request property that is optional and nullable can be left out but
+    /// not sent as `null`: typify has no `Option<Option<T>>`. Nothing is
+    /// changed; the limitation is reported where it applies.
+    NullableOptionalRequestField,
 }
 
 impl Rule {
@@ -57,11 +66,13 @@ impl Rule {
             Rule::DefaultErrorAsRanges => "default-error-as-ranges",
             Rule::ErrorBodiesByStatus => "error-bodies-by-status",
             Rule::DiscriminatorAsUntagged => "discriminator-as-untagged",
+            Rule::OpenObjectKeepsExtras => "open-object-keeps-extras",
+            Rule::NullableOptionalRequestField => "nullable-optional-request-field",
         }
     }
 
     /// Who restores what the rule took away (the media-type rule says more
-    /// precisely per place; see [`apply_media_rule`]).
+    /// precisely per place, in `apply_media_rule`).
     pub fn consequence(self) -> &'static str {
         match self {
             Rule::VendorJsonMediaType => "restored on the wire by the SDK",
@@ -73,6 +84,12 @@ impl Rule {
             }
             Rule::DiscriminatorAsUntagged => {
                 "each variant requires its own single value, so untagged decoding picks the variant the discriminator names"
+            }
+            Rule::OpenObjectKeepsExtras => {
+                "undeclared members are kept in the generated type's `extra` map"
+            }
+            Rule::NullableOptionalRequestField => {
+                "known limit: the SDK sends the field or leaves it out, never `null`"
             }
         }
     }
@@ -138,6 +155,8 @@ pub fn generator_view(spec: &ApiSpec) -> Result<(Value, Vec<Adaptation>), Vec<Pr
         apply_error_rules(&spec.doc, &mut view, at, &mut adaptations);
     }
     apply_discriminator_rule(&spec.doc, &mut view, &mut adaptations);
+    apply_open_object_rule(&mut view, &mut String::new(), &mut adaptations);
+    report_nullable_optional_request_fields(&spec.doc, &mut adaptations);
 
     let problems = unsupported(&view);
     if problems.is_empty() {
@@ -464,6 +483,127 @@ fn apply_discriminator_rule(doc: &Value, view: &mut Value, out: &mut Vec<Adaptat
             ),
             consequence: Rule::DiscriminatorAsUntagged.consequence(),
         });
+    }
+}
+
+/// Rewrites, in place, every `additionalProperties: true` that sits beside
+/// `properties` anywhere in the view (a property literally named
+/// "properties" cannot confuse this: it would sit under `properties`, where
+/// its value is a schema, not a map of schemas next to the flag).
+fn apply_open_object_rule(value: &mut Value, at: &mut String, out: &mut Vec<Adaptation>) {
+    match value {
+        Value::Object(map) => {
+            if map.contains_key("properties")
+                && map.get("additionalProperties") == Some(&Value::Bool(true))
+            {
+                map.insert("additionalProperties".to_string(), json!({}));
+                out.push(Adaptation {
+                    rule: Rule::OpenObjectKeepsExtras,
+                    pointer: format!("{at}/additionalProperties"),
+                    change: "additionalProperties: true → {}".to_string(),
+                    consequence: Rule::OpenObjectKeepsExtras.consequence(),
+                });
+            }
+            for (key, child) in map.iter_mut() {
+                let len = at.len();
+                at.push('/');
+                at.push_str(&escape(key));
+                apply_open_object_rule(child, at, out);
+                at.truncate(len);
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter_mut().enumerate() {
+                let len = at.len();
+                at.push_str(&format!("/{i}"));
+                apply_open_object_rule(child, at, out);
+                at.truncate(len);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Reports each optional, nullable property reachable from a request body.
+fn report_nullable_optional_request_fields(doc: &Value, out: &mut Vec<Adaptation>) {
+    fn walk(
+        doc: &Value,
+        schema: &Value,
+        at: String,
+        seen: &mut BTreeSet<String>,
+        out: &mut Vec<Adaptation>,
+    ) {
+        let (schema, at) = match schema.get("$ref").and_then(Value::as_str) {
+            Some(target) => {
+                if !seen.insert(target.to_string()) {
+                    return;
+                }
+                (
+                    resolve(doc, schema),
+                    target.trim_start_matches('#').to_string(),
+                )
+            }
+            None => (schema, at),
+        };
+        let required: BTreeSet<&str> = schema
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        for (name, prop) in schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let prop_at = format!("{at}/properties/{}", escape(name));
+            let nullable = prop.get("nullable") == Some(&Value::Bool(true))
+                || resolve(doc, prop).get("nullable") == Some(&Value::Bool(true));
+            if nullable && !required.contains(name.as_str()) {
+                out.push(Adaptation {
+                    rule: Rule::NullableOptionalRequestField,
+                    pointer: prop_at.clone(),
+                    change: format!("`{name}` (absent or null) is one Option"),
+                    consequence: Rule::NullableOptionalRequestField.consequence(),
+                });
+            }
+            walk(doc, prop, prop_at, seen, out);
+        }
+        for key in ["items", "additionalProperties"] {
+            if let Some(sub) = schema.get(key).filter(|s| s.is_object()) {
+                walk(doc, sub, format!("{at}/{key}"), seen, out);
+            }
+        }
+        for key in ["allOf", "anyOf", "oneOf"] {
+            for (i, sub) in schema
+                .get(key)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                walk(doc, sub, format!("{at}/{key}/{i}"), seen, out);
+            }
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for (_path, _method, at, op) in operations(doc) {
+        let Some(body) = op.get("requestBody").map(|b| resolve(doc, b)) else {
+            continue;
+        };
+        for (media, content) in body
+            .get("content")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(schema) = content.get("schema") {
+                let schema_at = format!("{at}/requestBody/content/{}/schema", escape(media));
+                walk(doc, schema, schema_at, &mut seen, out);
+            }
+        }
     }
 }
 
@@ -806,6 +946,49 @@ components:
             problems[0].pointer,
             "/components/schemas/Thing/discriminator"
         );
+    }
+
+    #[test]
+    fn open_object_keeps_extras_rewrites_true_beside_properties() {
+        let yaml = BASE.replace(
+            "schema: {type: object, properties: {a: {type: string}}}",
+            "schema: {type: object, properties: {a: {type: string}}, additionalProperties: true}",
+        );
+        let (view, adaptations) = view_of(&yaml);
+        assert_eq!(adaptations.len(), 1, "{adaptations:?}");
+        assert_eq!(adaptations[0].rule, Rule::OpenObjectKeepsExtras);
+        let at = "/paths/~1things~1{id}/put/responses/200/content/application~1json/schema/additionalProperties";
+        assert_eq!(adaptations[0].pointer, at);
+        assert_eq!(view.pointer(at), Some(&json!({})));
+    }
+
+    #[test]
+    fn an_open_object_without_properties_is_left_alone() {
+        let (_, adaptations) = view_of(&BASE.replace(
+            "schema: {type: object}",
+            "schema: {type: object, additionalProperties: true}",
+        ));
+        assert!(adaptations.is_empty(), "{adaptations:?}");
+    }
+
+    #[test]
+    fn nullable_optional_request_field_is_reported_and_left_unchanged() {
+        let yaml = BASE.replace(
+            "schema: {type: object}",
+            "schema: {type: object, required: [b], properties: {a: {type: string, nullable: true}, b: {type: string, nullable: true}}}",
+        );
+        let (view, adaptations) = view_of(&yaml);
+        assert_eq!(
+            adaptations.len(),
+            1,
+            "only the optional one: {adaptations:?}"
+        );
+        assert_eq!(adaptations[0].rule, Rule::NullableOptionalRequestField);
+        assert_eq!(
+            adaptations[0].pointer,
+            "/paths/~1things~1{id}/put/requestBody/content/application~1json/schema/properties/a"
+        );
+        assert_eq!(view, spec(&yaml).doc);
     }
 
     #[test]

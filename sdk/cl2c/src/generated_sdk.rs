@@ -260,7 +260,7 @@ pub mod types {
         }
     }
     ///The error body for a failed validation: ASP.NET's RFC 7807 ValidationProblemDetails. Not documented by the vendor's page: extra members are allowed, because RFC 7807 lets a problem details object carry extension members (ASP.NET adds e.g. traceId).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ValidationProblemDetails {
         ///Detailed error description
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -286,6 +286,8 @@ pub mod types {
         ///Error type
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ValidationProblemDetails {
         pub fn builder() -> builder::ValidationProblemDetails {
@@ -828,6 +830,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ValidationProblemDetails {
             fn default() -> Self {
@@ -838,6 +844,7 @@ pub mod types {
                     status: Ok(Default::default()),
                     title: Ok(Default::default()),
                     type_: Ok(Default::default()),
+                    extra: Err("no value supplied for extra".to_string()),
                 }
             }
         }
@@ -919,6 +926,20 @@ pub mod types {
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<ValidationProblemDetails>
         for super::ValidationProblemDetails {
@@ -933,6 +954,7 @@ pub mod types {
                     status: value.status?,
                     title: value.title?,
                     type_: value.type_?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -946,6 +968,7 @@ pub mod types {
                     status: Ok(value.status),
                     title: Ok(value.title),
                     type_: Ok(value.type_),
+                    extra: Ok(value.extra),
                 }
             }
         }

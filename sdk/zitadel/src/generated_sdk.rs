@@ -123,7 +123,7 @@ string, as proto3 JSON does for 64-bit integers (vendor facts), e.g. "2".*/
         }
     }
     ///A protobuf Any message in JSON form: the `@type` URL names the message type, the message's own fields sit beside it.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ProtobufAny {
         ///A URL/resource name that identifies the type of the serialized message.
         #[serde(
@@ -131,6 +131,8 @@ string, as proto3 JSON does for 64-bit integers (vendor facts), e.g. "2".*/
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub type_: ::std::option::Option<::std::string::String>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ProtobufAny {
         pub fn builder() -> builder::ProtobufAny {
@@ -604,11 +606,16 @@ string, as proto3 JSON does for 64-bit integers (vendor facts), e.g. "2".*/
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ProtobufAny {
             fn default() -> Self {
                 Self {
                     type_: Ok(Default::default()),
+                    extra: Err("no value supplied for extra".to_string()),
                 }
             }
         }
@@ -625,18 +632,38 @@ string, as proto3 JSON does for 64-bit integers (vendor facts), e.g. "2".*/
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<ProtobufAny> for super::ProtobufAny {
             type Error = super::error::ConversionError;
             fn try_from(
                 value: ProtobufAny,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { type_: value.type_? })
+                Ok(Self {
+                    type_: value.type_?,
+                    extra: value.extra?,
+                })
             }
         }
         impl ::std::convert::From<super::ProtobufAny> for ProtobufAny {
             fn from(value: super::ProtobufAny) -> Self {
-                Self { type_: Ok(value.type_) }
+                Self {
+                    type_: Ok(value.type_),
+                    extra: Ok(value.extra),
+                }
             }
         }
         #[derive(Clone, Debug)]

@@ -90,7 +90,8 @@ async fn a_400_is_problem_details_with_the_errors_map_as_problem_json() {
         "errors": {
             "firstName": ["First name is required"],
             "phoneNumber": ["Invalid phone number format"]
-        }
+        },
+        "traceId": "00-abc-01"
     });
     for media in ["application/problem+json", "application/json"] {
         let (_, result) = send(Reply::json(400, media, problem.clone())).await;
@@ -100,6 +101,9 @@ async fn a_400_is_problem_details_with_the_errors_map_as_problem_json() {
                 assert_eq!(body.title.as_deref(), Some("Invalid Request"));
                 assert_eq!(body.errors["phoneNumber"], ["Invalid phone number format"]);
                 assert_eq!(body.errors["firstName"], ["First name is required"]);
+                // Rule `open-object-keeps-extras`: RFC 7807 extension members
+                // (ASP.NET's traceId) are kept.
+                assert_eq!(body.extra.get("traceId"), Some(&json!("00-abc-01")));
             }
             other => panic!("{media}: expected Error::Validation, got {other:?}"),
         }

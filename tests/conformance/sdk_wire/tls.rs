@@ -1,15 +1,23 @@
 //! TLS is compiled in: an `https://` base URL gets a TLS handshake, not
 //! progenitor-client's default "scheme is not http" refusal.
 
-use conformance::recording_server::{RecordingServer, Reply};
 use zitadel_sdk::{Client, Credentials, types};
 
 #[tokio::test]
 async fn an_https_base_url_attempts_a_tls_handshake() {
-    // A plain-HTTP listener: the TLS handshake must be attempted and fail.
-    let server =
-        RecordingServer::start(Reply::json(200, "application/json", serde_json::json!({}))).await;
-    let url = server.url().replace("http://", "https://");
+    // A listener that hangs up at once: the TLS handshake must be attempted
+    // and fail, quickly.
+    let listener = match tokio::net::TcpListener::bind("127.0.0.1:0").await {
+        Ok(listener) => listener,
+        Err(e) => panic!("cannot bind a local port: {e}"),
+    };
+    let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            drop(stream);
+        }
+    });
+    let url = format!("https://{addr}");
     let client = Client::new(
         &url,
         Credentials::access_token("t").unwrap_or_else(|e| panic!("{e}")),
