@@ -226,7 +226,7 @@ pub mod types {
             Default::default()
         }
     }
-    ///An organisation. Not documented by the vendor's page: `id` and `type` are required, because a JSON:API resource object always carries both; the resource type "organisations" is our reading (the page shows only the placeholder "<string>").
+    ///An organisation. Not documented by the vendor's page: `id` and `type` are required, because a JSON:API resource object always carries both; the resource type "organisations" is our reading (the page shows only the placeholder `"<string>"`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Organisation {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -542,7 +542,7 @@ pub mod types {
         pub meta: ::std::option::Option<UserMeta>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub relationships: ::std::option::Option<UserRelationships>,
-        ///The JSON:API resource type. The page shows only the placeholder "<string>"; the vendor's own SDK models give the resource type "users".
+        ///The JSON:API resource type. The page shows only the placeholder `"<string>"`; the vendor's own SDK models give the resource type "users".
         #[serde(rename = "type")]
         pub type_: UserType,
     }
@@ -645,7 +645,7 @@ pub mod types {
             Default::default()
         }
     }
-    ///The JSON:API resource type. The page shows only the placeholder "<string>"; the vendor's own SDK models give the resource type "users".
+    ///The JSON:API resource type. The page shows only the placeholder `"<string>"`; the vendor's own SDK models give the resource type "users".
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -724,7 +724,7 @@ pub mod types {
         pub attributes: ::std::option::Option<UserUpdateAttributes>,
         ///The unique identifier for the user. Not documented by the vendor's page: it must equal the `user_id` path parameter (JSON:API 1.0 answers a mismatch with 409 Conflict).
         pub id: ::uuid::Uuid,
-        ///The JSON:API resource type. The page shows only the placeholder "<string>"; the vendor's own SDK models give the resource type "users".
+        ///The JSON:API resource type. The page shows only the placeholder `"<string>"`; the vendor's own SDK models give the resource type "users".
         #[serde(rename = "type")]
         pub type_: UserUpdateResourceType,
     }
@@ -733,7 +733,7 @@ pub mod types {
             Default::default()
         }
     }
-    ///The JSON:API resource type. The page shows only the placeholder "<string>"; the vendor's own SDK models give the resource type "users".
+    ///The JSON:API resource type. The page shows only the placeholder `"<string>"`; the vendor's own SDK models give the resource type "users".
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
