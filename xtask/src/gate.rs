@@ -8,7 +8,10 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Instant;
 
+use semver::Version;
+
 use crate::codegen;
+use crate::compat::{Class, check_version, classify};
 use crate::examples::validate_examples;
 use crate::generator_view::{Adaptation, generator_view};
 use crate::spec::{ApiSpec, Problem, discover};
@@ -37,12 +40,18 @@ pub struct SpecReport {
     pub spec_valid: Outcome,
     pub examples_valid: Outcome,
     pub sdk_fresh: Outcome,
+    /// The version against the latest release, and the SDK crate's version
+    /// against the spec's.
+    pub semver: Outcome,
     pub adaptations: Vec<Adaptation>,
 }
 
 impl SpecReport {
     pub fn passed(&self) -> bool {
-        self.spec_valid.passed() && self.examples_valid.passed() && self.sdk_fresh.passed()
+        self.spec_valid.passed()
+            && self.examples_valid.passed()
+            && self.sdk_fresh.passed()
+            && self.semver.passed()
     }
 
     /// Every failure line, prefixed with the check's name.
@@ -51,6 +60,7 @@ impl SpecReport {
             ("spec", &self.spec_valid),
             ("examples", &self.examples_valid),
             ("sdk", &self.sdk_fresh),
+            ("semver", &self.semver),
         ]
         .iter()
         .flat_map(|(check, outcome)| {
@@ -99,6 +109,7 @@ pub fn check_spec(spec: &ApiSpec, checked_in: Option<&str>) -> SpecReport {
         spec_valid: Outcome::default(),
         examples_valid: Outcome::default(),
         sdk_fresh: Outcome::default(),
+        semver: Outcome::default(),
         adaptations: Vec::new(),
     };
 
@@ -141,6 +152,85 @@ pub fn check_spec(spec: &ApiSpec, checked_in: Option<&str>) -> SpecReport {
     report
 }
 
+/// Checks the spec's version against its latest released snapshot and the
+/// SDK crate's version (`None` when the crate has no readable version).
+pub fn check_semver(
+    spec: &ApiSpec,
+    released: Option<&(Version, ApiSpec)>,
+    crate_version: Option<&str>,
+) -> Outcome {
+    let mut outcome = Outcome::default();
+    let version = match crate::release::spec_version(spec) {
+        Ok(version) => version,
+        Err(e) => {
+            outcome.failures.push(e);
+            return outcome;
+        }
+    };
+    match released {
+        None => outcome.failures.push(format!(
+            "{} has no released snapshot; run `cargo xtask release {}`",
+            crate::release::released_dir(&spec.name).display(),
+            spec.name
+        )),
+        Some((last, snapshot)) => {
+            let findings = classify(&snapshot.doc, &spec.doc);
+            match check_version(last, &version, &findings) {
+                Ok(_) => {
+                    outcome.note = if *last == version {
+                        version.to_string()
+                    } else {
+                        format!("{last}→{version}")
+                    };
+                }
+                Err(why) => {
+                    outcome.failures.push(format!(
+                        "{} (against {}):",
+                        why,
+                        snapshot.path.display()
+                    ));
+                    for finding in findings.iter().filter(|f| f.class != Class::Documentation) {
+                        outcome.failures.push(format!("  {finding}"));
+                    }
+                }
+            }
+        }
+    }
+    let manifest = spec.sdk_dir().join("Cargo.toml");
+    match crate_version {
+        Some(v) if v == version.to_string() => {}
+        Some(v) => outcome.failures.push(format!(
+            "{} has version {v} but {} says {version}: the SDK crate's version follows its spec's",
+            manifest.display(),
+            spec.path.display()
+        )),
+        None => outcome.failures.push(format!(
+            "{} has no readable [package] version",
+            manifest.display()
+        )),
+    }
+    outcome
+}
+
+/// The `version` of a Cargo manifest's `[package]` table. A line scan is
+/// enough for the manifests this project writes; anything it cannot read is
+/// reported, not guessed.
+pub fn package_version(manifest: &str) -> Option<String> {
+    let mut in_package = false;
+    for line in manifest.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_package = line == "[package]";
+        } else if in_package && let Some(rest) = line.strip_prefix("version") {
+            let value = rest.trim_start().strip_prefix('=')?.trim();
+            return value
+                .strip_prefix('"')?
+                .strip_suffix('"')
+                .map(str::to_string);
+        }
+    }
+    None
+}
+
 /// A unified diff from the checked-in file to the regenerated one, capped so
 /// that a wholesale change stays readable.
 pub fn unified_diff(current: &str, fresh: &str, file: &str, spec: &str) -> String {
@@ -173,7 +263,19 @@ pub fn check_workspace(root: &Path) -> Result<Vec<SpecReport>, String> {
         .iter()
         .map(|spec| {
             let current = std::fs::read_to_string(root.join(spec.generated_file())).ok();
-            check_spec(spec, current.as_deref())
+            let mut report = check_spec(spec, current.as_deref());
+            let crate_version =
+                std::fs::read_to_string(root.join(spec.sdk_dir()).join("Cargo.toml"))
+                    .ok()
+                    .and_then(|m| package_version(&m));
+            report.semver = match crate::release::latest(root, &spec.name) {
+                Ok(released) => check_semver(spec, released.as_ref(), crate_version.as_deref()),
+                Err(e) => Outcome {
+                    failures: vec![e],
+                    note: String::new(),
+                },
+            };
+            report
         })
         .collect())
 }
@@ -189,8 +291,8 @@ pub fn render(reports: &[SpecReport]) -> String {
         .max(3);
     let _ = writeln!(
         out,
-        "{:width$}  {:<22}  {:<9}  {:<9}  {:<9}",
-        "api", "spec", "openapi", "examples", "sdk"
+        "{:width$}  {:<22}  {:<9}  {:<9}  {:<10}  {}",
+        "api", "spec", "openapi", "examples", "sdk", "semver"
     );
     let cell = |o: &Outcome| {
         if o.passed() {
@@ -202,12 +304,13 @@ pub fn render(reports: &[SpecReport]) -> String {
     for r in reports {
         let _ = writeln!(
             out,
-            "{:width$}  {:<22}  {:<9}  {:<9}  {:<9}",
+            "{:width$}  {:<22}  {:<9}  {:<9}  {:<10}  {}",
             r.name,
             r.path,
             cell(&r.spec_valid),
             cell(&r.examples_valid),
-            cell(&r.sdk_fresh)
+            cell(&r.sdk_fresh),
+            cell(&r.semver)
         );
     }
     for r in reports.iter().filter(|r| !r.passed()) {

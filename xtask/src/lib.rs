@@ -9,9 +9,11 @@
 //! gate (see `tests/`), and CI fails on drift even if nobody runs the xtask.
 
 pub mod codegen;
+pub mod compat;
 pub mod examples;
 pub mod gate;
 pub mod generator_view;
+pub mod release;
 pub mod spec;
 pub mod validate;
 

@@ -7,7 +7,10 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   generate   regenerate every SDK's generated code from spec/*.yaml
   check      fail when a spec is invalid, an example does not match its
-             schema, or checked-in generated code is stale";
+             schema, checked-in generated code is stale, or a spec changed
+             more than its version says since its last release
+  release <api>
+             freeze spec/<api>.yaml as released (spec/released/<api>/)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -42,6 +45,25 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        ["release", api] => {
+            let result = xtask::spec::discover(&root).and_then(|specs| {
+                let spec = specs
+                    .iter()
+                    .find(|s| s.name == *api)
+                    .ok_or_else(|| format!("no spec/{api}.yaml"))?;
+                xtask::release::release(&root, spec)
+            });
+            match result {
+                Ok(line) => {
+                    println!("{line}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("cargo xtask release: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         ["help"] | ["--help"] | ["-h"] => {
             println!("{USAGE}");
             ExitCode::SUCCESS

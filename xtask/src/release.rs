@@ -1,0 +1,108 @@
+//! Released specs: frozen snapshots under `spec/released/<api>/<version>.yaml`.
+//!
+//! A snapshot is the spec's text exactly as it was released, so that a
+//! release can be reviewed as a file and compared offline, in a shallow
+//! clone, without git. The latest snapshot is what `cargo xtask check`
+//! classifies the working spec against.
+
+use std::path::{Path, PathBuf};
+
+use semver::Version;
+
+use crate::compat::{check_version, classify};
+use crate::spec::ApiSpec;
+
+/// The directory of `api`'s snapshots, relative to the workspace root.
+pub fn released_dir(api: &str) -> PathBuf {
+    Path::new("spec").join("released").join(api)
+}
+
+/// Every released version of `api`, oldest first.
+pub fn released_versions(root: &Path, api: &str) -> Result<Vec<Version>, String> {
+    let dir = root.join(released_dir(api));
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(Vec::new());
+    };
+    let mut versions = Vec::new();
+    for entry in entries {
+        let path = entry
+            .map_err(|e| format!("cannot list {}: {e}", dir.display()))?
+            .path();
+        let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
+            continue;
+        };
+        if path.extension().is_some_and(|e| e == "yaml") {
+            let version = Version::parse(stem).map_err(|e| {
+                format!(
+                    "{}: a snapshot is named after its version: {e}",
+                    path.display()
+                )
+            })?;
+            versions.push(version);
+        }
+    }
+    versions.sort();
+    Ok(versions)
+}
+
+/// The latest snapshot of `api`, parsed, with its version.
+pub fn latest(root: &Path, api: &str) -> Result<Option<(Version, ApiSpec)>, String> {
+    let Some(version) = released_versions(root, api)?.pop() else {
+        return Ok(None);
+    };
+    let relative = released_dir(api).join(format!("{version}.yaml"));
+    let text = std::fs::read_to_string(root.join(&relative))
+        .map_err(|e| format!("cannot read {}: {e}", relative.display()))?;
+    Ok(Some((version, ApiSpec::from_yaml(api, &relative, &text)?)))
+}
+
+/// The version a spec declares, parsed.
+pub fn spec_version(spec: &ApiSpec) -> Result<Version, String> {
+    let raw = spec
+        .version()
+        .ok_or_else(|| format!("{}: info.version is missing", spec.path.display()))?;
+    Version::parse(raw).map_err(|e| {
+        format!(
+            "{}: info.version \"{raw}\" is not a semver version: {e}",
+            spec.path.display()
+        )
+    })
+}
+
+/// `cargo xtask release <api>`: freezes the working spec as released.
+/// Refuses a version that exists, is lower than the last one, or is too
+/// small a step for what changed since the last release.
+pub fn release(root: &Path, spec: &ApiSpec) -> Result<String, String> {
+    let version = spec_version(spec)?;
+    let versions = released_versions(root, &spec.name)?;
+    if versions.contains(&version) {
+        return Err(format!(
+            "{} {version} is already released; raise info.version in {} first",
+            spec.name,
+            spec.path.display()
+        ));
+    }
+    let mut verdict = "first release".to_string();
+    if let Some((last, released)) = latest(root, &spec.name)? {
+        let findings = classify(&released.doc, &spec.doc);
+        verdict = check_version(&last, &version, &findings).map_err(|why| {
+            let details: Vec<String> = findings.iter().map(|f| format!("  - {f}")).collect();
+            format!("{}: {why}\n{}", spec.name, details.join("\n"))
+        })?;
+    }
+    let text = std::fs::read_to_string(root.join(&spec.path))
+        .map_err(|e| format!("cannot read {}: {e}", spec.path.display()))?;
+    let target = released_dir(&spec.name).join(format!("{version}.yaml"));
+    let absolute = root.join(&target);
+    if let Some(dir) = absolute.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    std::fs::write(&absolute, text)
+        .map_err(|e| format!("cannot write {}: {e}", target.display()))?;
+    Ok(format!(
+        "released {} {version} ({verdict}) → {}",
+        spec.name,
+        target.display()
+    ))
+}
