@@ -1,7 +1,206 @@
-//! Placeholder until the server issue lands: the workspace layout is fixed now
-//! so that the specs, SDKs and gate can grow around it.
+//! `server`: serves the five profile APIs; see `server --help`.
 
-fn main() {
-    eprintln!("the server is not implemented yet; see README.md");
-    std::process::exit(2);
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use server::apis::{DemoCredentials, registration};
+use server::identity::{add_user, issue_all};
+use server::serve::{default_listen, derived_openapi, start_all};
+use server::storage::sqlite::SqliteStore;
+use server::storage::{Api, Store};
+
+#[derive(Parser)]
+#[command(name = "server", about = "Serves the five profile APIs on SQLite.")]
+struct Cli {
+    /// The SQLite database file (created and migrated on first start).
+    #[arg(long, global = true, default_value = "data/profiles.sqlite")]
+    db: PathBuf,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve every API (the default command).
+    Serve {
+        /// Where an API listens, as <api>=<address>; repeatable. Defaults:
+        /// ctechnology 127.0.0.1:8101, cl2c :8102, exante :8103,
+        /// ctrlhub :8104, zitadel :8105.
+        #[arg(long = "listen", value_parser = parse_listen)]
+        listen: Vec<(Api, SocketAddr)>,
+        /// Issue fresh demo credentials and print a curl line per API (done
+        /// anyway when the database has no users).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Print the OpenAPI document dropshot derives from an API's trait.
+    Openapi { api: String },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user and print a token for each API.
+    Add {
+        username: String,
+        #[arg(long)]
+        email: String,
+        /// The user's CL2C tenant (default: <username>-tenant).
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+}
+
+fn parse_listen(text: &str) -> Result<(Api, SocketAddr), String> {
+    let (api, address) = text.split_once('=').ok_or("expected <api>=<address>")?;
+    let api = Api::from_name(api).ok_or_else(|| format!("unknown API {api}"))?;
+    let address = address.parse().map_err(|e| format!("{address}: {e}"))?;
+    Ok((api, address))
+}
+
+fn open(db: &std::path::Path) -> Result<Arc<dyn Store>, String> {
+    SqliteStore::open(db)
+        .map(|s| Arc::new(s) as Arc<dyn Store>)
+        .map_err(|e| e.to_string())
+}
+
+fn print_tokens(tokens: &[(Api, String)], tenant: &str) {
+    for (api, token) in tokens {
+        match api {
+            Api::Cl2c => println!("  {:<12} tenant {tenant}, X-API-Key {token}", api.name()),
+            _ => println!("  {:<12} {token}", api.name()),
+        }
+    }
+}
+
+async fn serve(db: PathBuf, listen: Vec<(Api, SocketAddr)>, demo: bool) -> Result<(), String> {
+    let log = dropshot::ConfigLogging::StderrTerminal {
+        level: dropshot::ConfigLoggingLevel::Info,
+    }
+    .to_logger("profile-server")
+    .map_err(|e| format!("cannot set up logging: {e}"))?;
+    let store = open(&db)?;
+    let mut addresses: BTreeMap<Api, SocketAddr> = default_listen();
+    addresses.extend(listen);
+
+    let first_start = store.user_count().map_err(|e| e.to_string())? == 0;
+    let demo_user = if first_start || demo {
+        Some(demo_credentials(store.as_ref())?)
+    } else {
+        None
+    };
+
+    let running = start_all(Arc::clone(&store), &addresses, &log)?;
+    println!("database: {}", db.display());
+    for api in &running {
+        println!(
+            "{:<12} {}  (spec: {}/openapi.json)",
+            api.api.name(),
+            api.base_url(),
+            api.base_url()
+        );
+    }
+    if let Some((user_id, tenant, tokens)) = demo_user {
+        println!("\ndemo user {user_id}; one curl line per API:");
+        for api in &running {
+            let (Some(registration), Some((_, token))) = (
+                registration(api.api),
+                tokens.iter().find(|(a, _)| *a == api.api),
+            ) else {
+                continue;
+            };
+            let credentials = DemoCredentials {
+                user_id,
+                token: token.clone(),
+                tenant: Some(tenant.clone()),
+            };
+            println!(
+                "\n# {}\n{}",
+                api.api.name(),
+                (registration.demo_curl)(&api.base_url(), &credentials)
+            );
+        }
+    }
+    // Serve until one server stops (it does not, short of a fatal error) or
+    // the process is interrupted.
+    let mut waits: Vec<_> = running
+        .iter()
+        .map(|r| Box::pin(r.server.wait_for_shutdown()))
+        .collect();
+    if let Some(first) = waits.pop() {
+        first.await.map_err(|e| format!("server stopped: {e}"))?;
+    }
+    Ok(())
+}
+
+type DemoUser = (uuid::Uuid, String, Vec<(Api, String)>);
+
+/// The demo user ("demo"), created if missing, with fresh tokens.
+fn demo_credentials(store: &dyn Store) -> Result<DemoUser, String> {
+    let tenant = "demo-tenant";
+    match add_user(store, "demo", "demo@example.com", Some(tenant)) {
+        Ok(new) => Ok((new.user.id, new.tenant, new.tokens)),
+        Err(server::storage::StoreError::Duplicate(_)) => {
+            let id = store
+                .user_id_by_name("demo")
+                .map_err(|e| e.to_string())?
+                .ok_or("demo user vanished")?;
+            let tokens = issue_all(store, id, tenant).map_err(|e| e.to_string())?;
+            Ok((id, tenant.to_string(), tokens))
+        }
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    match cli.command.unwrap_or(Command::Serve {
+        listen: Vec::new(),
+        demo: false,
+    }) {
+        Command::Serve { listen, demo } => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the runtime: {e}"))?
+            .block_on(serve(cli.db, listen, demo)),
+        Command::Openapi { api } => {
+            let api = Api::from_name(&api).ok_or_else(|| format!("unknown API {api}"))?;
+            let document = derived_openapi(api)?;
+            let text = serde_json::to_string_pretty(&document).map_err(|e| e.to_string())?;
+            println!("{text}");
+            Ok(())
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    username,
+                    email,
+                    tenant,
+                },
+        } => {
+            let store = open(&cli.db)?;
+            let new = add_user(store.as_ref(), &username, &email, tenant.as_deref())
+                .map_err(|e| e.to_string())?;
+            println!("user {} ({})", new.user.username, new.user.id);
+            print_tokens(&new.tokens, &new.tenant);
+            Ok(())
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("server: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -1,0 +1,133 @@
+//! The five APIs. Each lives in its own module, split the same way:
+//! - `api.rs`: the `#[dropshot::api_description]` trait and its request and
+//!   response types — the server's statement of the spec, compared with
+//!   `spec/<api>.yaml` by the conformance suite. No behaviour here.
+//! - `errors.rs`: the vendor's error body, and how dropshot's own errors
+//!   (bad JSON, wrong media type, oversized body) are rendered in it.
+//! - `validation.rs`: every rule the spec states that a type cannot.
+//! - `handlers.rs`: the implementation: authenticate, load, validate, apply,
+//!   save in one transaction, answer from what was stored.
+
+// When adding an API: add its module here and its `registration()` to
+// `registrations()` below; nothing else in the server changes.
+// pub mod cl2c;
+// pub mod ctechnology;
+// pub mod ctrlhub;
+// pub mod exante;
+pub mod zitadel;
+
+use std::sync::Arc;
+
+use dropshot::{ApiDescription, RequestContext, StubContext};
+use http::HeaderMap;
+use serde_json::Value;
+
+use crate::auth::{self, AuthError, Principal};
+use crate::storage::{Api, Store, StoreError};
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct ApiContext {
+    pub store: Arc<dyn Store>,
+    /// This API's hand-written spec as JSON, served at `/openapi.json`.
+    pub spec_document: Arc<Value>,
+}
+
+/// The largest request body each API accepts. The documented bodies are a
+/// few hundred bytes (Ctrl-Hub's, the largest, about 1 KiB); 64 KiB leaves
+/// room for generous free-form `settings` while refusing abuse.
+pub const REQUEST_BODY_MAX_BYTES: usize = 64 * 1024;
+
+/// Runs a storage call off the async executor (SQLite calls block).
+pub async fn blocking<T, F>(context: &ApiContext, call: F) -> Result<T, StoreError>
+where
+    T: Send + 'static,
+    F: FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static,
+{
+    let store = Arc::clone(&context.store);
+    tokio::task::spawn_blocking(move || call(store.as_ref()))
+        .await
+        .map_err(|e| StoreError::Backend(format!("storage task failed: {e}")))?
+}
+
+/// The value of `Authorization: <scheme> <credential>`, if that is the form
+/// of the header (the scheme is matched case-insensitively, as RFC 9110
+/// says).
+pub fn authorization<'h>(headers: &'h HeaderMap, scheme: &str) -> Option<&'h str> {
+    let value = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
+    let (given, credential) = value.split_once(' ')?;
+    given
+        .eq_ignore_ascii_case(scheme)
+        .then_some(credential.trim())
+}
+
+/// The value of a header as text, if present and printable.
+pub fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers.get(name)?.to_str().ok()
+}
+
+/// Checks `token` for `api` (the storage lookup runs off the executor).
+pub async fn authenticate(
+    context: &ApiContext,
+    api: Api,
+    token: Option<&str>,
+) -> Result<Principal, AuthError> {
+    let token = token.ok_or(AuthError::Invalid)?.to_string();
+    let store = Arc::clone(&context.store);
+    tokio::task::spawn_blocking(move || auth::verify(store.as_ref(), api, &token))
+        .await
+        .map_err(|e| AuthError::Store(StoreError::Backend(format!("auth task failed: {e}"))))?
+}
+
+/// The request's headers.
+pub fn headers<C: dropshot::ServerContext>(rqctx: &RequestContext<C>) -> &HeaderMap {
+    rqctx.request.headers()
+}
+
+/// What the server needs to know about one API.
+pub struct Registration {
+    pub api: Api,
+    /// The default listen port (127.0.0.1).
+    pub default_port: u16,
+    /// The hand-written spec, served at `/openapi.json`.
+    pub spec_yaml: &'static str,
+    /// The API with its implementation.
+    pub description: fn() -> Result<ApiDescription<ApiContext>, String>,
+    /// The API without one: what `server openapi <api>` prints.
+    pub stub_description: fn() -> Result<ApiDescription<StubContext>, String>,
+    /// A ready-to-paste curl line sending the seed's example request.
+    pub demo_curl: fn(base_url: &str, credentials: &DemoCredentials) -> String,
+}
+
+/// Everything a demo curl line may need.
+pub struct DemoCredentials {
+    pub user_id: uuid::Uuid,
+    pub token: String,
+    /// CL2C's tenant.
+    pub tenant: Option<String>,
+}
+
+/// Every API the server serves, in a fixed order.
+pub fn registrations() -> Vec<Registration> {
+    vec![
+        // ctechnology::registration(),
+        // cl2c::registration(),
+        // exante::registration(),
+        // ctrlhub::registration(),
+        zitadel::registration(),
+    ]
+}
+
+/// The registration of `api`, if the server implements it.
+pub fn registration(api: Api) -> Option<Registration> {
+    registrations().into_iter().find(|r| r.api == api)
+}
+
+/// Turns the spec's YAML into the JSON document served at `/openapi.json`.
+pub fn spec_json(yaml: &str) -> Result<Value, String> {
+    serde_saphyr::from_str(yaml).map_err(|e| format!("embedded spec is not valid YAML: {e}"))
+}
+
+/// How many times an update is retried when another request saved the same
+/// profile in between (compare-and-swap on the profile's sequence).
+pub const SAVE_ATTEMPTS: usize = 3;

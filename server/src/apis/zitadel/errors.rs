@@ -1,0 +1,122 @@
+//! ZITADEL's error body: the gRPC status `{code, message, details}` its
+//! gateway sends, with the HTTP status the gateway maps the code to.
+
+use dropshot::{ErrorStatusCode, HttpError, HttpResponseError};
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// gRPC status codes used here (google.rpc.Code).
+pub mod code {
+    pub const INVALID_ARGUMENT: i32 = 3;
+    pub const NOT_FOUND: i32 = 5;
+    pub const PERMISSION_DENIED: i32 = 7;
+    pub const RESOURCE_EXHAUSTED: i32 = 8;
+    pub const FAILED_PRECONDITION: i32 = 9;
+    pub const ABORTED: i32 = 10;
+    pub const UNIMPLEMENTED: i32 = 12;
+    pub const INTERNAL: i32 = 13;
+    pub const UNAUTHENTICATED: i32 = 16;
+}
+
+/// A protobuf `Any` in JSON form.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct ProtobufAny {
+    #[serde(rename = "@type")]
+    pub type_url: String,
+    #[serde(flatten)]
+    pub fields: Map<String, Value>,
+}
+
+/// The gRPC status body.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(rename = "RpcStatus")]
+pub struct RpcStatus {
+    /// The HTTP status this error is sent with; not part of the body.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub http_status: u16,
+    pub code: i32,
+    pub message: String,
+    pub details: Vec<ProtobufAny>,
+}
+
+impl RpcStatus {
+    pub fn new(http_status: u16, code: i32, message: impl Into<String>) -> Self {
+        RpcStatus {
+            http_status,
+            code,
+            message: message.into(),
+            details: Vec::new(),
+        }
+    }
+
+    /// 400 INVALID_ARGUMENT naming the offending field, in the wording of the
+    /// vendor's generated validators.
+    pub fn invalid_argument(message: impl Into<String>) -> Self {
+        Self::new(400, code::INVALID_ARGUMENT, message)
+    }
+
+    pub fn unauthenticated() -> Self {
+        Self::new(
+            401,
+            code::UNAUTHENTICATED,
+            "Errors.Token.Invalid: missing or invalid access token",
+        )
+    }
+
+    pub fn internal(why: impl std::fmt::Display) -> Self {
+        Self::new(500, code::INTERNAL, format!("Errors.Internal: {why}"))
+    }
+
+    /// An error detail carrying the vendor's message id.
+    pub fn with_error_id(mut self, id: &str, message: &str) -> Self {
+        let mut fields = Map::new();
+        fields.insert("id".into(), Value::String(id.into()));
+        fields.insert("message".into(), Value::String(message.into()));
+        self.details.push(ProtobufAny {
+            type_url: "type.googleapis.com/zitadel.v1.ErrorDetail".into(),
+            fields,
+        });
+        self
+    }
+}
+
+impl std::fmt::Display for RpcStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} (code {}): {}",
+            self.http_status, self.code, self.message
+        )
+    }
+}
+
+impl HttpResponseError for RpcStatus {
+    fn status_code(&self) -> ErrorStatusCode {
+        http::StatusCode::from_u16(self.http_status)
+            .ok()
+            .and_then(|s| ErrorStatusCode::from_status(s).ok())
+            .unwrap_or(ErrorStatusCode::INTERNAL_SERVER_ERROR)
+    }
+}
+
+/// dropshot's own errors (malformed JSON, wrong media type, a body over the
+/// limit, an unknown method) in ZITADEL's shape, with the gRPC code its
+/// gateway would use for that HTTP status.
+impl From<HttpError> for RpcStatus {
+    fn from(error: HttpError) -> Self {
+        let status = error.status_code.as_status();
+        let grpc = match status.as_u16() {
+            400 | 413 | 415 => code::INVALID_ARGUMENT,
+            401 => code::UNAUTHENTICATED,
+            403 => code::PERMISSION_DENIED,
+            404 => code::NOT_FOUND,
+            405 => code::UNIMPLEMENTED,
+            409 => code::ABORTED,
+            429 => code::RESOURCE_EXHAUSTED,
+            _ => code::INTERNAL,
+        };
+        RpcStatus::new(status.as_u16(), grpc, error.external_message)
+    }
+}

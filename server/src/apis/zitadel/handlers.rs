@@ -1,0 +1,157 @@
+//! ZITADEL's update: authenticate the bearer token, validate, refuse an
+//! update that changes nothing (as the vendor does), save in one
+//! transaction, answer with the stored change's details.
+
+use dropshot::{HttpResponseOk, RequestContext, TypedBody};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::api::{ObjectDetails, UpdateMyProfileRequest, UpdateMyProfileResponse, ZitadelApi};
+use super::errors::{RpcStatus, code};
+use super::validation::validate;
+use crate::apis::{ApiContext, SAVE_ATTEMPTS, authenticate, authorization, blocking, headers};
+use crate::auth::AuthError;
+use crate::storage::{Api, Profile, Store, StoreError};
+
+/// The implementation of [`ZitadelApi`].
+pub enum ZitadelImpl {}
+
+fn auth_error(error: AuthError) -> RpcStatus {
+    match error {
+        AuthError::Invalid => RpcStatus::unauthenticated(),
+        AuthError::Store(e) => RpcStatus::internal(e),
+    }
+}
+
+/// The stored form of a profile: the request's fields, with the documented
+/// defaults applied, so that equal profiles compare equal.
+fn document(request: &UpdateMyProfileRequest) -> Value {
+    json!({
+        "firstName": request.first_name,
+        "lastName": request.last_name,
+        "nickName": request.nick_name.clone().unwrap_or_default(),
+        "displayName": request.display_name,
+        "preferredLanguage": request.preferred_language.clone().unwrap_or_default(),
+        "gender": request.gender,
+    })
+}
+
+enum Outcome {
+    Saved {
+        profile: Profile,
+        resource_owner: String,
+    },
+    NotChanged,
+}
+
+/// Load, compare, save; retried when another request saved in between.
+fn save(store: &dyn Store, user: Uuid, document: &Value) -> Result<Outcome, StoreError> {
+    for _ in 0..SAVE_ATTEMPTS {
+        let current = store.profile(Api::Zitadel, user)?;
+        if current.sequence > 0 && current.document == *document {
+            return Ok(Outcome::NotChanged);
+        }
+        match store.save_profile(Api::Zitadel, user, current.sequence, document) {
+            Ok(profile) => {
+                // The resource owner is the user's organisation; a user
+                // without one owns themself.
+                let resource_owner = store
+                    .organisations_of(user)?
+                    .first()
+                    .map_or_else(|| user.to_string(), |o| o.id.to_string());
+                return Ok(Outcome::Saved {
+                    profile,
+                    resource_owner,
+                });
+            }
+            Err(StoreError::Conflict) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(StoreError::Conflict)
+}
+
+fn method_not_allowed() -> RpcStatus {
+    RpcStatus::new(
+        405,
+        code::UNIMPLEMENTED,
+        "Method Not Allowed: /auth/v1/users/me/profile accepts PUT",
+    )
+}
+
+impl ZitadelApi for ZitadelImpl {
+    type Context = ApiContext;
+
+    async fn update_my_profile(
+        rqctx: RequestContext<Self::Context>,
+        body: TypedBody<UpdateMyProfileRequest>,
+    ) -> Result<HttpResponseOk<UpdateMyProfileResponse>, RpcStatus> {
+        let context = rqctx.context();
+        let token = authorization(headers(&rqctx), "Bearer");
+        let principal = authenticate(context, Api::Zitadel, token)
+            .await
+            .map_err(auth_error)?;
+        let request = body.into_inner();
+        validate(&request)?;
+        let document = document(&request);
+        let user = principal.user_id;
+        let outcome = blocking(context, move |store| save(store, user, &document))
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict => RpcStatus::new(
+                    409,
+                    code::ABORTED,
+                    "Errors.User.Profile.Conflict: the profile changed concurrently; retry",
+                ),
+                other => RpcStatus::internal(other),
+            })?;
+        match outcome {
+            Outcome::NotChanged => Err(RpcStatus::new(
+                400,
+                code::FAILED_PRECONDITION,
+                "Profile not changed (Errors.User.Profile.NotChanged)",
+            )
+            .with_error_id("Errors.User.Profile.NotChanged", "Profile not changed")),
+            Outcome::Saved {
+                profile,
+                resource_owner,
+            } => Ok(HttpResponseOk(UpdateMyProfileResponse {
+                details: ObjectDetails {
+                    sequence: profile.sequence.to_string(),
+                    creation_date: profile.created_at,
+                    change_date: profile.changed_at,
+                    resource_owner,
+                },
+            })),
+        }
+    }
+
+    async fn spec_document(
+        rqctx: RequestContext<Self::Context>,
+    ) -> Result<HttpResponseOk<Value>, RpcStatus> {
+        Ok(HttpResponseOk(
+            rqctx.context().spec_document.as_ref().clone(),
+        ))
+    }
+
+    async fn profile_get(
+        _rqctx: RequestContext<Self::Context>,
+    ) -> Result<HttpResponseOk<()>, RpcStatus> {
+        Err(method_not_allowed())
+    }
+    async fn profile_post(
+        _rqctx: RequestContext<Self::Context>,
+    ) -> Result<HttpResponseOk<()>, RpcStatus> {
+        Err(method_not_allowed())
+    }
+    async fn profile_patch(
+        _rqctx: RequestContext<Self::Context>,
+    ) -> Result<HttpResponseOk<()>, RpcStatus> {
+        Err(method_not_allowed())
+    }
+    async fn profile_delete(
+        _rqctx: RequestContext<Self::Context>,
+    ) -> Result<HttpResponseOk<()>, RpcStatus> {
+        Err(method_not_allowed())
+    }
+}

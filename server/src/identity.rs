@@ -1,0 +1,56 @@
+//! Creating users with everything each API needs: an organisation (Exante,
+//! Ctrl-Hub, ZITADEL's resource owner), a team (Ctrl-Hub), a CL2C tenant,
+//! and one credential per API.
+
+use uuid::Uuid;
+
+use crate::auth;
+use crate::storage::{Api, Store, StoreError, User};
+
+/// A new user and the tokens issued for them (shown once, never stored).
+pub struct NewUser {
+    pub user: User,
+    pub tenant: String,
+    pub tokens: Vec<(Api, String)>,
+}
+
+/// Creates `username` with an organisation, a team, the CL2C tenant
+/// `tenant` (default: `<username>-tenant`) and a token for every API.
+pub fn add_user(
+    store: &dyn Store,
+    username: &str,
+    email: &str,
+    tenant: Option<&str>,
+) -> Result<NewUser, StoreError> {
+    let user = store.create_user(username, email, true)?;
+    let slug = format!(
+        "{username}-org-{}",
+        &Uuid::new_v4().simple().to_string()[..8]
+    );
+    let organisation = store.create_organisation(&format!("{username}'s organisation"), &slug)?;
+    store.add_member(organisation.id, user.id)?;
+    let team = store.create_team(organisation.id, "Core team")?;
+    store.add_team_member(team.id, user.id)?;
+    let tenant = tenant.map_or_else(|| format!("{username}-tenant"), str::to_string);
+    let tokens = issue_all(store, user.id, &tenant)?;
+    Ok(NewUser {
+        user,
+        tenant,
+        tokens,
+    })
+}
+
+/// Issues a fresh token for every API to an existing user.
+pub fn issue_all(
+    store: &dyn Store,
+    user: Uuid,
+    tenant: &str,
+) -> Result<Vec<(Api, String)>, StoreError> {
+    Api::ALL
+        .into_iter()
+        .map(|api| {
+            let tenant = (api == Api::Cl2c).then_some(tenant);
+            auth::issue(store, api, user, tenant).map(|token| (api, token))
+        })
+        .collect()
+}

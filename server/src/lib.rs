@@ -1,0 +1,7 @@
+//! The profile APIs server: one dropshot server per API, one SQLite store.
+
+pub mod apis;
+pub mod auth;
+pub mod identity;
+pub mod serve;
+pub mod storage;

@@ -1,0 +1,5 @@
+//! The server's behaviour per API, over HTTP against the real server
+//! (in-process, ephemeral port, SQLite in a temporary directory).
+
+mod harness;
+mod zitadel;
