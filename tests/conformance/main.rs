@@ -8,3 +8,4 @@
 
 mod gate;
 mod sdk_wire;
+mod semver_cases;

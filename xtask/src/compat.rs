@@ -165,6 +165,32 @@ fn path_shape(path: &str) -> String {
     out
 }
 
+/// A security scheme without its documentation: the scheme's description
+/// and each OAuth2 scope's description (the scope names stay: they are what
+/// a token must carry).
+fn without_scheme_docs(scheme: &Value) -> Value {
+    let mut scheme = obj(scheme);
+    scheme.remove("description");
+    if let Some(flows) = scheme.get_mut("flows").and_then(Value::as_object_mut) {
+        for flow in flows.values_mut().filter_map(Value::as_object_mut) {
+            if let Some(scopes) = flow.get_mut("scopes") {
+                let names: Vec<Value> = obj(scopes).keys().cloned().map(Value::String).collect();
+                *scopes = Value::Array(names);
+            }
+        }
+    }
+    Value::Object(scheme)
+}
+
+/// A server's variables without their descriptions.
+fn without_variable_docs(server: &Value) -> Value {
+    let mut variables = obj(server.get("variables").unwrap_or(&Value::Null));
+    for variable in variables.values_mut().filter_map(Value::as_object_mut) {
+        variable.remove("description");
+    }
+    Value::Object(variables)
+}
+
 impl Classifier<'_> {
     fn add(&mut self, class: Class, pointer: impl Into<String>, message: impl Into<String>) {
         self.findings.insert(Finding {
@@ -246,7 +272,7 @@ impl Classifier<'_> {
                     format!("server {url} was removed: clients configured with it lose their host"),
                 ),
                 Some((_, now)) if now != server => {
-                    let class = if now.get("variables") != server.get("variables") {
+                    let class = if without_variable_docs(now) != without_variable_docs(server) {
                         Class::Compatible
                     } else {
                         Class::Documentation
@@ -287,22 +313,30 @@ impl Classifier<'_> {
             match new.get(name) {
                 None => {} // Reported through the requirements that used it.
                 Some(after) => {
-                    let strip = |v: &Value| {
-                        let mut m = obj(v);
-                        m.remove("description");
-                        m
-                    };
-                    if strip(before) != strip(after) {
+                    if without_scheme_docs(before) != without_scheme_docs(after) {
                         self.add(
                             Class::Breaking,
                             at,
                             format!("security scheme {name} changed how credentials are sent"),
                         );
-                    } else if before.get("description") != after.get("description") {
+                    } else if before != after {
+                        // Point at the description when it is all that changed,
+                        // else at the scheme (a scope's description changed).
+                        let only_description = {
+                            let (mut a, mut b) = (obj(before), obj(after));
+                            a.remove("description");
+                            b.remove("description");
+                            a == b
+                        };
+                        let pointer = if only_description {
+                            format!("{at}/description")
+                        } else {
+                            at
+                        };
                         self.add(
                             Class::Documentation,
-                            format!("{at}/description"),
-                            format!("the description of security scheme {name} changed"),
+                            pointer,
+                            format!("the documentation of security scheme {name} changed"),
                         );
                     }
                 }
@@ -375,6 +409,8 @@ impl Classifier<'_> {
                     };
                     let (old_item, new_item) =
                         (path_item(self.old, path), path_item(self.new, new_path));
+                    let item_at = format!("/paths/{}", escape(new_path));
+                    self.docs(&old_item, &new_item, &item_at, &format!("path {new_path}"));
                     self.operation(op, new_op, &old_item, &new_item, &new_at);
                 }
             }
@@ -1024,12 +1060,23 @@ impl Classifier<'_> {
             let prop_at = format!("{at}/properties/{}", escape(name));
             let (resolved, _) = resolve(self.new, after);
             let has_default = after.get("default").is_some() || resolved.get("default").is_some();
+            // typify generates an optional array, or an object that is only a
+            // map, as a plain `Vec`/`Map` with `#[serde(default)]`, not an
+            // `Option`: like a field with a default, every struct literal
+            // must now name it.
+            let is_collection = resolved.get("type") == Some(&Value::String("array".into()))
+                || (resolved.get("type") == Some(&Value::String("object".into()))
+                    && resolved.get("properties").is_none()
+                    && resolved
+                        .get("additionalProperties")
+                        .is_some_and(|a| a != &Value::Bool(false)));
+            let plain_field = has_default || is_collection;
             match (direction, new_r.contains(name)) {
                 (Direction::Request, true) => self.add(Class::Breaking, prop_at, format!("new required request field {name}")),
-                (Direction::Request, false) if has_default => self.add(
+                (Direction::Request, false) if plain_field => self.add(
                     Class::BreakingForSdk,
                     prop_at,
-                    format!("new request field {name} has a default, so the SDK generates it as a plain field every caller building the struct must set"),
+                    format!("new request field {name} is generated as a plain field (it has a default, or is a list or map), which every caller building the struct must now set"),
                 ),
                 (Direction::Request, false) => self.add(Class::Compatible, prop_at, format!("new optional request field {name}")),
                 (Direction::Response, _) => self.add(Class::Compatible, prop_at, format!("new response field {name}")),
