@@ -24,7 +24,7 @@ pub mod types {
         ///Building or property name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
-        ///Building or house number.
+        ///Building or house number. Not documented by the vendor's page: its response example shows "" here where every sibling shows a placeholder, which suggests the vendor's schema gives the field a default or example of "". No `default` is declared: a generated client would then send "" for every address it sends, and the page does not say the server fills it in.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub number: ::std::option::Option<::std::string::String>,
         ///Postcode.
@@ -278,7 +278,7 @@ pub mod types {
         ///The features of the organisation.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub features: ::std::vec::Vec<Feature>,
-        ///The organisation's status.
+        ///The organisation's status. Not documented by the vendor's page: the page shows only the value "active"; other values are not listed, so the field stays an open string rather than an enum that would refuse the values it does not name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
         ///When the organisation was last updated.

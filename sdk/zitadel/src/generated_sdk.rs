@@ -81,6 +81,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ObjectDetails {
         /**on read: the timestamp of the last event reduced by the projection
+
 on manipulation: the timestamp of the event(s) added by the manipulation
 
 The page's text is cut off after "on manipulation: the" (so is the comment in
@@ -95,6 +96,7 @@ here from the same field's comment in the vendor's newer object protos
             ::chrono::DateTime<::chrono::offset::Utc>,
         >,
         /**on read: the timestamp of the first event of the object
+
 on create: the timestamp of the event(s) added by the manipulation*/
         #[serde(
             rename = "creationDate",
@@ -110,6 +112,7 @@ on create: the timestamp of the event(s) added by the manipulation*/
         )]
         pub resource_owner: ::std::option::Option<::std::string::String>,
         /**on read: the sequence of the last event reduced by the projection
+
 on manipulation: the timestamp of the event(s) added by the manipulation
 
 The page shows the type "uint64"; on the wire it is a uint64 carried as a JSON
@@ -160,25 +163,25 @@ string, as proto3 JSON does for 64-bit integers (vendor facts), e.g. "2".*/
     ///The new profile of the authenticated user.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct UpdateMyProfileRequest {
-        ///The name shown for the user. Non-empty and <= 200 characters.
+        ///Possible values: non-empty and <= 200 characters. (The name shown for the user; the page gives no description beyond the constraint.)
         #[serde(rename = "displayName")]
         pub display_name: UpdateMyProfileRequestDisplayName,
-        ///The user's given name. Non-empty and <= 200 characters.
+        ///Possible values: non-empty and <= 200 characters. (The user's given name; the page gives no description beyond the constraint.)
         #[serde(rename = "firstName")]
         pub first_name: UpdateMyProfileRequestFirstName,
-        ///The user's gender. Defaults to GENDER_UNSPECIFIED.
+        ///Possible values: [GENDER_UNSPECIFIED, GENDER_FEMALE, GENDER_MALE, GENDER_DIVERSE]. Default value: GENDER_UNSPECIFIED. (The user's gender.)
         #[serde(default = "defaults::update_my_profile_request_gender")]
         pub gender: Gender,
-        ///The user's family name. Non-empty and <= 200 characters.
+        ///Possible values: non-empty and <= 200 characters. (The user's family name; the page gives no description beyond the constraint.)
         #[serde(rename = "lastName")]
         pub last_name: UpdateMyProfileRequestLastName,
-        ///The user's nickname. <= 200 characters. The page says "non-empty", but the vendor's server only enforces the maximum of 200 and accepts an empty string, so no minimum length is set here (vendor wire behaviour wins over the page).
+        ///Possible values: non-empty and <= 200 characters, says the page; but the vendor's server only enforces the maximum of 200 and accepts an empty string, so no minimum length is set here (vendor wire behaviour wins over the page). (The user's nickname.)
         #[serde(
             rename = "nickName",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub nick_name: ::std::option::Option<UpdateMyProfileRequestNickName>,
-        ///The user's preferred language, as a language tag (e.g. "en"). <= 10 characters.
+        ///Possible values: <= 10 characters. (The user's preferred language, as a language tag such as "en".)
         #[serde(
             rename = "preferredLanguage",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -192,7 +195,7 @@ string, as proto3 JSON does for 64-bit integers (vendor facts), e.g. "2".*/
             Default::default()
         }
     }
-    ///The name shown for the user. Non-empty and <= 200 characters.
+    ///Possible values: non-empty and <= 200 characters. (The name shown for the user; the page gives no description beyond the constraint.)
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UpdateMyProfileRequestDisplayName(::std::string::String);
@@ -251,7 +254,7 @@ string, as proto3 JSON does for 64-bit integers (vendor facts), e.g. "2".*/
                 })
         }
     }
-    ///The user's given name. Non-empty and <= 200 characters.
+    ///Possible values: non-empty and <= 200 characters. (The user's given name; the page gives no description beyond the constraint.)
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UpdateMyProfileRequestFirstName(::std::string::String);
@@ -310,7 +313,7 @@ string, as proto3 JSON does for 64-bit integers (vendor facts), e.g. "2".*/
                 })
         }
     }
-    ///The user's family name. Non-empty and <= 200 characters.
+    ///Possible values: non-empty and <= 200 characters. (The user's family name; the page gives no description beyond the constraint.)
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UpdateMyProfileRequestLastName(::std::string::String);
@@ -368,7 +371,7 @@ string, as proto3 JSON does for 64-bit integers (vendor facts), e.g. "2".*/
                 })
         }
     }
-    ///The user's nickname. <= 200 characters. The page says "non-empty", but the vendor's server only enforces the maximum of 200 and accepts an empty string, so no minimum length is set here (vendor wire behaviour wins over the page).
+    ///Possible values: non-empty and <= 200 characters, says the page; but the vendor's server only enforces the maximum of 200 and accepts an empty string, so no minimum length is set here (vendor wire behaviour wins over the page). (The user's nickname.)
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UpdateMyProfileRequestNickName(::std::string::String);
@@ -423,7 +426,7 @@ string, as proto3 JSON does for 64-bit integers (vendor facts), e.g. "2".*/
                 })
         }
     }
-    ///The user's preferred language, as a language tag (e.g. "en"). <= 10 characters.
+    ///Possible values: <= 10 characters. (The user's preferred language, as a language tag such as "en".)
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UpdateMyProfileRequestPreferredLanguage(::std::string::String);
