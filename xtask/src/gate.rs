@@ -9,9 +9,11 @@ use std::path::Path;
 use std::time::Instant;
 
 use semver::Version;
+use serde_json::Value;
 
 use crate::codegen;
 use crate::compat::{Class, check_version, classify};
+use crate::conformance::{apply_allowances, compare, parse_allowances};
 use crate::examples::validate_examples;
 use crate::generator_view::{Adaptation, generator_view};
 use crate::spec::{ApiSpec, Problem, discover};
@@ -43,6 +45,8 @@ pub struct SpecReport {
     /// The version against the latest release, and the SDK crate's version
     /// against the spec's.
     pub semver: Outcome,
+    /// The server's derived document against the spec, with allowances.
+    pub server: Outcome,
     pub adaptations: Vec<Adaptation>,
 }
 
@@ -52,6 +56,7 @@ impl SpecReport {
             && self.examples_valid.passed()
             && self.sdk_fresh.passed()
             && self.semver.passed()
+            && self.server.passed()
     }
 
     /// Every failure line, prefixed with the check's name.
@@ -61,6 +66,7 @@ impl SpecReport {
             ("examples", &self.examples_valid),
             ("sdk", &self.sdk_fresh),
             ("semver", &self.semver),
+            ("server", &self.server),
         ]
         .iter()
         .flat_map(|(check, outcome)| {
@@ -110,6 +116,7 @@ pub fn check_spec(spec: &ApiSpec, checked_in: Option<&str>) -> SpecReport {
         examples_valid: Outcome::default(),
         sdk_fresh: Outcome::default(),
         semver: Outcome::default(),
+        server: Outcome::default(),
         adaptations: Vec::new(),
     };
 
@@ -231,6 +238,78 @@ pub fn package_version(manifest: &str) -> Option<String> {
     None
 }
 
+/// How the gate gets the OpenAPI document the server derives for an API
+/// (by API name). `cargo xtask check` runs `server openapi <api>`; the test
+/// suite calls the server library directly.
+pub type DerivedDocument<'a> = &'a dyn Fn(&str) -> Result<Value, String>;
+
+/// Where an API's allowances live, relative to the workspace root.
+pub fn allowances_file(api: &str) -> std::path::PathBuf {
+    Path::new("server")
+        .join("allowances")
+        .join(format!("{api}.yaml"))
+}
+
+/// Compares the server's derived document with the spec, applying the
+/// API's allowances. `root` is used to check that each allowance's test
+/// exists.
+pub fn check_server(root: &Path, spec: &ApiSpec, derived: Result<Value, String>) -> Outcome {
+    let mut outcome = Outcome::default();
+    let derived = match derived {
+        Ok(document) => document,
+        Err(e) => {
+            outcome
+                .failures
+                .push(format!("no server document for {}: {e}", spec.name));
+            return outcome;
+        }
+    };
+    let file = allowances_file(&spec.name);
+    let text = std::fs::read_to_string(root.join(&file)).unwrap_or_default();
+    let allowances = match parse_allowances(&text) {
+        Ok(allowances) => allowances,
+        Err(e) => {
+            outcome.failures.push(format!("{}: {e}", file.display()));
+            return outcome;
+        }
+    };
+    let differences = compare(&spec.doc, &derived);
+    let (remaining, stale) = apply_allowances(differences, &allowances);
+    for difference in &remaining {
+        outcome
+            .failures
+            .push(format!("{}: {difference}", spec.name));
+    }
+    for allowance in &stale {
+        outcome.failures.push(format!(
+            "{}: stale allowance in {}: {} (spec {}, server {}) matches no difference any more; remove it",
+            spec.name,
+            file.display(),
+            allowance.pointer,
+            allowance.spec,
+            allowance.server
+        ));
+    }
+    for allowance in &allowances {
+        if !test_exists(root, &allowance.test) {
+            outcome.failures.push(format!(
+                "{}: allowance {} names the test {}, which does not exist",
+                spec.name, allowance.pointer, allowance.test
+            ));
+        }
+    }
+    outcome.note = format!("{} allowed", allowances.len());
+    outcome
+}
+
+/// Whether `path/to/file.rs::name` names a test function in that file.
+fn test_exists(root: &Path, test: &str) -> bool {
+    let Some((file, name)) = test.split_once("::") else {
+        return false;
+    };
+    std::fs::read_to_string(root.join(file)).is_ok_and(|text| text.contains(&format!("fn {name}(")))
+}
+
 /// A unified diff from the checked-in file to the regenerated one, capped so
 /// that a wholesale change stays readable.
 pub fn unified_diff(current: &str, fresh: &str, file: &str, spec: &str) -> String {
@@ -257,7 +336,10 @@ pub fn unified_diff(current: &str, fresh: &str, file: &str, spec: &str) -> Strin
 }
 
 /// Runs every check on every spec under `root`.
-pub fn check_workspace(root: &Path) -> Result<Vec<SpecReport>, String> {
+pub fn check_workspace(
+    root: &Path,
+    derived: DerivedDocument<'_>,
+) -> Result<Vec<SpecReport>, String> {
     let specs = discover(root)?;
     Ok(specs
         .iter()
@@ -268,6 +350,7 @@ pub fn check_workspace(root: &Path) -> Result<Vec<SpecReport>, String> {
                 std::fs::read_to_string(root.join(spec.sdk_dir()).join("Cargo.toml"))
                     .ok()
                     .and_then(|m| package_version(&m));
+            report.server = check_server(root, spec, derived(&spec.name));
             report.semver = match crate::release::latest(root, &spec.name) {
                 Ok(released) => check_semver(spec, released.as_ref(), crate_version.as_deref()),
                 Err(e) => Outcome {
@@ -291,8 +374,8 @@ pub fn render(reports: &[SpecReport]) -> String {
         .max(3);
     let _ = writeln!(
         out,
-        "{:width$}  {:<22}  {:<9}  {:<9}  {:<10}  semver",
-        "api", "spec", "openapi", "examples", "sdk"
+        "{:width$}  {:<22}  {:<9}  {:<9}  {:<10}  {:<12}  server",
+        "api", "spec", "openapi", "examples", "sdk", "semver"
     );
     let cell = |o: &Outcome| {
         if o.passed() {
@@ -304,13 +387,14 @@ pub fn render(reports: &[SpecReport]) -> String {
     for r in reports {
         let _ = writeln!(
             out,
-            "{:width$}  {:<22}  {:<9}  {:<9}  {:<10}  {}",
+            "{:width$}  {:<22}  {:<9}  {:<9}  {:<10}  {:<12}  {}",
             r.name,
             r.path,
             cell(&r.spec_valid),
             cell(&r.examples_valid),
             cell(&r.sdk_fresh),
-            cell(&r.semver)
+            cell(&r.semver),
+            cell(&r.server)
         );
     }
     for r in reports.iter().filter(|r| !r.passed()) {

@@ -10,6 +10,7 @@
 
 pub mod codegen;
 pub mod compat;
+pub mod conformance;
 pub mod examples;
 pub mod gate;
 pub mod generator_view;

@@ -10,7 +10,34 @@ commands:
              schema, checked-in generated code is stale, or a spec changed
              more than its version says since its last release
   release <api>
-             freeze spec/<api>.yaml as released (spec/released/<api>/)";
+             freeze spec/<api>.yaml as released (spec/released/<api>/)
+  compare <spec.yaml> <openapi.json>
+             list the semantic differences between a spec and another
+             OpenAPI document (e.g. `server openapi <api>` output)";
+
+/// The OpenAPI document the server derives for `api`: `server openapi <api>`,
+/// built by cargo if needed.
+fn server_document(api: &str) -> Result<serde_json::Value, String> {
+    let output =
+        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args([
+                "run",
+                "--quiet",
+                "--package",
+                "server",
+                "--",
+                "openapi",
+                api,
+            ])
+            .current_dir(xtask::workspace_root())
+            .output()
+            .map_err(|e| format!("cannot run the server: {e}"))?;
+    if !output.status.success() {
+        return Err(String::from_utf8_lossy(&output.stderr).trim().to_string());
+    }
+    serde_json::from_slice(&output.stdout)
+        .map_err(|e| format!("`server openapi {api}` did not print JSON: {e}"))
+}
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -31,7 +58,7 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        ["check"] => match xtask::gate::check_workspace(&root) {
+        ["check"] => match xtask::gate::check_workspace(&root, &server_document) {
             Ok(reports) => {
                 print!("{}", xtask::gate::render(&reports));
                 if reports.iter().all(|r| r.passed()) {
@@ -60,6 +87,40 @@ fn main() -> ExitCode {
                 }
                 Err(e) => {
                     eprintln!("cargo xtask release: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        ["compare", spec_path, document_path] => {
+            let load = || -> Result<(serde_json::Value, serde_json::Value), String> {
+                let text =
+                    std::fs::read_to_string(spec_path).map_err(|e| format!("{spec_path}: {e}"))?;
+                let spec = xtask::spec::ApiSpec::from_yaml(
+                    "spec",
+                    std::path::Path::new(spec_path),
+                    &text,
+                )?;
+                let text = std::fs::read_to_string(document_path)
+                    .map_err(|e| format!("{document_path}: {e}"))?;
+                let document =
+                    serde_json::from_str(&text).map_err(|e| format!("{document_path}: {e}"))?;
+                Ok((spec.doc, document))
+            };
+            match load() {
+                Ok((spec, document)) => {
+                    let differences = xtask::conformance::compare(&spec, &document);
+                    for difference in &differences {
+                        println!("{difference}");
+                    }
+                    println!("{} differences", differences.len());
+                    if differences.is_empty() {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::FAILURE
+                    }
+                }
+                Err(e) => {
+                    eprintln!("cargo xtask compare: {e}");
                     ExitCode::FAILURE
                 }
             }

@@ -23,7 +23,7 @@ pub enum Gender {
 }
 
 /// The new profile of the authenticated user.
-#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UpdateMyProfileRequest {
     /// The user's given name. Non-empty and <= 200 characters.
@@ -33,14 +33,16 @@ pub struct UpdateMyProfileRequest {
     #[schemars(length(min = 1, max = 200))]
     pub last_name: String,
     /// The user's nickname. <= 200 characters.
-    #[serde(default)]
+    // `skip_serializing_if` is what keeps schemars from documenting
+    // `default: null` for a defaulted `Option` ("may be absent, never null").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "String", length(max = 200))]
     pub nick_name: Option<String>,
     /// The name shown for the user. Non-empty and <= 200 characters.
     #[schemars(length(min = 1, max = 200))]
     pub display_name: String,
     /// The user's preferred language, as a language tag. <= 10 characters.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "String", length(max = 10))]
     pub preferred_language: Option<String>,
     /// The user's gender. Defaults to GENDER_UNSPECIFIED.
@@ -58,22 +60,36 @@ fn uint64_as_string(_: &mut schemars::r#gen::SchemaGenerator) -> schemars::schem
 }
 
 /// Details of the changed object (the user).
+///
+/// The server always fills every field, but the spec (like the vendor's page)
+/// does not promise them, so they are documented as "may be absent, never
+/// null": an `Option` that is always `Some`, skipped when `None`, described
+/// as its inner type.
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ObjectDetails {
     /// The sequence of the user's last change: a uint64 sent as a string.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(schema_with = "uint64_as_string")]
-    pub sequence: String,
-    pub creation_date: DateTime<Utc>,
-    pub change_date: DateTime<Utc>,
+    pub sequence: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "DateTime<Utc>")]
+    pub creation_date: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "DateTime<Utc>")]
+    pub change_date: Option<DateTime<Utc>>,
     /// The organization the user belongs to.
-    pub resource_owner: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
+    pub resource_owner: Option<String>,
 }
 
-/// The result of the profile update.
+/// The result of the profile update (`details` is optional in the spec).
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct UpdateMyProfileResponse {
-    pub details: ObjectDetails,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "ObjectDetails")]
+    pub details: Option<ObjectDetails>,
 }
 
 #[dropshot::api_description]

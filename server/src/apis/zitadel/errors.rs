@@ -19,16 +19,19 @@ pub mod code {
     pub const UNAUTHENTICATED: i32 = 16;
 }
 
-/// A protobuf `Any` in JSON form.
+/// A protobuf `Any` in JSON form. Its fields are optional in the spec (as in
+/// the vendor's rpcStatus), so they are "may be absent, never null" here
+/// even though the server always fills `@type`.
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct ProtobufAny {
-    #[serde(rename = "@type")]
-    pub type_url: String,
+    #[serde(rename = "@type", default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
+    pub type_url: Option<String>,
     #[serde(flatten)]
     pub fields: Map<String, Value>,
 }
 
-/// The gRPC status body.
+/// The gRPC status body; every field optional in the spec, as above.
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 #[schemars(rename = "RpcStatus")]
 pub struct RpcStatus {
@@ -36,8 +39,15 @@ pub struct RpcStatus {
     #[serde(skip)]
     #[schemars(skip)]
     pub http_status: u16,
-    pub code: i32,
-    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "i32")]
+    pub code: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
+    pub message: Option<String>,
+    /// Left out when empty ("may be absent"; a `default: []` would be
+    /// documented otherwise).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub details: Vec<ProtobufAny>,
 }
 
@@ -45,8 +55,8 @@ impl RpcStatus {
     pub fn new(http_status: u16, code: i32, message: impl Into<String>) -> Self {
         RpcStatus {
             http_status,
-            code,
-            message: message.into(),
+            code: Some(code),
+            message: Some(message.into()),
             details: Vec::new(),
         }
     }
@@ -75,7 +85,7 @@ impl RpcStatus {
         fields.insert("id".into(), Value::String(id.into()));
         fields.insert("message".into(), Value::String(message.into()));
         self.details.push(ProtobufAny {
-            type_url: "type.googleapis.com/zitadel.v1.ErrorDetail".into(),
+            type_url: Some("type.googleapis.com/zitadel.v1.ErrorDetail".into()),
             fields,
         });
         self
@@ -87,7 +97,9 @@ impl std::fmt::Display for RpcStatus {
         write!(
             f,
             "{} (code {}): {}",
-            self.http_status, self.code, self.message
+            self.http_status,
+            self.code.unwrap_or_default(),
+            self.message.as_deref().unwrap_or_default()
         )
     }
 }

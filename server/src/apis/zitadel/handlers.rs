@@ -116,12 +116,12 @@ impl ZitadelApi for ZitadelImpl {
                 profile,
                 resource_owner,
             } => Ok(HttpResponseOk(UpdateMyProfileResponse {
-                details: ObjectDetails {
-                    sequence: profile.sequence.to_string(),
-                    creation_date: profile.created_at,
-                    change_date: profile.changed_at,
-                    resource_owner,
-                },
+                details: Some(ObjectDetails {
+                    sequence: Some(profile.sequence.to_string()),
+                    creation_date: Some(profile.created_at),
+                    change_date: Some(profile.changed_at),
+                    resource_owner: Some(resource_owner),
+                }),
             })),
         }
     }
