@@ -10,7 +10,7 @@
 
 // When adding an API: add its module here and its `registration()` to
 // `registrations()` below; nothing else in the server changes.
-// pub mod cl2c;
+pub mod cl2c;
 // pub mod ctechnology;
 // pub mod ctrlhub;
 // pub mod exante;
@@ -111,7 +111,7 @@ pub struct DemoCredentials {
 pub fn registrations() -> Vec<Registration> {
     vec![
         // ctechnology::registration(),
-        // cl2c::registration(),
+        cl2c::registration(),
         // exante::registration(),
         // ctrlhub::registration(),
         zitadel::registration(),
