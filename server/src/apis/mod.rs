@@ -13,7 +13,7 @@
 pub mod cl2c;
 // pub mod ctechnology;
 // pub mod ctrlhub;
-// pub mod exante;
+pub mod exante;
 pub mod zitadel;
 
 use std::sync::Arc;
@@ -112,7 +112,7 @@ pub fn registrations() -> Vec<Registration> {
     vec![
         // ctechnology::registration(),
         cl2c::registration(),
-        // exante::registration(),
+        exante::registration(),
         // ctrlhub::registration(),
         zitadel::registration(),
     ]

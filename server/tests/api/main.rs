@@ -2,5 +2,6 @@
 //! (in-process, ephemeral port, SQLite in a temporary directory).
 
 mod cl2c;
+mod exante;
 mod harness;
 mod zitadel;
