@@ -11,7 +11,7 @@
 // When adding an API: add its module here and its `registration()` to
 // `registrations()` below; nothing else in the server changes.
 pub mod cl2c;
-// pub mod ctechnology;
+pub mod ctechnology;
 // pub mod ctrlhub;
 pub mod exante;
 pub mod zitadel;
@@ -110,7 +110,7 @@ pub struct DemoCredentials {
 /// Every API the server serves, in a fixed order.
 pub fn registrations() -> Vec<Registration> {
     vec![
-        // ctechnology::registration(),
+        ctechnology::registration(),
         cl2c::registration(),
         exante::registration(),
         // ctrlhub::registration(),

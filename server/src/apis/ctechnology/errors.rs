@@ -1,0 +1,123 @@
+//! c.technology's error body: the `header` envelope of its successful
+//! answers with `status` "error", a `message` saying what went wrong, and no
+//! `data` (the spec's `default` response; the vendor's page shows none).
+
+use dropshot::{ErrorStatusCode, HttpError, HttpResponseError};
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use super::api::ApiHeaderSingle;
+
+/// The API version every answer names in its header.
+pub const API_VERSION: &str = "2.2";
+
+/// The error body, with the HTTP status it is sent with.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(rename = "ErrorResponse")]
+pub struct ErrorResponse {
+    /// The HTTP status this error is sent with; not part of the body.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub http_status: u16,
+    pub header: ApiHeaderSingle,
+}
+
+impl ErrorResponse {
+    pub fn new(http_status: u16, message: impl Into<String>) -> Self {
+        ErrorResponse {
+            http_status,
+            header: ApiHeaderSingle {
+                api_version: Some(API_VERSION.to_string()),
+                status: Some("error".to_string()),
+                message: Some(message.into()),
+                permission_via: None,
+            },
+        }
+    }
+
+    /// No usable `Authorization` header was sent.
+    pub fn missing_credentials() -> Self {
+        Self::new(
+            401,
+            "Authorization: missing; send the API key as `Authorization: Token <key>`.",
+        )
+    }
+
+    /// An `Authorization` header was sent, but not in the `Token <key>` form.
+    pub fn wrong_scheme() -> Self {
+        Self::new(
+            401,
+            "Authorization: expected the form `Token <key>` (the literal word Token, one space, the key).",
+        )
+    }
+
+    /// The key is unknown, wrong, or belongs to another API. The wording is
+    /// the spec's own error example.
+    pub fn invalid_token() -> Self {
+        Self::new(401, "Invalid token.")
+    }
+
+    /// The profile kept changing under this request.
+    pub fn conflict() -> Self {
+        Self::new(
+            409,
+            "The profile was changed by another request at the same time; retry.",
+        )
+    }
+
+    /// Something failed on our side; the detail goes to the log, not to the
+    /// client.
+    pub fn internal() -> Self {
+        Self::new(500, "Internal server error.")
+    }
+
+    pub fn method_not_allowed() -> Self {
+        Self::new(405, "Method Not Allowed: /api/v2.2/me accepts PUT only.")
+    }
+}
+
+impl std::fmt::Display for ErrorResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: {}",
+            self.http_status,
+            self.header.message.as_deref().unwrap_or_default()
+        )
+    }
+}
+
+impl HttpResponseError for ErrorResponse {
+    fn status_code(&self) -> ErrorStatusCode {
+        http::StatusCode::from_u16(self.http_status)
+            .ok()
+            .and_then(|s| ErrorStatusCode::from_status(s).ok())
+            .unwrap_or(ErrorStatusCode::INTERNAL_SERVER_ERROR)
+    }
+}
+
+/// dropshot's own errors (malformed JSON, a value the types refuse, wrong
+/// media type, a body over the limit) in c.technology's shape.
+///
+/// dropshot answers a body over the limit and an unsupported media type
+/// with a plain 400; they are sent as 413 and 415 here, the statuses HTTP
+/// defines for them, so that a client can tell them from a field it got
+/// wrong. dropshot marks them only by the wording of its message, so that
+/// wording is matched here; the API tests fail if a dropshot upgrade
+/// changes it.
+impl From<HttpError> for ErrorResponse {
+    fn from(error: HttpError) -> Self {
+        let status = error.status_code.as_status().as_u16();
+        let message = error.external_message;
+        let status = match status {
+            400 if message.starts_with("request body exceeded maximum size") => 413,
+            400 if message.starts_with("unsupported content-type")
+                || message.starts_with("expected content type") =>
+            {
+                415
+            }
+            other => other,
+        };
+        ErrorResponse::new(status, message)
+    }
+}
