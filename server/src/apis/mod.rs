@@ -12,7 +12,7 @@
 // `registrations()` below; nothing else in the server changes.
 pub mod cl2c;
 pub mod ctechnology;
-// pub mod ctrlhub;
+pub mod ctrlhub;
 pub mod exante;
 pub mod zitadel;
 
@@ -113,7 +113,7 @@ pub fn registrations() -> Vec<Registration> {
         ctechnology::registration(),
         cl2c::registration(),
         exante::registration(),
-        // ctrlhub::registration(),
+        ctrlhub::registration(),
         zitadel::registration(),
     ]
 }

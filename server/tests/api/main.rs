@@ -3,6 +3,8 @@
 
 mod cl2c;
 mod ctechnology;
+mod ctrlhub;
 mod exante;
 mod harness;
+mod seed_requests;
 mod zitadel;

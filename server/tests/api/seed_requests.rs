@@ -16,11 +16,17 @@ use server::storage::sqlite::SqliteStore;
 /// The 2xx response schema and media type the spec documents for the
 /// operation (each spec has exactly one operation).
 fn success_response(spec: &Value) -> (String, Value) {
-    for item in spec["paths"].as_object().into_iter().flat_map(|p| p.values()) {
+    for item in spec["paths"]
+        .as_object()
+        .into_iter()
+        .flat_map(|p| p.values())
+    {
         for op in item.as_object().into_iter().flat_map(|m| m.values()) {
             for (status, response) in op["responses"].as_object().into_iter().flatten() {
                 if status.starts_with('2')
-                    && let Some((media, content)) = response["content"].as_object().and_then(|c| c.iter().next())
+                    && let Some((media, content)) = response["content"]
+                        .as_object()
+                        .and_then(|c| c.iter().next())
                 {
                     return (media.clone(), content["schema"].clone());
                 }
@@ -30,7 +36,8 @@ fn success_response(spec: &Value) -> (String, Value) {
     panic!("the spec documents no 2xx response body")
 }
 
-#[tokio::test]
+// Two workers: curl runs in a blocking task while the server answers it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_seed_request_succeeds_validates_and_survives_a_restart() {
     let all = registrations();
     assert_eq!(all.len(), 5, "all five APIs are registered");
@@ -39,43 +46,92 @@ async fn every_seed_request_succeeds_validates_and_survives_a_restart() {
     let log = slog::Logger::root(slog::Discard, slog::o!());
     let mut stored = Vec::new();
     {
-        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).unwrap_or_else(|e| panic!("{e}")));
-        let demo = add_user(store.as_ref(), "demo", "demo@example.com", Some("demo-tenant")).unwrap_or_else(|e| panic!("{e}"));
+        let store: Arc<dyn Store> =
+            Arc::new(SqliteStore::open(&path).unwrap_or_else(|e| panic!("{e}")));
+        let demo = add_user(
+            store.as_ref(),
+            "demo",
+            "demo@example.com",
+            Some("demo-tenant"),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         for registration in &all {
             let name = registration.api.name();
-            let running = start_one(registration, Arc::clone(&store), "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}")), &log)
-                .unwrap_or_else(|e| panic!("{e}"));
-            let token = demo.tokens.iter().find(|(a, _)| *a == registration.api).map(|(_, t)| t.clone()).unwrap_or_default();
-            let credentials = DemoCredentials { user_id: demo.user.id, token, tenant: Some(demo.tenant.clone()) };
+            let running = start_one(
+                registration,
+                Arc::clone(&store),
+                "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}")),
+                &log,
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+            let token = demo
+                .tokens
+                .iter()
+                .find(|(a, _)| *a == registration.api)
+                .map(|(_, t)| t.clone())
+                .unwrap_or_default();
+            let credentials = DemoCredentials {
+                user_id: demo.user.id,
+                token,
+                tenant: Some(demo.tenant.clone()),
+            };
             let line = (registration.demo_curl)(&running.base_url(), &credentials);
             // -s: quiet; -w: the status and content type after the body.
-            let output = Command::new("sh")
-                .arg("-c")
-                .arg(format!("{line} -s -w '\\n%{{http_code}} %{{content_type}}'"))
-                .output()
-                .unwrap_or_else(|e| panic!("{name}: cannot run curl: {e}"));
+            // curl blocks; it runs off the runtime so the server can answer it.
+            let command = format!("{line} -s -w '\\n%{{http_code}} %{{content_type}}'");
+            let output = tokio::task::spawn_blocking(move || {
+                Command::new("sh").arg("-c").arg(command).output()
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{name}: the curl task failed: {e}"))
+            .unwrap_or_else(|e| panic!("{name}: cannot run curl: {e}"));
             let text = String::from_utf8_lossy(&output.stdout).to_string();
-            let (body, trailer) = text.rsplit_once('\n').unwrap_or_else(|| panic!("{name}: no curl output: {text}"));
+            let (body, trailer) = text
+                .rsplit_once('\n')
+                .unwrap_or_else(|| panic!("{name}: no curl output: {text}"));
             let (status, content_type) = trailer.split_once(' ').unwrap_or((trailer, ""));
             assert!(status.starts_with('2'), "{name}: {status} {body}\n{line}");
             let spec = spec_json(registration.spec_yaml).unwrap_or_else(|e| panic!("{e}"));
             let (media, schema) = success_response(&spec);
-            assert!(content_type.starts_with(&media), "{name}: sent {content_type}, the spec says {media}");
-            let body: Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{name}: not JSON ({e}): {body}"));
+            assert!(
+                content_type.starts_with(&media),
+                "{name}: sent {content_type}, the spec says {media}"
+            );
+            let body: Value = serde_json::from_str(body)
+                .unwrap_or_else(|e| panic!("{name}: not JSON ({e}): {body}"));
             let problems = xtask::examples::check_instance(&spec, &schema, &body, "response");
-            assert!(problems.is_empty(), "{name}: the response does not match the spec: {problems:?}\n{body}");
-            let profile = store.profile(registration.api, demo.user.id).unwrap_or_else(|e| panic!("{e}"));
+            assert!(
+                problems.is_empty(),
+                "{name}: the response does not match the spec: {problems:?}\n{body}"
+            );
+            let profile = store
+                .profile(registration.api, demo.user.id)
+                .unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(profile.sequence, 1, "{name}: the update is stored");
             stored.push((registration.api, profile.document));
-            running.server.close().await.unwrap_or_else(|e| panic!("{e}"));
+            running
+                .server
+                .close()
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
         }
     }
     // A new process would open the same file: every acknowledged update is there.
     let reopened = SqliteStore::open(&path).unwrap_or_else(|e| panic!("{e}"));
-    let user = reopened.user_id_by_name("demo").unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|| panic!("demo user lost"));
+    let user = reopened
+        .user_id_by_name("demo")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("demo user lost"));
     for (api, document) in stored {
-        let profile = reopened.profile(api, user).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!((profile.sequence, profile.document), (1, document), "{}", api.name());
+        let profile = reopened
+            .profile(api, user)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            (profile.sequence, profile.document),
+            (1, document),
+            "{}",
+            api.name()
+        );
     }
     let _ = std::fs::remove_dir_all(dir);
 }
