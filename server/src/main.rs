@@ -129,16 +129,48 @@ async fn serve(db: PathBuf, listen: Vec<(Api, SocketAddr)>, demo: bool) -> Resul
             );
         }
     }
-    // Serve until one server stops (it does not, short of a fatal error) or
-    // the process is interrupted.
-    let mut waits: Vec<_> = running
-        .iter()
-        .map(|r| Box::pin(r.server.wait_for_shutdown()))
-        .collect();
-    if let Some(first) = waits.pop() {
-        first.await.map_err(|e| format!("server stopped: {e}"))?;
+    // Serve until a server stops (none does, short of a fatal error) or the
+    // process is asked to stop. On Ctrl-C or SIGTERM every server is closed
+    // before the process exits, so requests in flight are answered and the
+    // store is dropped cleanly (SQLite checkpoints its WAL on close). Every
+    // acknowledged update is already durable, so this is tidiness, not
+    // safety: `kill -9` loses nothing acknowledged either.
+    let Some(last) = running.last() else {
+        return Ok(());
+    };
+    let signalled = tokio::select! {
+        stopped = last.server.wait_for_shutdown() => {
+            stopped.map_err(|e| format!("server stopped: {e}"))?;
+            false
+        }
+        signal = stop_signal() => {
+            signal?;
+            true
+        }
+    };
+    if signalled {
+        eprintln!("stopping");
+        for api in running {
+            api.server
+                .close()
+                .await
+                .map_err(|e| format!("{}: cannot stop cleanly: {e}", api.api.name()))?;
+        }
     }
     Ok(())
+}
+
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM, what `docker stop` and service
+/// managers send.
+async fn stop_signal() -> Result<(), String> {
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| format!("cannot listen for SIGTERM: {e}"))?;
+    tokio::select! {
+        interrupted = tokio::signal::ctrl_c() => {
+            interrupted.map_err(|e| format!("cannot listen for Ctrl-C: {e}"))
+        }
+        _ = terminate.recv() => Ok(()),
+    }
 }
 
 type DemoUser = (uuid::Uuid, String, Vec<(Api, String)>);
