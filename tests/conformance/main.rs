@@ -3,9 +3,12 @@
 //! - `gate`: `cargo xtask check` run as a test, so that `cargo test` fails on
 //!   drift even when nobody ran the xtask, plus the gate's own behaviour on
 //!   specs and generated files mutated in memory.
+//! - `server_drift`: the gate's server column on specs and derived documents
+//!   mutated in memory: each drift names its API, pointer and both values.
 //! - `sdk_wire`: each SDK against a local recording listener: auth headers,
 //!   media types, method, path, body, and error decoding by status.
 
 mod gate;
 mod sdk_wire;
 mod semver_cases;
+mod server_drift;

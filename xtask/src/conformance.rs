@@ -20,6 +20,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::path::{Component, Path};
 
 use serde_json::{Map, Value};
 
@@ -67,6 +68,42 @@ pub fn parse_allowances(yaml: &str) -> Result<Vec<Allowance>, String> {
         return Ok(Vec::new());
     }
     serde_saphyr::from_str(yaml).map_err(|e| format!("allowances are not valid: {e}"))
+}
+
+/// Checks an allowance's `test` reference, `<file>::<fn name>`: the file is
+/// a relative `.rs` path inside the workspace `root` (no `..`, not absolute),
+/// it exists, and it contains `fn <name>(`. The error says which part fails.
+pub fn check_test_reference(root: &Path, test: &str) -> Result<(), String> {
+    let Some((file, name)) = test.split_once("::") else {
+        return Err("it is not of the form <file>::<fn name>".to_string());
+    };
+    let path = Path::new(file);
+    let inside = path
+        .components()
+        .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+    if file.is_empty() || !inside {
+        return Err(format!(
+            "{file} is not a relative path inside the workspace"
+        ));
+    }
+    if path.extension().is_none_or(|e| e != "rs") {
+        return Err(format!("{file} is not a Rust file"));
+    }
+    let identifier = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !identifier {
+        return Err(format!("{name:?} is not a function name"));
+    }
+    let text = std::fs::read_to_string(root.join(path))
+        .map_err(|e| format!("{file} cannot be read: {e}"))?;
+    if text.contains(&format!("fn {name}(")) {
+        Ok(())
+    } else {
+        Err(format!("{file} has no `fn {name}(`"))
+    }
 }
 
 /// Splits differences into the ones no allowance covers, and returns the
@@ -400,10 +437,28 @@ impl Comparer<'_> {
                 "The media types differ.",
             );
         }
-        for m in ma.intersection(&mb) {
-            let key = format!("/content/{}/schema", escape(m));
-            if let (Some(x), Some(y)) = (a.pointer(&key), b.pointer(&key)) {
-                self.schema(x, y, &format!("{at}{key}"));
+        self.bodies(a, b, at);
+    }
+
+    /// Compares the body schema of each of the spec's media types with the
+    /// server's under the same media type or, where the server has no such
+    /// key but exactly one media type, with that one: a media type the
+    /// server cannot document (an allowance) must not hide its body.
+    fn bodies(&mut self, a: &Value, b: &Value, at: &str) {
+        let (Some(ma), Some(mb)) = (
+            a.get("content").and_then(Value::as_object),
+            b.get("content").and_then(Value::as_object),
+        ) else {
+            return;
+        };
+        for (m, x) in ma {
+            let y = match (mb.get(m), mb.values().next()) {
+                (Some(y), _) => y,
+                (None, Some(y)) if mb.len() == 1 => y,
+                _ => continue,
+            };
+            if let (Some(x), Some(y)) = (x.get("schema"), y.get("schema")) {
+                self.schema(x, y, &format!("{at}/content/{}/schema", escape(m)));
             }
         }
     }
@@ -433,16 +488,20 @@ impl Comparer<'_> {
             .iter()
             .filter(|s| s.as_str() == "default" || s.starts_with('4') || s.starts_with('5'))
             .collect();
-        if errors_in_spec.len() == 1
-            && errors_in_spec[0] == "default"
-            && !sb.contains("default")
-            && let (Some(x), Some(y)) = (
-                spec_op.pointer("/responses/default"),
-                server_op.pointer("/responses/4XX"),
-            )
-        {
-            let (x, y) = (resolve(self.spec, x), resolve(self.server, y));
-            self.content(x, y, &format!("{at}/responses/default"));
+        let ranges: Vec<&str> = ["4XX", "5XX"]
+            .into_iter()
+            .filter(|r| sb.contains(*r) && !sa.contains(*r))
+            .collect();
+        if errors_in_spec.len() == 1 && errors_in_spec[0] == "default" && !sb.contains("default") {
+            for range in &ranges {
+                if let (Some(x), Some(y)) = (
+                    spec_op.pointer("/responses/default"),
+                    server_op.pointer(&format!("/responses/{range}")),
+                ) {
+                    let (x, y) = (resolve(self.spec, x), resolve(self.server, y));
+                    self.content(x, y, &format!("{at}/responses/default"));
+                }
+            }
         }
         for status in sa.intersection(&sb) {
             let key = format!("/responses/{}", escape(status));
@@ -586,5 +645,91 @@ impl Comparer<'_> {
             }
         }
         self.active.remove(&key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::compare;
+
+    /// A one-operation document whose request body is `schema`, with
+    /// `components` beside it.
+    fn doc(schema: Value, components: Value) -> Value {
+        json!({
+            "paths": { "/p": { "put": {
+                "requestBody": { "content": { "application/json": { "schema": schema } } },
+                "responses": {}
+            } } },
+            "components": { "schemas": components }
+        })
+    }
+
+    fn pointers(spec: Value, server: Value) -> Vec<String> {
+        compare(&spec, &server)
+            .into_iter()
+            .map(|d| d.pointer)
+            .collect()
+    }
+
+    const BODY: &str = "/paths/~1p/put/requestBody/content/application~1json/schema";
+
+    #[test]
+    fn refs_and_a_single_all_of_are_layout_not_differences() {
+        let inline = json!({ "type": "string", "enum": ["A", "B"] });
+        let spec = doc(
+            json!({ "$ref": "#/components/schemas/X" }),
+            json!({ "X": inline }),
+        );
+        let server = doc(
+            json!({ "allOf": [{ "$ref": "#/components/schemas/Y" }], "description": "d" }),
+            json!({ "Y": inline }),
+        );
+        assert_eq!(pointers(spec, server), Vec::<String>::new());
+    }
+
+    #[test]
+    fn required_order_is_ignored_and_empty_required_is_none() {
+        let object = |required: Value| {
+            json!({ "type": "object", "required": required,
+                    "properties": { "a": {}, "b": {} } })
+        };
+        let (a, b) = (object(json!(["a", "b"])), object(json!(["b", "a"])));
+        assert_eq!(
+            pointers(doc(a, json!({})), doc(b, json!({}))),
+            Vec::<String>::new()
+        );
+        let empty = json!({ "type": "object", "required": [] });
+        let none = json!({ "type": "object" });
+        assert_eq!(
+            pointers(doc(empty, json!({})), doc(none, json!({}))),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn nullable_is_not_the_same_as_may_be_absent() {
+        let spec = doc(json!({ "type": "string" }), json!({}));
+        let server = doc(json!({ "type": "string", "nullable": true }), json!({}));
+        assert_eq!(pointers(spec, server), [format!("{BODY}/nullable")]);
+    }
+
+    #[test]
+    fn additional_properties_true_is_the_same_as_absent() {
+        let spec = doc(json!({ "type": "object" }), json!({}));
+        let open = doc(
+            json!({ "type": "object", "additionalProperties": true }),
+            json!({}),
+        );
+        let closed = doc(
+            json!({ "type": "object", "additionalProperties": false }),
+            json!({}),
+        );
+        assert_eq!(pointers(spec.clone(), open), Vec::<String>::new());
+        assert_eq!(
+            pointers(spec, closed),
+            [format!("{BODY}/additionalProperties")]
+        );
     }
 }

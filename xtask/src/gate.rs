@@ -13,7 +13,9 @@ use serde_json::Value;
 
 use crate::codegen;
 use crate::compat::{Class, check_version, classify};
-use crate::conformance::{apply_allowances, compare, parse_allowances};
+use crate::conformance::{
+    Allowance, apply_allowances, check_test_reference, compare, parse_allowances,
+};
 use crate::examples::validate_examples;
 use crate::generator_view::{Adaptation, generator_view};
 use crate::spec::{ApiSpec, Problem, discover};
@@ -273,41 +275,49 @@ pub fn check_server(root: &Path, spec: &ApiSpec, derived: Result<Value, String>)
             return outcome;
         }
     };
-    let differences = compare(&spec.doc, &derived);
-    let (remaining, stale) = apply_allowances(differences, &allowances);
+    compare_server(root, &spec.name, &spec.doc, &derived, &allowances)
+}
+
+/// The server column for one API: every difference between its spec
+/// document and the server's derived document that no allowance covers,
+/// every stale allowance, and every allowance whose `test` names no test
+/// function under `root`. `check_server` runs this after loading the API's
+/// allowances; the conformance tests run it on mutated documents.
+pub fn compare_server(
+    root: &Path,
+    api: &str,
+    spec: &Value,
+    derived: &Value,
+    allowances: &[Allowance],
+) -> Outcome {
+    let mut outcome = Outcome::default();
+    let file = allowances_file(api);
+    let differences = compare(spec, derived);
+    let (remaining, stale) = apply_allowances(differences, allowances);
     for difference in &remaining {
-        outcome
-            .failures
-            .push(format!("{}: {difference}", spec.name));
+        outcome.failures.push(format!("{api}: {difference}"));
     }
     for allowance in &stale {
         outcome.failures.push(format!(
-            "{}: stale allowance in {}: {} (spec {}, server {}) matches no difference any more; remove it",
-            spec.name,
+            "{api}: stale allowance in {}: {} (spec {}, server {}) matches no difference any more; remove it",
             file.display(),
             allowance.pointer,
             allowance.spec,
             allowance.server
         ));
     }
-    for allowance in &allowances {
-        if !test_exists(root, &allowance.test) {
+    for allowance in allowances {
+        if let Err(why) = check_test_reference(root, &allowance.test) {
             outcome.failures.push(format!(
-                "{}: allowance {} names the test {}, which does not exist",
-                spec.name, allowance.pointer, allowance.test
+                "{api}: allowance {} in {} names the test {}, which does not exist: {why}",
+                allowance.pointer,
+                file.display(),
+                allowance.test
             ));
         }
     }
     outcome.note = format!("{} allowed", allowances.len());
     outcome
-}
-
-/// Whether `path/to/file.rs::name` names a test function in that file.
-fn test_exists(root: &Path, test: &str) -> bool {
-    let Some((file, name)) = test.split_once("::") else {
-        return false;
-    };
-    std::fs::read_to_string(root.join(file)).is_ok_and(|text| text.contains(&format!("fn {name}(")))
 }
 
 /// A unified diff from the checked-in file to the regenerated one, capped so
