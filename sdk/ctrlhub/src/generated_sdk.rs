@@ -21,7 +21,7 @@ pub mod types {
         ///County.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub county: ::std::option::Option<::std::string::String>,
-        ///Building or property name.
+        ///Building or property name. The page lists it in the request's address only; its response address omits it. Not documented by the vendor's page: one address schema serves both sides, so a response may carry the name that was sent.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         ///Building or house number. Not documented by the vendor's page: its response example shows "" here where every sibling shows a placeholder, which suggests the vendor's schema gives the field a default or example of "". No `default` is declared: a generated client would then send "" for every address it sends, and the page does not say the server fills it in.
@@ -554,7 +554,7 @@ pub mod types {
     ///The attributes of the user.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct UserAttributes {
-        ///The user's email address.
+        ///The user's email address. The page's example value is an address its renderer obfuscated ("[email protected]"); the spec's examples use a valid address instead.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
         ///The external identities linked to the user.

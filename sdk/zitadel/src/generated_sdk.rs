@@ -116,7 +116,11 @@ on create: the timestamp of the event(s) added by the manipulation*/
 on manipulation: the timestamp of the event(s) added by the manipulation
 
 The page shows the type "uint64"; on the wire it is a uint64 carried as a JSON
-string, as proto3 JSON does for 64-bit integers (vendor facts), e.g. "2".*/
+string, as proto3 JSON does for 64-bit integers (vendor facts), e.g. "2".
+
+The page's "on manipulation" line calls this value a timestamp; it is the
+sequence number of the user's last event (vendor facts: a uint64 counter), and
+this spec reads it so: it grows by one per change.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sequence: ::std::option::Option<::std::string::String>,
     }
