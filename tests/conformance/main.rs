@@ -7,8 +7,10 @@
 //!   mutated in memory: each drift names its API, pointer and both values.
 //! - `sdk_wire`: each SDK against a local recording listener: auth headers,
 //!   media types, method, path, body, and error decoding by status.
+//! - `sdk_server`: each SDK against the running server, every response checked against the spec.
 
 mod gate;
+mod sdk_server;
 mod sdk_wire;
 mod semver_cases;
 mod server_drift;

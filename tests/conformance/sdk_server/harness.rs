@@ -1,0 +1,624 @@
+//! One API of the real server, on a fresh SQLite file in a temporary
+//! directory, behind a recording reverse proxy that every request (SDK or
+//! raw) goes through.
+//!
+//! The SDKs ignore unknown response fields and default missing ones, so a
+//! typed value that decodes proves little. The proxy keeps what the SDK was
+//! actually given (status, `Content-Type`, raw body bytes), and
+//! [`Live::conform`] checks each of those responses against the
+//! hand-written spec: the schema for that operation, that status (or
+//! `default`) and that media type, with objects closed (an undocumented
+//! field fails), and the `Content-Type` against the media types the spec
+//! lists for that status. A response that was never checked fails the test
+//! when [`Live`] is dropped.
+//!
+//! The proxy forces one request per connection (`Connection: close` both
+//! ways), so the client's keep-alive pool can never pair a request with
+//! another one's response.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::Value;
+use server::identity::{NewUser, add_user};
+use server::serve::{RunningApi, start_one};
+use server::storage::sqlite::SqliteStore;
+use server::storage::{Api, Store};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// One request and the response the client received for it.
+#[derive(Clone, Debug)]
+pub struct Exchange {
+    pub method: String,
+    /// The request target, e.g. `/api/user`.
+    pub path: String,
+    pub request_body: Vec<u8>,
+    pub status: u16,
+    pub content_type: Option<String>,
+    /// The response body as sent (after removing any chunked framing).
+    pub body: Vec<u8>,
+}
+
+impl Exchange {
+    /// The request body as JSON.
+    pub fn request_json(&self) -> Value {
+        serde_json::from_slice(&self.request_body).unwrap_or_else(|e| {
+            panic!(
+                "request body is not JSON ({e}): {}",
+                String::from_utf8_lossy(&self.request_body)
+            )
+        })
+    }
+
+    /// The response body as JSON.
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "response body is not JSON ({e}): {}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+}
+
+/// A running API with two users, alice (the caller) and bob, each with an
+/// organisation, a team, a CL2C tenant of their own (`tenant-a`,
+/// `tenant-b`) and a token for every API.
+pub struct Live {
+    pub api: Api,
+    pub store: Arc<dyn Store>,
+    pub alice: NewUser,
+    pub bob: NewUser,
+    /// The hand-written spec, as the server embeds it.
+    pub spec: Value,
+    _running: RunningApi,
+    proxy_url: String,
+    exchanges: Arc<Mutex<Vec<Exchange>>>,
+    checked: Mutex<usize>,
+    proxy: tokio::task::JoinHandle<()>,
+    raw: reqwest::Client,
+    dir: PathBuf,
+}
+
+impl Live {
+    pub async fn start(api: Api) -> Live {
+        let dir = std::env::temp_dir().join(format!("sdk-server-{}", uuid::Uuid::new_v4()));
+        let store: Arc<dyn Store> = match SqliteStore::open(&dir.join("db.sqlite")) {
+            Ok(store) => Arc::new(store),
+            Err(e) => panic!("cannot open the test database: {e}"),
+        };
+        let alice = add_user(
+            store.as_ref(),
+            "alice",
+            "alice@example.com",
+            Some("tenant-a"),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let bob = add_user(store.as_ref(), "bob", "bob@example.com", Some("tenant-b"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let registration = server::apis::registration(api)
+            .unwrap_or_else(|| panic!("{} is not registered", api.name()));
+        let spec =
+            server::apis::spec_json(registration.spec_yaml).unwrap_or_else(|e| panic!("{e}"));
+        let log = slog::Logger::root(slog::Discard, slog::o!());
+        let running = start_one(
+            &registration,
+            Arc::clone(&store),
+            "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}")),
+            &log,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let upstream = running.server.local_addr();
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .unwrap_or_else(|e| panic!("cannot bind the proxy: {e}"));
+        let proxy_url = match listener.local_addr() {
+            Ok(addr) => format!("http://{addr}"),
+            Err(e) => panic!("the proxy has no address: {e}"),
+        };
+        let exchanges = Arc::new(Mutex::new(Vec::new()));
+        let recorded = Arc::clone(&exchanges);
+        let proxy = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let recorded = Arc::clone(&recorded);
+                tokio::spawn(async move {
+                    if let Err(e) = relay(stream, upstream, &recorded).await {
+                        eprintln!("proxy: {e}");
+                    }
+                });
+            }
+        });
+        Live {
+            api,
+            store,
+            alice,
+            bob,
+            spec,
+            _running: running,
+            proxy_url,
+            exchanges,
+            checked: Mutex::new(0),
+            proxy,
+            raw: reqwest::Client::new(),
+            dir,
+        }
+    }
+
+    /// The proxy's base URL: give this to the SDK.
+    pub fn url(&self) -> &str {
+        &self.proxy_url
+    }
+
+    /// `user`'s token for `api`.
+    pub fn token_for(&self, user: &NewUser, api: Api) -> String {
+        user.tokens
+            .iter()
+            .find(|(a, _)| *a == api)
+            .map(|(_, token)| token.clone())
+            .unwrap_or_else(|| panic!("no {} token", api.name()))
+    }
+
+    /// `user`'s token for this API.
+    pub fn token(&self, user: &NewUser) -> String {
+        self.token_for(user, self.api)
+    }
+
+    /// Alice's token for this API with its last character changed.
+    pub fn wrong_token(&self) -> String {
+        let mut token = self.token(&self.alice);
+        let last = token.pop();
+        token.push(if last == Some('0') { '1' } else { '0' });
+        token
+    }
+
+    /// Alice's token for every other API.
+    pub fn other_apis_tokens(&self) -> Vec<(Api, String)> {
+        self.alice
+            .tokens
+            .iter()
+            .filter(|(api, _)| *api != self.api)
+            .cloned()
+            .collect()
+    }
+
+    /// `user`'s stored profile document and sequence for this API.
+    pub fn stored(&self, user: &NewUser) -> (Value, u64) {
+        let profile = self
+            .store
+            .profile(self.api, user.user.id)
+            .unwrap_or_else(|e| panic!("{e}"));
+        (profile.document, profile.sequence)
+    }
+
+    /// Neither user has anything stored.
+    pub fn assert_nothing_stored(&self) {
+        assert_eq!(self.stored(&self.alice).1, 0, "nothing may be stored");
+        assert_eq!(self.stored(&self.bob).1, 0, "nothing may be stored");
+    }
+
+    /// Sends a raw request through the proxy (for what the SDK refuses to
+    /// send) and returns what came back, checked against the spec.
+    pub async fn raw(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Exchange {
+        let mut request = self
+            .raw
+            .request(method, format!("{}{path}", self.proxy_url));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("raw request failed: {e}"));
+        // Read it whole, so that the proxy has recorded it.
+        let _ = response.bytes().await;
+        self.conform_one()
+    }
+
+    /// Checks every response recorded since the last check against the
+    /// spec, and returns those exchanges.
+    pub fn conform(&self) -> Vec<Exchange> {
+        let all = match self.exchanges.lock() {
+            Ok(all) => all.clone(),
+            Err(e) => panic!("recording poisoned: {e}"),
+        };
+        let mut checked = match self.checked.lock() {
+            Ok(checked) => checked,
+            Err(e) => panic!("{e}"),
+        };
+        let fresh = all[*checked..].to_vec();
+        *checked = all.len();
+        drop(checked);
+        let problems: Vec<String> = fresh
+            .iter()
+            .flat_map(|exchange| problems(&self.spec, exchange))
+            .collect();
+        assert!(
+            problems.is_empty(),
+            "{}: responses that do not conform to the spec:\n{}",
+            self.api.name(),
+            problems.join("\n")
+        );
+        fresh
+    }
+
+    /// [`Live::conform`], asserting that exactly one request was sent.
+    pub fn conform_one(&self) -> Exchange {
+        let mut fresh = self.conform();
+        match fresh.len() {
+            1 => fresh.remove(0),
+            n => panic!("expected exactly one request on the wire, got {n}: {fresh:?}"),
+        }
+    }
+
+    /// Asserts that nothing reached the server since the last check: the
+    /// SDK refused to send.
+    pub fn assert_nothing_sent(&self) {
+        let fresh = self.conform();
+        assert!(fresh.is_empty(), "the SDK sent {fresh:?}");
+    }
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        self.proxy.abort();
+        let _ = std::fs::remove_dir_all(&self.dir);
+        if !std::thread::panicking() {
+            // Every response the client got must have been checked.
+            self.conform();
+        }
+    }
+}
+
+/// Everything wrong with `exchange` according to `spec`.
+fn problems(spec: &Value, exchange: &Exchange) -> Vec<String> {
+    let at = format!(
+        "{} {} -> {}",
+        exchange.method, exchange.path, exchange.status
+    );
+    let Some(operation) = operation(spec, &exchange.method, &exchange.path) else {
+        return vec![format!("{at}: the spec has no such operation")];
+    };
+    let responses = &operation["responses"];
+    let status = exchange.status.to_string();
+    let Some(response) = responses.get(&status).or_else(|| responses.get("default")) else {
+        return vec![format!(
+            "{at}: the spec documents neither {status} nor a default response"
+        )];
+    };
+    let Some(content) = response["content"].as_object() else {
+        return if exchange.body.is_empty() {
+            Vec::new()
+        } else {
+            vec![format!("{at}: the spec documents no body, one was sent")]
+        };
+    };
+    let listed: Vec<&str> = content.keys().map(String::as_str).collect();
+    let Some(given) = exchange.content_type.as_deref() else {
+        return vec![format!("{at}: no Content-Type; the spec lists {listed:?}")];
+    };
+    let essence = given
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    let Some((media, entry)) = content
+        .iter()
+        .find(|(media, _)| media.eq_ignore_ascii_case(&essence))
+    else {
+        return vec![format!(
+            "{at}: Content-Type {given:?} is not one the spec lists ({listed:?})"
+        )];
+    };
+    let body: Value = match serde_json::from_slice(&exchange.body) {
+        Ok(body) => body,
+        Err(e) => {
+            return vec![format!(
+                "{at}: the body is not JSON ({e}): {}",
+                String::from_utf8_lossy(&exchange.body)
+            )];
+        }
+    };
+    xtask::examples::check_instance(spec, &entry["schema"], &body, &format!("{at} {media}"))
+        .into_iter()
+        .map(|problem| format!("{problem:?}\n  body: {body}"))
+        .collect()
+}
+
+/// The spec's operation for `method` on `target` (a path template's
+/// `{parameter}` matches any one segment).
+fn operation<'s>(spec: &'s Value, method: &str, target: &str) -> Option<&'s Value> {
+    let path = target.split('?').next().unwrap_or_default();
+    let segments: Vec<&str> = path.split('/').collect();
+    spec["paths"]
+        .as_object()?
+        .iter()
+        .find(|(template, _)| {
+            let pattern: Vec<&str> = template.split('/').collect();
+            pattern.len() == segments.len()
+                && pattern
+                    .iter()
+                    .zip(&segments)
+                    .all(|(p, s)| (p.starts_with('{') && p.ends_with('}')) || p == s)
+        })
+        .and_then(|(_, item)| item.get(method.to_ascii_lowercase()))
+}
+
+// ---------- the proxy ----------
+
+/// One parsed HTTP/1.1 message head.
+struct Head {
+    start_line: String,
+    headers: Vec<(String, String)>,
+}
+
+impl Head {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The head again, without the framing headers, with
+    /// `Content-Length: length` and `Connection: close`.
+    fn rewritten(&self, length: usize) -> Vec<u8> {
+        let mut text = format!("{}\r\n", self.start_line);
+        for (name, value) in &self.headers {
+            let hop = [
+                "connection",
+                "keep-alive",
+                "proxy-connection",
+                "transfer-encoding",
+                "content-length",
+            ];
+            if !hop.iter().any(|h| name.eq_ignore_ascii_case(h)) {
+                text.push_str(&format!("{name}: {value}\r\n"));
+            }
+        }
+        text.push_str(&format!(
+            "content-length: {length}\r\nconnection: close\r\n\r\n"
+        ));
+        text.into_bytes()
+    }
+}
+
+fn parse_head(bytes: &[u8]) -> Result<Head, String> {
+    let text = std::str::from_utf8(bytes).map_err(|e| format!("head is not UTF-8: {e}"))?;
+    let mut lines = text.split("\r\n");
+    let start_line = lines.next().unwrap_or_default().to_string();
+    let headers = lines
+        .filter(|line| !line.is_empty())
+        .map(|line| {
+            line.split_once(':')
+                .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
+                .ok_or_else(|| format!("malformed header line {line:?}"))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(Head {
+        start_line,
+        headers,
+    })
+}
+
+/// Reads until the end of a message head; returns the head and what was
+/// read past it.
+async fn read_head(stream: &mut TcpStream) -> Result<(Head, Vec<u8>), String> {
+    let mut buffer = Vec::new();
+    loop {
+        if let Some(at) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = parse_head(&buffer[..at])?;
+            return Ok((head, buffer[at + 4..].to_vec()));
+        }
+        let mut chunk = [0u8; 8192];
+        let n = stream
+            .read(&mut chunk)
+            .await
+            .map_err(|e| format!("read: {e}"))?;
+        if n == 0 {
+            return Err("connection closed inside a message head".into());
+        }
+        buffer.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// Decodes a chunked body (trailers ignored).
+fn dechunk(mut data: &[u8]) -> Result<Vec<u8>, String> {
+    let mut body = Vec::new();
+    loop {
+        let line_end = data
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .ok_or("truncated chunk size")?;
+        let size_text = std::str::from_utf8(&data[..line_end]).map_err(|e| e.to_string())?;
+        let size_text = size_text.split(';').next().unwrap_or_default().trim();
+        let size = usize::from_str_radix(size_text, 16).map_err(|e| format!("chunk size: {e}"))?;
+        data = &data[line_end + 2..];
+        if size == 0 {
+            return Ok(body);
+        }
+        if data.len() < size + 2 {
+            return Err("truncated chunk".into());
+        }
+        body.extend_from_slice(&data[..size]);
+        data = &data[size + 2..];
+    }
+}
+
+/// Relays one request from `client` to `upstream` and the response back,
+/// then closes both connections. The exchange is recorded before the
+/// response is passed on, so it is there by the time the client has it.
+async fn relay(
+    mut client: TcpStream,
+    upstream: std::net::SocketAddr,
+    recorded: &Mutex<Vec<Exchange>>,
+) -> Result<(), String> {
+    let (head, mut body) = read_head(&mut client).await?;
+    if head.header("transfer-encoding").is_some() {
+        return Err("chunked request bodies are not supported by this proxy".into());
+    }
+    let length: usize = head
+        .header("content-length")
+        .map(|v| v.parse().map_err(|e| format!("content-length: {e}")))
+        .transpose()?
+        .unwrap_or(0);
+    while body.len() < length {
+        let mut chunk = [0u8; 8192];
+        let n = client
+            .read(&mut chunk)
+            .await
+            .map_err(|e| format!("read: {e}"))?;
+        if n == 0 {
+            return Err("connection closed inside a request body".into());
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+    body.truncate(length);
+    let mut parts = head.start_line.split(' ');
+    let method = parts.next().unwrap_or_default().to_string();
+    let path = parts.next().unwrap_or_default().to_string();
+
+    let mut server = TcpStream::connect(upstream)
+        .await
+        .map_err(|e| format!("connect to the server: {e}"))?;
+    let mut request = head.rewritten(body.len());
+    request.extend_from_slice(&body);
+    server
+        .write_all(&request)
+        .await
+        .map_err(|e| format!("write to the server: {e}"))?;
+    // `Connection: close`: the server closes after its response.
+    let mut response = Vec::new();
+    tokio::time::timeout(Duration::from_secs(20), server.read_to_end(&mut response))
+        .await
+        .map_err(|_| "the server did not close the connection".to_string())?
+        .map_err(|e| format!("read from the server: {e}"))?;
+    let at = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or("no response head")?;
+    let response_head = parse_head(&response[..at])?;
+    let rest = &response[at + 4..];
+    let response_body = if response_head
+        .header("transfer-encoding")
+        .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"))
+    {
+        dechunk(rest)?
+    } else if let Some(length) = response_head.header("content-length") {
+        let length: usize = length.parse().map_err(|e| format!("content-length: {e}"))?;
+        rest.get(..length)
+            .ok_or("truncated response body")?
+            .to_vec()
+    } else {
+        rest.to_vec()
+    };
+    let status: u16 = response_head
+        .start_line
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| format!("bad status line {:?}", response_head.start_line))?;
+    let mut forwarded = response_head.rewritten(response_body.len());
+    forwarded.extend_from_slice(&response_body);
+    let exchange = Exchange {
+        method,
+        path,
+        request_body: body,
+        status,
+        content_type: response_head.header("content-type").map(str::to_string),
+        body: response_body,
+    };
+    recorded
+        .lock()
+        .map_err(|e| format!("recording poisoned: {e}"))?
+        .push(exchange);
+    client
+        .write_all(&forwarded)
+        .await
+        .map_err(|e| format!("write to the client: {e}"))?;
+    let _ = client.shutdown().await;
+    Ok(())
+}
+
+// ---------- the checker itself ----------
+
+#[cfg(test)]
+mod checker {
+    use serde_json::json;
+
+    use super::{Exchange, problems};
+
+    fn exante_spec() -> serde_json::Value {
+        let registration = server::apis::registration(server::storage::Api::Exante)
+            .unwrap_or_else(|| panic!("exante is not registered"));
+        server::apis::spec_json(registration.spec_yaml).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn exchange(status: u16, content_type: Option<&str>, body: serde_json::Value) -> Exchange {
+        Exchange {
+            method: "PATCH".into(),
+            path: "/api/user".into(),
+            request_body: b"{}".to_vec(),
+            status,
+            content_type: content_type.map(str::to_string),
+            body: body.to_string().into_bytes(),
+        }
+    }
+
+    fn error_body() -> serde_json::Value {
+        json!({ "status": "error", "status_code": 422, "message": "m", "errors": { "f": ["x"] } })
+    }
+
+    #[test]
+    fn a_documented_response_passes() {
+        let spec = exante_spec();
+        let ok = json!({ "status": "success", "data": { "user": { "firstname": "J" } } });
+        assert!(problems(&spec, &exchange(200, Some("application/json"), ok)).is_empty());
+        // Any error status falls back to `default`; parameters are ignored.
+        let error = exchange(422, Some("application/json; charset=utf-8"), error_body());
+        assert_eq!(problems(&spec, &error), Vec::<String>::new());
+    }
+
+    #[test]
+    fn an_undocumented_field_fails_though_the_sdk_would_ignore_it() {
+        let spec = exante_spec();
+        let extra = json!({ "status": "success", "data": { "user": { "nickname": "J" } } });
+        assert_eq!(
+            problems(&spec, &exchange(200, Some("application/json"), extra)).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn a_missing_required_field_or_a_wrong_format_fails() {
+        let spec = exante_spec();
+        let missing = json!({ "status": "error", "status_code": 401 });
+        assert!(!problems(&spec, &exchange(401, Some("application/json"), missing)).is_empty());
+        let format = json!({ "data": { "user": { "uid": "not-a-uuid" } } });
+        assert!(!problems(&spec, &exchange(200, Some("application/json"), format)).is_empty());
+    }
+
+    #[test]
+    fn an_unlisted_or_missing_content_type_fails() {
+        let spec = exante_spec();
+        assert!(!problems(&spec, &exchange(422, Some("text/plain"), error_body())).is_empty());
+        assert!(!problems(&spec, &exchange(422, None, error_body())).is_empty());
+    }
+
+    #[test]
+    fn a_body_that_is_not_json_fails() {
+        let spec = exante_spec();
+        let mut not_json = exchange(401, Some("application/json"), error_body());
+        not_json.body = b"Unauthorized".to_vec();
+        assert!(!problems(&spec, &not_json).is_empty());
+    }
+}
