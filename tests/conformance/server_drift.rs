@@ -219,6 +219,39 @@ fn a_field_renamed_in_a_server_error_type_names_its_pointer() {
 }
 
 #[test]
+fn a_field_renamed_in_a_server_error_variant_names_its_pointer() {
+    // CL2C's spec has two error bodies (400 and default); the server documents
+    // one untagged `anyOf` of both under 4XX and 5XX. Each spec body is
+    // compared with the variant it matches best.
+    let mut server = derived("cl2c");
+    rename_property(
+        &mut server,
+        "/components/schemas/ErrorResponse",
+        "errorId",
+        "error_id",
+    );
+    let outcome = gate("cl2c", &spec("cl2c"), &server, &allowances("cl2c"));
+    let error = "/paths/~1v1~1cl2c~1user/put/responses/default/content/application~1json/schema";
+    // (The `required` list changes too, so its allowance goes stale.)
+    let failures = outcome.failures.join("\n");
+    for expected in [
+        format!(
+            "cl2c: {error}/properties/errorId: spec says \"errorId\", server says absent. \
+             The server's type has no field `errorId`."
+        ),
+        format!(
+            "cl2c: {error}/properties/error_id: spec says absent, server says \"error_id\". \
+             The server's type has a field `error_id` the spec does not."
+        ),
+    ] {
+        assert!(
+            outcome.failures.contains(&expected),
+            "{expected}\nnot in\n{failures}"
+        );
+    }
+}
+
+#[test]
 fn a_field_renamed_behind_an_allowed_media_type_names_its_pointer() {
     // The allowed media-type difference (application/vnd.api+json against
     // dropshot's application/json) does not hide the body behind it.

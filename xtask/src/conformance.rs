@@ -437,14 +437,16 @@ impl Comparer<'_> {
                 "The media types differ.",
             );
         }
-        self.bodies(a, b, at);
+        self.bodies(a, b, at, false);
     }
 
     /// Compares the body schema of each of the spec's media types with the
     /// server's under the same media type or, where the server has no such
     /// key but exactly one media type, with that one: a media type the
     /// server cannot document (an allowance) must not hide its body.
-    fn bodies(&mut self, a: &Value, b: &Value, at: &str) {
+    /// `variants`: the server's body may be an `anyOf`/`oneOf` of the bodies
+    /// of several spec statuses (see `responses`).
+    fn bodies(&mut self, a: &Value, b: &Value, at: &str, variants: bool) {
         let (Some(ma), Some(mb)) = (
             a.get("content").and_then(Value::as_object),
             b.get("content").and_then(Value::as_object),
@@ -458,9 +460,45 @@ impl Comparer<'_> {
                 _ => continue,
             };
             if let (Some(x), Some(y)) = (x.get("schema"), y.get("schema")) {
-                self.schema(x, y, &format!("{at}/content/{}/schema", escape(m)));
+                let at = format!("{at}/content/{}/schema", escape(m));
+                if variants {
+                    self.schema_or_variant(x, y, &at);
+                } else {
+                    self.schema(x, y, &at);
+                }
             }
         }
+    }
+
+    /// Compares `a` with `b`, or, where `b` is an `anyOf`/`oneOf` of several
+    /// schemas and `a` is not, with the variant of `b` it differs from least
+    /// (the first, on a tie).
+    fn schema_or_variant(&mut self, a: &Value, b: &Value, at: &str) {
+        let (x, y) = (normalise(self.spec, a), normalise(self.server, b));
+        let alternatives = ["anyOf", "oneOf"];
+        let variants = alternatives
+            .iter()
+            .find_map(|k| y.get(*k).and_then(Value::as_array))
+            .filter(|v| v.len() > 1 && !alternatives.iter().any(|k| x.contains_key(*k)));
+        let Some(variants) = variants else {
+            self.schema(a, b, at);
+            return;
+        };
+        let best = variants
+            .iter()
+            .map(|variant| {
+                let mut trial = Comparer {
+                    spec: self.spec,
+                    server: self.server,
+                    differences: BTreeSet::new(),
+                    active: self.active.clone(),
+                };
+                trial.schema(a, variant, at);
+                trial.differences
+            })
+            .min_by_key(BTreeSet::len)
+            .unwrap_or_default();
+        self.differences.extend(best);
     }
 
     fn responses(&mut self, spec_op: &Value, server_op: &Value, at: &str) {
@@ -500,6 +538,25 @@ impl Comparer<'_> {
                 ) {
                     let (x, y) = (resolve(self.spec, x), resolve(self.server, y));
                     self.content(x, y, &format!("{at}/responses/default"));
+                }
+            }
+        } else if errors_in_spec.len() > 1 {
+            // Several spec error bodies (e.g. 400 and default), one server
+            // body per range, often an untagged `anyOf` of them: each spec
+            // body against the variant it matches (media types per status
+            // cannot be documented by dropshot, so only bodies are compared).
+            for status in errors_in_spec.into_iter().filter(|s| !sb.contains(*s)) {
+                for range in &ranges {
+                    let covers = status == "default" || range.starts_with(&status[..1]);
+                    let key = format!("/responses/{}", escape(status));
+                    if let (true, Some(x), Some(y)) = (
+                        covers,
+                        spec_op.pointer(&key),
+                        server_op.pointer(&format!("/responses/{range}")),
+                    ) {
+                        let (x, y) = (resolve(self.spec, x), resolve(self.server, y));
+                        self.bodies(x, y, &format!("{at}{key}"), true);
+                    }
                 }
             }
         }

@@ -42,23 +42,39 @@ const PROBLEM_TITLE: &str = "One or more validation errors occurred.";
 pub const BODY_AS_A_WHOLE: &str = "$";
 
 /// RFC 7807 problem details for a failed validation (ASP.NET's
-/// `ValidationProblemDetails`). The server always sends every member.
+/// `ValidationProblemDetails`).
+///
+/// The spec makes every member optional (RFC 7807 does), and so does this
+/// type's schema: the members are `Option`s that may be absent but never
+/// null, as in the spec. The constructors below set every one, so the server
+/// always sends them all.
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct ValidationProblemDetails {
     /// Error type: a URI identifying the kind of problem.
-    #[serde(rename = "type")]
-    pub problem_type: String,
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
+    pub problem_type: Option<String>,
     /// Short error message.
-    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
+    pub title: Option<String>,
     /// HTTP status code: always 400.
-    pub status: i32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "i32")]
+    pub status: Option<i32>,
     /// Detailed error description.
-    pub detail: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
+    pub detail: Option<String>,
     /// The specific occurrence: `urn:uuid:<request id>`, the id dropshot logs
     /// and returns in the `x-request-id` header.
-    pub instance: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
+    pub instance: Option<String>,
     /// Each failing field with its messages.
-    pub errors: FieldErrors,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "FieldErrors")]
+    pub errors: Option<FieldErrors>,
 }
 
 impl ValidationProblemDetails {
@@ -66,12 +82,12 @@ impl ValidationProblemDetails {
     pub fn invalid_fields(errors: FieldErrors, request_id: &str) -> Self {
         let fields: Vec<&str> = errors.keys().map(String::as_str).collect();
         ValidationProblemDetails {
-            problem_type: PROBLEM_TYPE_BAD_REQUEST.to_string(),
-            title: PROBLEM_TITLE.to_string(),
-            status: 400,
-            detail: format!("Invalid fields: {}.", fields.join(", ")),
-            instance: format!("urn:uuid:{request_id}"),
-            errors,
+            problem_type: Some(PROBLEM_TYPE_BAD_REQUEST.to_string()),
+            title: Some(PROBLEM_TITLE.to_string()),
+            status: Some(400),
+            detail: Some(format!("Invalid fields: {}.", fields.join(", "))),
+            instance: Some(format!("urn:uuid:{request_id}")),
+            errors: Some(errors),
         }
     }
 
@@ -81,17 +97,19 @@ impl ValidationProblemDetails {
         let mut errors = FieldErrors::new();
         errors.insert(BODY_AS_A_WHOLE.to_string(), vec![message.to_string()]);
         ValidationProblemDetails {
-            problem_type: PROBLEM_TYPE_BAD_REQUEST.to_string(),
-            title: PROBLEM_TITLE.to_string(),
-            status: 400,
-            detail: message.to_string(),
-            instance: format!("urn:uuid:{request_id}"),
-            errors,
+            problem_type: Some(PROBLEM_TYPE_BAD_REQUEST.to_string()),
+            title: Some(PROBLEM_TITLE.to_string()),
+            status: Some(400),
+            detail: Some(message.to_string()),
+            instance: Some(format!("urn:uuid:{request_id}")),
+            errors: Some(errors),
         }
     }
 }
 
-/// The vendor's default error body, for every error status but 400.
+/// The vendor's default error body, for every error status but 400. As for
+/// [`ValidationProblemDetails`], the spec makes every member optional; the
+/// schema says so and [`ErrorResponse::new`] sets every one.
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorResponse {
@@ -105,18 +123,30 @@ pub struct ErrorResponse {
     #[schemars(skip)]
     pub internal: String,
     /// List of error messages.
-    pub messages: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Vec<String>")]
+    pub messages: Option<Vec<String>>,
     /// Error source: "API Gateway" or "CL2C".
-    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
+    pub source: Option<String>,
     /// Exception details: the .NET exception type the vendor's ASP.NET
     /// service reports for this kind of failure.
-    pub exception: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
+    pub exception: Option<String>,
     /// Unique error identifier (a fresh UUID), also written to the log.
-    pub error_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
+    pub error_id: Option<String>,
     /// Message for support team.
-    pub support_message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
+    pub support_message: Option<String>,
     /// HTTP status code.
-    pub status_code: i32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "i32")]
+    pub status_code: Option<i32>,
 }
 
 impl ErrorResponse {
@@ -126,12 +156,12 @@ impl ErrorResponse {
         ErrorResponse {
             http_status,
             internal: message.clone(),
-            messages: vec![message],
-            source: source.to_string(),
-            exception: exception_for(status).to_string(),
-            error_id: Uuid::new_v4().to_string(),
-            support_message: "Please contact support with this error ID.".to_string(),
-            status_code: i32::from(status),
+            messages: Some(vec![message]),
+            source: Some(source.to_string()),
+            exception: Some(exception_for(status).to_string()),
+            error_id: Some(Uuid::new_v4().to_string()),
+            support_message: Some("Please contact support with this error ID.".to_string()),
+            status_code: Some(i32::from(status)),
         }
     }
 
@@ -218,13 +248,18 @@ impl std::fmt::Display for Cl2cError {
         // This is what dropshot logs for a failed request, so it carries the
         // id the client was given, for support to find the log line.
         match self {
-            Cl2cError::Validation(problem) => {
-                write!(f, "400 ({}): {}", problem.instance, problem.detail)
-            }
+            Cl2cError::Validation(problem) => write!(
+                f,
+                "400 ({}): {}",
+                problem.instance.as_deref().unwrap_or_default(),
+                problem.detail.as_deref().unwrap_or_default()
+            ),
             Cl2cError::Other(error) => write!(
                 f,
                 "{} (errorId {}): {}",
-                error.status_code, error.error_id, error.internal
+                error.http_status.as_u16(),
+                error.error_id.as_deref().unwrap_or_default(),
+                error.internal
             ),
         }
     }
