@@ -281,3 +281,21 @@ fn a_new_spec_needs_no_xtask_change() {
         ]
     );
 }
+
+#[test]
+fn a_bare_html_tag_in_a_description_is_refused_with_the_pointer() {
+    let mut spec = load("exante");
+    set(
+        &mut spec.doc,
+        "/components/securitySchemes/BearerAuth/description",
+        json!("Bearer authentication header of the form Bearer <token>."),
+    );
+    let report = check_spec(&spec, None);
+    let failure = report.spec_valid.failures.join("\n");
+    assert!(
+        failure.contains(
+            "at /components/securitySchemes/BearerAuth/description: <token> is an HTML tag"
+        ),
+        "{failure}"
+    );
+}

@@ -8,7 +8,8 @@
 //!    `$ref` resolves, operation ids are unique, path templates and path
 //!    parameters agree, security requirements name declared schemes, and no
 //!    keyword sits beside a `$ref` (OpenAPI 3.0 ignores it there, so writing
-//!    one is always a mistake).
+//!    one is always a mistake), and no description holds a bare HTML tag
+//!    (`crate::prose`).
 
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
@@ -69,6 +70,7 @@ pub fn validate_openapi(spec: &ApiSpec) -> Vec<Problem> {
 
     check_refs(doc, doc, &mut String::new(), &mut problems);
     check_operations(doc, &mut problems);
+    problems.extend(crate::prose::check_prose(doc));
     problems
 }
 

@@ -1349,7 +1349,7 @@ Update the authenticated user's profile. Not documented by the vendor's page: th
 Sends a `PATCH` request to `/api/user`
 
 Arguments:
-- `body`: The fields to change. The page's request example shows "<string>" for `firstname` and `lastname`; the example here uses "Jane" and "Doe", because a placeholder would break the letters-only rule.
+- `body`: The fields to change. The page's request example shows `"<string>"` for `firstname` and `lastname`; the example here uses "Jane" and "Doe", because a placeholder would break the letters-only rule.
 ```ignore
 let response = client.update_current_user()
     .body(body)
