@@ -2,6 +2,8 @@
 
 use std::process::ExitCode;
 
+mod bench;
+
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
@@ -13,7 +15,12 @@ commands:
              freeze spec/<api>.yaml as released (spec/released/<api>/)
   compare <spec.yaml> <openapi.json>
              list the semantic differences between a spec and another
-             OpenAPI document (e.g. `server openapi <api>` output)";
+             OpenAPI document (e.g. `server openapi <api>` output)
+  bench server [--seconds N] [--connections 1,8,32,128] [--apis a,b] …
+             load on each API's update: the server against a ceiling
+             (release build; see docs/benchmarks.md)
+  bench gen [--runs N]
+             time `generate` and `check` (median of N runs, default 5)";
 
 /// The OpenAPI document the server derives for `api`: `server openapi <api>`,
 /// built by cargo if needed.
@@ -125,6 +132,8 @@ fn main() -> ExitCode {
                 }
             }
         }
+        ["bench", "server", options @ ..] => bench::server(&root, options),
+        ["bench", "gen", options @ ..] => bench::gen_commands(&root, options),
         ["help"] | ["--help"] | ["-h"] => {
             println!("{USAGE}");
             ExitCode::SUCCESS

@@ -1,0 +1,732 @@
+//! Load on each API's update operation: the real server (authenticated,
+//! validated, durable on a fresh SQLite file) against a *ceiling* server — a
+//! dropshot handler on the same route with the same body extractor that
+//! answers a fixed response, with no authentication and no storage. The
+//! ceiling lives here, not in the product.
+//!
+//! `cargo xtask bench server [options]`, which is
+//! `cargo bench -p server --bench update_load -- [options]`:
+//!
+//! ```text
+//! --seconds <s>        measured seconds per case (default 3)
+//! --warmup <s>         unmeasured seconds before each case (default 0.5)
+//! --connections <list> comma-separated (default 1,8,32,128)
+//! --apis <list>        comma-separated API names (default: all five)
+//! --users <n>          users created with add_user (default: max(128, connections))
+//! --no-log             the server logs nowhere (default: dropshot's info-level
+//!                      request log, to a file, as `server serve` logs to stderr)
+//! --keep               keep the database and the log after the run
+//! --only server|ceiling drive only one of the two (for profiling; the
+//!                      other's columns are then zero)
+//! ```
+//!
+//! Every connection is its own keep-alive HTTP/1.1 connection (one reqwest
+//! client each) sending as fast as answers come back, as its own user, with
+//! a body that differs from every earlier one (a global counter is part of
+//! the values), so that no request is a no-op and nothing can be cached.
+//! Every status is checked: a non-2xx answer or a transport failure counts
+//! as an error and is shown in the table.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use dropshot::{
+    ApiDescription, Body, ConfigDropshot, Header, HttpError, HttpServer, RequestContext,
+    ServerBuilder, TypedBody,
+};
+use http::Response;
+use serde_json::json;
+use server::apis::{REQUEST_BODY_MAX_BYTES, registration};
+use server::identity::add_user;
+use server::serve::{RunningApi, start_one};
+use server::storage::sqlite::SqliteStore;
+use server::storage::{Api, Store};
+
+// ---------- options ----------
+
+struct Options {
+    seconds: f64,
+    warmup: f64,
+    connections: Vec<usize>,
+    apis: Vec<Api>,
+    users: Option<usize>,
+    log: bool,
+    keep: bool,
+    only: Option<String>,
+}
+
+fn number<T: std::str::FromStr>(flag: &str, value: Option<&String>) -> Result<T, String> {
+    value
+        .ok_or_else(|| format!("{flag} needs a value"))?
+        .parse()
+        .map_err(|_| format!("{flag}: not a number"))
+}
+
+fn parse_options(args: &[String]) -> Result<Options, String> {
+    let mut options = Options {
+        seconds: 3.0,
+        warmup: 0.5,
+        connections: vec![1, 8, 32, 128],
+        apis: Api::ALL.to_vec(),
+        users: None,
+        log: true,
+        keep: false,
+        only: None,
+    };
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            // `cargo bench` passes `--bench` to every bench binary.
+            "--bench" => {}
+            "--seconds" => options.seconds = number("--seconds", args.next())?,
+            "--warmup" => options.warmup = number("--warmup", args.next())?,
+            "--users" => options.users = Some(number("--users", args.next())?),
+            "--connections" => {
+                let list = args.next().ok_or("--connections needs a value")?;
+                options.connections = list
+                    .split(',')
+                    .map(|n| n.trim().parse().map_err(|_| format!("--connections: {n}")))
+                    .collect::<Result<_, _>>()?;
+            }
+            "--apis" => {
+                let list = args.next().ok_or("--apis needs a value")?;
+                options.apis = list
+                    .split(',')
+                    .map(|n| Api::from_name(n.trim()).ok_or_else(|| format!("unknown API {n}")))
+                    .collect::<Result<_, _>>()?;
+            }
+            "--no-log" => options.log = false,
+            "--keep" => options.keep = true,
+            "--only" => match args.next().map(String::as_str) {
+                Some(which @ ("server" | "ceiling")) => options.only = Some(which.to_string()),
+                _ => return Err("--only takes server or ceiling".into()),
+            },
+            other => return Err(format!("unknown option {other}")),
+        }
+    }
+    if !(options.seconds > 0.0 && options.warmup >= 0.0) {
+        return Err("--seconds must be positive and --warmup not negative".into());
+    }
+    if options.connections.contains(&0) || options.connections.is_empty() {
+        return Err("--connections: each count must be at least 1".into());
+    }
+    Ok(options)
+}
+
+// ---------- what is sent ----------
+
+/// A user with their credentials for every API.
+struct BenchUser {
+    id: uuid::Uuid,
+    tenant: String,
+    tokens: BTreeMap<Api, String>,
+}
+
+impl BenchUser {
+    fn token(&self, api: Api) -> &str {
+        self.tokens.get(&api).map_or("", String::as_str)
+    }
+}
+
+/// Makes every body differ from every earlier one.
+static SEQUENCE: AtomicU64 = AtomicU64::new(1);
+
+/// `n` as ASCII letters (Exante's names are letters only).
+fn letters(mut n: u64) -> String {
+    let mut text = String::new();
+    loop {
+        text.push(char::from(b'a' + (n % 26) as u8));
+        n /= 26;
+        if n == 0 {
+            return text;
+        }
+    }
+}
+
+const TIME_ZONES: [&str; 4] = [
+    "Europe/London",
+    "America/New_York",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+];
+
+/// One valid update of `user`'s profile in `api`, varied by `n`.
+fn request(
+    client: &reqwest::Client,
+    api: Api,
+    base_url: &str,
+    user: &BenchUser,
+    index: usize,
+    n: u64,
+) -> reqwest::RequestBuilder {
+    let token = user.token(api);
+    match api {
+        Api::Ctechnology => client
+            .put(format!("{base_url}/api/v2.2/me"))
+            .header("Authorization", format!("Token {token}"))
+            .header("Content-Type", "application/json")
+            .body(
+                json!({
+                    "first_name": format!("Ada{n}"),
+                    "last_name": format!("User{index}"),
+                    "address_city": format!("City {n}"),
+                    "address_zip": format!("{:05}", n % 100_000),
+                    "may_use_email_for_marketing": n.is_multiple_of(2),
+                    "measurement_units": if n.is_multiple_of(2) { "METRIC" } else { "IMPERIAL" },
+                    "settings_webapp": {
+                        "main_role": if n.is_multiple_of(2) { "PRIVATE" } else { "PROFESSIONAL" },
+                        "private_sidebar_filter_vehicles": { "show_own_vehicles": n.is_multiple_of(3) }
+                    }
+                })
+                .to_string(),
+            ),
+        Api::Cl2c => client
+            .put(format!("{base_url}/v1/cl2c/user"))
+            .header("tenant", user.tenant.as_str())
+            .header("X-API-Key", token)
+            .header("Content-Type", "application/json")
+            .body(
+                json!({
+                    "id": "string",
+                    "firstName": format!("John{n}"),
+                    "lastName": format!("Doe{index}"),
+                    "phoneNumber": format!("+1{:010}", n % 10_000_000_000),
+                    "pushToken": format!("push-{n}")
+                })
+                .to_string(),
+            ),
+        Api::Exante => client
+            .patch(format!("{base_url}/api/user"))
+            .header("Authorization", format!("Bearer {token}"))
+            .header("Content-Type", "application/json")
+            .body(
+                json!({
+                    "firstname": format!("Jane{}", letters(n)),
+                    "lastname": format!("Doe{}", letters(index as u64)),
+                    "timezone": TIME_ZONES[(n % 4) as usize],
+                    "settings": { "theme": if n.is_multiple_of(2) { "dark" } else { "light" }, "n": n }
+                })
+                .to_string(),
+            ),
+        Api::Ctrlhub => client
+            .put(format!("{base_url}/v3/users/{}", user.id))
+            .header("X-Session-Token", token)
+            .header("Content-Type", "application/vnd.api+json")
+            .header("Accept", "application/vnd.api+json")
+            .body(
+                json!({
+                    "data": {
+                        "id": user.id,
+                        "type": "users",
+                        "attributes": { "profile": {
+                            "personal": {
+                                "first_name": format!("Charlotte{n}"),
+                                "last_name": format!("Thompson{index}"),
+                                "dob": format!("19{:02}-06-15T00:00:00.000Z", n % 100)
+                            },
+                            "contact": { "mobile": format!("07700 {:06}", n % 1_000_000) },
+                            "settings": {
+                                "preferred_language": "en-GB",
+                                "timezone": TIME_ZONES[(n % 4) as usize]
+                            }
+                        }}
+                    }
+                })
+                .to_string(),
+            ),
+        Api::Zitadel => client
+            .put(format!("{base_url}/auth/v1/users/me/profile"))
+            .header("Authorization", format!("Bearer {token}"))
+            .header("Content-Type", "application/json")
+            .header("Accept", "application/json")
+            .body(
+                json!({
+                    "firstName": format!("Minnie{n}"),
+                    "lastName": format!("Mouse{index}"),
+                    "nickName": format!("M{n}"),
+                    "displayName": format!("Minnie Mouse {n}"),
+                    "preferredLanguage": "en",
+                    "gender": if n.is_multiple_of(2) { "GENDER_FEMALE" } else { "GENDER_DIVERSE" }
+                })
+                .to_string(),
+            ),
+    }
+}
+
+// ---------- the ceiling ----------
+
+/// The ceiling's context: the answer it gives to every request (a real
+/// answer of the server, captured once, so that both send the same bytes).
+struct Ceiling {
+    content_type: String,
+    body: Vec<u8>,
+}
+
+fn fixed(rqctx: &RequestContext<Ceiling>) -> Result<Response<Body>, HttpError> {
+    let ceiling = rqctx.context();
+    Response::builder()
+        .status(200)
+        .header(http::header::CONTENT_TYPE, ceiling.content_type.as_str())
+        .body(Body::from(ceiling.body.clone()))
+        .map_err(|e| HttpError::for_internal_error(e.to_string()))
+}
+
+mod ceiling {
+    use super::*;
+    use server::apis::{cl2c, ctechnology, ctrlhub, exante, zitadel};
+
+    #[dropshot::endpoint { method = PUT, path = "/api/v2.2/me" }]
+    pub async fn ctechnology_update(
+        rqctx: RequestContext<Ceiling>,
+        body: TypedBody<ctechnology::api::UserProfileUpdate>,
+    ) -> Result<Response<Body>, HttpError> {
+        std::hint::black_box(body.into_inner());
+        fixed(&rqctx)
+    }
+
+    #[dropshot::endpoint { method = PUT, path = "/v1/cl2c/user" }]
+    pub async fn cl2c_update(
+        rqctx: RequestContext<Ceiling>,
+        headers: Header<cl2c::api::CredentialHeaders>,
+        body: cl2c::api::ProfileBody,
+    ) -> Result<Response<Body>, HttpError> {
+        std::hint::black_box(headers.into_inner());
+        body.0?;
+        fixed(&rqctx)
+    }
+
+    #[dropshot::endpoint { method = PATCH, path = "/api/user" }]
+    pub async fn exante_update(
+        rqctx: RequestContext<Ceiling>,
+        body: TypedBody<exante::api::UserProfileUpdate>,
+    ) -> Result<Response<Body>, HttpError> {
+        std::hint::black_box(body.into_inner());
+        fixed(&rqctx)
+    }
+
+    #[dropshot::endpoint { method = PUT, path = "/v3/users/{user_id}" }]
+    pub async fn ctrlhub_update(
+        rqctx: RequestContext<Ceiling>,
+        path: ctrlhub::media::JsonApiPath<ctrlhub::api::UserPath>,
+        body: ctrlhub::media::JsonApiBody<ctrlhub::api::UserUpdateDocument>,
+    ) -> Result<Response<Body>, HttpError> {
+        let refused = |_| HttpError::for_bad_request(None, "refused".to_string());
+        std::hint::black_box(path.into_inner().map_err(refused)?);
+        std::hint::black_box(body.into_inner().map_err(refused)?);
+        fixed(&rqctx)
+    }
+
+    #[dropshot::endpoint { method = PUT, path = "/auth/v1/users/me/profile" }]
+    pub async fn zitadel_update(
+        rqctx: RequestContext<Ceiling>,
+        body: TypedBody<zitadel::api::UpdateMyProfileRequest>,
+    ) -> Result<Response<Body>, HttpError> {
+        std::hint::black_box(body.into_inner());
+        fixed(&rqctx)
+    }
+}
+
+fn start_ceiling(
+    api: Api,
+    answer: Ceiling,
+    log: &slog::Logger,
+) -> Result<HttpServer<Ceiling>, String> {
+    let mut description = ApiDescription::new();
+    let registered = match api {
+        Api::Ctechnology => description.register(ceiling::ctechnology_update),
+        Api::Cl2c => description.register(ceiling::cl2c_update),
+        Api::Exante => description.register(ceiling::exante_update),
+        Api::Ctrlhub => description.register(ceiling::ctrlhub_update),
+        Api::Zitadel => description.register(ceiling::zitadel_update),
+    };
+    registered.map_err(|e| format!("{}: {e}", api.name()))?;
+    let config = ConfigDropshot {
+        bind_address: ([127, 0, 0, 1], 0).into(),
+        default_request_body_max_bytes: REQUEST_BODY_MAX_BYTES,
+        ..Default::default()
+    };
+    ServerBuilder::new(description, answer, log.clone())
+        .config(config)
+        .start()
+        .map_err(|e| format!("ceiling for {}: {e}", api.name()))
+}
+
+// ---------- the load ----------
+
+/// What one case measured.
+struct Measured {
+    requests: u64,
+    errors: u64,
+    /// Every measured request's latency, in microseconds, sorted.
+    latencies: Vec<u32>,
+    seconds: f64,
+    first_error: Option<String>,
+}
+
+impl Measured {
+    fn per_second(&self) -> f64 {
+        self.requests as f64 / self.seconds
+    }
+
+    /// The `q` quantile, in milliseconds.
+    fn quantile(&self, q: f64) -> f64 {
+        if self.latencies.is_empty() {
+            return 0.0;
+        }
+        let rank = ((self.latencies.len() as f64) * q).ceil() as usize;
+        let index = rank.clamp(1, self.latencies.len()) - 1;
+        f64::from(self.latencies[index]) / 1000.0
+    }
+
+    fn max(&self) -> f64 {
+        self.latencies
+            .last()
+            .map_or(0.0, |&l| f64::from(l) / 1000.0)
+    }
+}
+
+/// Drives `base_url` with `connections` connections: `warmup` unmeasured,
+/// then `measure` measured.
+async fn drive(
+    api: Api,
+    base_url: Arc<str>,
+    users: Arc<Vec<BenchUser>>,
+    connections: usize,
+    warmup: Duration,
+    measure: Duration,
+) -> Result<Measured, String> {
+    let start = Instant::now();
+    let from = start + warmup;
+    let until = from + measure;
+    let mut tasks = tokio::task::JoinSet::new();
+    for index in 0..connections {
+        // One client per connection, so that each keeps exactly one
+        // keep-alive connection of its own.
+        let client = reqwest::Client::builder()
+            .http1_only()
+            .tcp_nodelay(true)
+            .pool_max_idle_per_host(1)
+            .build()
+            .map_err(|e| format!("cannot build a client: {e}"))?;
+        let base_url = Arc::clone(&base_url);
+        let users = Arc::clone(&users);
+        tasks.spawn(async move {
+            let user = &users[index % users.len()];
+            let mut latencies = Vec::with_capacity(4096);
+            let mut errors = 0u64;
+            let mut first_error = None;
+            loop {
+                let sent = Instant::now();
+                if sent >= until {
+                    break;
+                }
+                let n = SEQUENCE.fetch_add(1, Ordering::Relaxed);
+                let outcome = match request(&client, api, &base_url, user, index, n)
+                    .send()
+                    .await
+                {
+                    Ok(response) => {
+                        let status = response.status();
+                        match response.bytes().await {
+                            Ok(_) if status.is_success() => Ok(()),
+                            Ok(body) => Err(format!(
+                                "{status}: {}",
+                                String::from_utf8_lossy(&body[..body.len().min(300)])
+                            )),
+                            Err(e) => Err(format!("{status}, body unreadable: {e}")),
+                        }
+                    }
+                    Err(e) => Err(format!("transport: {e}")),
+                };
+                let elapsed = sent.elapsed();
+                if sent < from {
+                    continue;
+                }
+                latencies.push(u32::try_from(elapsed.as_micros()).unwrap_or(u32::MAX));
+                if let Err(e) = outcome {
+                    errors += 1;
+                    first_error.get_or_insert(e);
+                }
+            }
+            (latencies, errors, first_error)
+        });
+    }
+    let mut measured = Measured {
+        requests: 0,
+        errors: 0,
+        latencies: Vec::new(),
+        seconds: measure.as_secs_f64(),
+        first_error: None,
+    };
+    while let Some(joined) = tasks.join_next().await {
+        let (latencies, errors, first_error) =
+            joined.map_err(|e| format!("a connection task failed: {e}"))?;
+        measured.requests += latencies.len() as u64;
+        measured.latencies.extend(latencies);
+        measured.errors += errors;
+        if measured.first_error.is_none() {
+            measured.first_error = first_error;
+        }
+    }
+    // Requests still in flight at the end finish a little after it.
+    measured.seconds = (Instant::now() - from).as_secs_f64().max(measured.seconds);
+    measured.latencies.sort_unstable();
+    Ok(measured)
+}
+
+/// One real answer of the server, for the ceiling to repeat.
+async fn sample_answer(api: Api, base_url: &str, user: &BenchUser) -> Result<Ceiling, String> {
+    let client = reqwest::Client::new();
+    let n = SEQUENCE.fetch_add(1, Ordering::Relaxed);
+    let response = request(&client, api, base_url, user, 0, n)
+        .send()
+        .await
+        .map_err(|e| format!("{}: {e}", api.name()))?;
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/json")
+        .to_string();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| format!("{}: {e}", api.name()))?
+        .to_vec();
+    if !status.is_success() {
+        return Err(format!(
+            "{}: the sample request failed: {status} {}",
+            api.name(),
+            String::from_utf8_lossy(&body)
+        ));
+    }
+    Ok(Ceiling { content_type, body })
+}
+
+// ---------- the run ----------
+
+struct Row {
+    api: Api,
+    connections: usize,
+    server: Measured,
+    ceiling: Measured,
+}
+
+fn cell(m: &Measured) -> String {
+    format!(
+        "{:.0} | {:.2} | {:.2} | {:.2} | {}",
+        m.per_second(),
+        m.quantile(0.50),
+        m.quantile(0.99),
+        m.max(),
+        m.errors
+    )
+}
+
+fn table(rows: &[Row]) -> String {
+    let mut out = String::from(
+        "| API | conns | server req/s | p50 ms | p99 ms | max ms | errors \
+         | ceiling req/s | p50 ms | p99 ms | max ms | errors | server/ceiling |\n\
+         |---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n",
+    );
+    for row in rows {
+        let ratio = if row.ceiling.per_second() > 0.0 {
+            row.server.per_second() / row.ceiling.per_second()
+        } else {
+            0.0
+        };
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {ratio:.2} |\n",
+            row.api.name(),
+            row.connections,
+            cell(&row.server),
+            cell(&row.ceiling),
+        ));
+    }
+    out
+}
+
+/// The targets at 32 connections: at least half the ceiling's throughput,
+/// p99 at most 5 ms, no errors. Reported, not enforced.
+fn targets(rows: &[Row]) -> String {
+    let mut out = String::new();
+    for row in rows.iter().filter(|r| r.connections == 32) {
+        let ratio = row.server.per_second() / row.ceiling.per_second().max(f64::MIN_POSITIVE);
+        let p99 = row.server.quantile(0.99);
+        let met = ratio >= 0.5 && p99 <= 5.0 && row.server.errors == 0;
+        out.push_str(&format!(
+            "- {} @32: ratio {ratio:.2} (target ≥ 0.50), p99 {p99:.2} ms (target ≤ 5 ms), \
+             {} errors: {}\n",
+            row.api.name(),
+            row.server.errors,
+            if met { "met" } else { "NOT met" }
+        ));
+    }
+    out
+}
+
+fn run(options: Options) -> Result<(), String> {
+    let connections_max = options.connections.iter().copied().max().unwrap_or(1);
+    let user_count = options.users.unwrap_or(128).max(connections_max);
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("update-load-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let db = dir.join("bench.sqlite");
+    let log = if options.log {
+        dropshot::ConfigLogging::File {
+            level: dropshot::ConfigLoggingLevel::Info,
+            path: dir.join("server.log").to_string_lossy().into_owned().into(),
+            if_exists: dropshot::ConfigLoggingIfExists::Append,
+        }
+        .to_logger("profile-server")
+        .map_err(|e| format!("cannot set up logging: {e}"))?
+    } else {
+        slog::Logger::root(slog::Discard, slog::o!())
+    };
+    let quiet = slog::Logger::root(slog::Discard, slog::o!());
+
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&db).map_err(|e| e.to_string())?);
+    let created = Instant::now();
+    let mut users = Vec::with_capacity(user_count);
+    for index in 0..user_count {
+        let new = add_user(
+            store.as_ref(),
+            &format!("bench{index}"),
+            &format!("bench{index}@example.com"),
+            None,
+        )
+        .map_err(|e| e.to_string())?;
+        users.push(BenchUser {
+            id: new.user.id,
+            tenant: new.tenant,
+            tokens: new.tokens.into_iter().collect(),
+        });
+    }
+    let users = Arc::new(users);
+    eprintln!(
+        "{user_count} users created in {:.1} s; database {}",
+        created.elapsed().as_secs_f64(),
+        db.display()
+    );
+
+    // The servers and the load generator run on separate runtimes (both
+    // in this process, sharing the machine's cores).
+    let server_runtime = tokio::runtime::Builder::new_multi_thread()
+        .thread_name("server")
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the server runtime: {e}"))?;
+    let client_runtime = tokio::runtime::Builder::new_multi_thread()
+        .thread_name("load")
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the load runtime: {e}"))?;
+
+    let warmup = Duration::from_secs_f64(options.warmup);
+    let measure = Duration::from_secs_f64(options.seconds);
+    let cases = options.apis.len() * options.connections.len() * 2;
+    eprintln!(
+        "{cases} cases of {:.1} s (+{:.1} s warm-up): about {:.0} s",
+        options.seconds,
+        options.warmup,
+        cases as f64 * (options.seconds + options.warmup)
+    );
+    let mut rows = Vec::new();
+    for &api in &options.apis {
+        let registration = registration(api).ok_or_else(|| format!("{} missing", api.name()))?;
+        let running: RunningApi = server_runtime.block_on(async {
+            start_one(
+                &registration,
+                Arc::clone(&store),
+                ([127, 0, 0, 1], 0).into(),
+                &log,
+            )
+        })?;
+        let server_url: Arc<str> = running.base_url().into();
+        let answer = client_runtime.block_on(sample_answer(api, &server_url, &users[0]))?;
+        let ceiling = server_runtime.block_on(async { start_ceiling(api, answer, &quiet) })?;
+        let ceiling_url: Arc<str> = format!("http://{}", ceiling.local_addr()).into();
+        for &connections in &options.connections {
+            let measure_one = |url: &Arc<str>, label: &str| {
+                if options.only.as_deref().is_some_and(|only| only != label) {
+                    return Ok(Measured {
+                        requests: 0,
+                        errors: 0,
+                        latencies: Vec::new(),
+                        seconds: 1.0,
+                        first_error: None,
+                    });
+                }
+                let measured = client_runtime.block_on(drive(
+                    api,
+                    Arc::clone(url),
+                    Arc::clone(&users),
+                    connections,
+                    warmup,
+                    measure,
+                ))?;
+                eprintln!(
+                    "{:<12} {label:<8} {connections:>4} conns: {:>8.0} req/s, p99 {:.2} ms, {} errors",
+                    api.name(),
+                    measured.per_second(),
+                    measured.quantile(0.99),
+                    measured.errors
+                );
+                if let Some(e) = &measured.first_error {
+                    eprintln!("  first error: {e}");
+                }
+                Ok::<_, String>(measured)
+            };
+            let server = measure_one(&server_url, "server")?;
+            let ceiling = measure_one(&ceiling_url, "ceiling")?;
+            rows.push(Row {
+                api,
+                connections,
+                server,
+                ceiling,
+            });
+        }
+        server_runtime.block_on(async {
+            let _ = running.server.close().await;
+            let _ = ceiling.close().await;
+        });
+    }
+    drop(store);
+
+    println!(
+        "\n{} s per case after {} s warm-up; {user_count} users; latency in ms; \
+         server logging {}\n",
+        options.seconds,
+        options.warmup,
+        if options.log {
+            "on (info, to a file)"
+        } else {
+            "off"
+        }
+    );
+    print!("{}", table(&rows));
+    println!();
+    print!("{}", targets(&rows));
+    if options.keep {
+        eprintln!("kept {}", dir.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match parse_options(&args).and_then(run) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("update_load: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
