@@ -6,6 +6,18 @@
 //! is 256 random bits, so there is nothing to brute-force, and checking a
 //! request costs one SHA-256 instead of a deliberately slow password hash.
 //! The stored and presented hashes are compared in constant time.
+//!
+//! Every request presents a token, so [`Verifier`] keeps each credential it
+//! has read from storage (the stored hash, never the secret): a repeat
+//! caller is checked with one SHA-256 and no storage call, on the async
+//! thread. Only credentials that exist are kept, so the cache holds at most
+//! what the database holds and a stream of made-up tokens cannot grow it.
+//! Credentials are never changed or revoked once issued (nothing here can),
+//! which is what makes keeping them correct. When adding revocation: evict
+//! the key here too, or drop the cache.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -72,8 +84,9 @@ pub fn issue(
     Ok(format!("{}{key_id}.{secret}", token_prefix(api)))
 }
 
-/// Checks a presented token for `api`.
-pub fn verify(store: &dyn Store, api: Api, token: &str) -> Result<Principal, AuthError> {
+/// A token split into its key id and secret, if it has the form of `api`'s
+/// tokens.
+fn parse(api: Api, token: &str) -> Result<(&str, &str), AuthError> {
     let rest = token
         .strip_prefix(token_prefix(api))
         .ok_or(AuthError::Invalid)?;
@@ -81,17 +94,64 @@ pub fn verify(store: &dyn Store, api: Api, token: &str) -> Result<Principal, Aut
     if key_id.len() != 12 || !key_id.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(AuthError::Invalid);
     }
-    let stored = store
-        .credential(api, key_id)
-        .map_err(AuthError::Store)?
-        .ok_or(AuthError::Invalid)?;
+    Ok((key_id, secret))
+}
+
+/// Whether `secret` is the one `stored` was issued with.
+fn check(stored: &Credential, secret: &str) -> Result<Principal, AuthError> {
     if bool::from(stored.secret_sha256.ct_eq(&sha256(secret))) {
         Ok(Principal {
             user_id: stored.user_id,
-            tenant: stored.tenant,
+            tenant: stored.tenant.clone(),
         })
     } else {
         Err(AuthError::Invalid)
+    }
+}
+
+/// Checks tokens against the store, keeping the credentials it has read
+/// (see the module comment).
+pub struct Verifier {
+    store: Arc<dyn Store>,
+    known: RwLock<HashMap<(Api, String), Credential>>,
+}
+
+impl Verifier {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Verifier {
+            store,
+            known: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// The outcome for `token` if its credential was read before: no storage
+    /// call, so it can run on an async thread. `None` means "ask
+    /// [`Verifier::verify`]".
+    pub fn known(&self, api: Api, token: &str) -> Option<Result<Principal, AuthError>> {
+        let (key_id, secret) = match parse(api, token) {
+            Ok(parts) => parts,
+            Err(e) => return Some(Err(e)),
+        };
+        let known = self.known.read().ok()?;
+        let stored = known.get(&(api, key_id.to_string()))?;
+        Some(check(stored, secret))
+    }
+
+    /// Checks `token`, reading its credential from storage (a blocking
+    /// call) and keeping it.
+    pub fn verify(&self, api: Api, token: &str) -> Result<Principal, AuthError> {
+        let (key_id, secret) = parse(api, token)?;
+        let stored = self
+            .store
+            .credential(api, key_id)
+            .map_err(AuthError::Store)?
+            .ok_or(AuthError::Invalid)?;
+        let outcome = check(&stored, secret);
+        // A poisoned lock only loses the cache's help, never correctness.
+        if let Ok(mut known) = self.known.write() {
+            known.insert((api, key_id.to_string()), stored);
+        }
+        outcome
     }
 }
 
@@ -113,7 +173,7 @@ mod tests {
         let (store, user) = setup();
         let token = issue(&store, Api::Cl2c, user, Some("acme")).unwrap_or_else(|e| panic!("{e}"));
         assert!(token.starts_with("cl2c_"));
-        match verify(&store, Api::Cl2c, &token) {
+        match Verifier::new(Arc::new(store)).verify(Api::Cl2c, &token) {
             Ok(principal) => assert_eq!(
                 principal,
                 Principal {
@@ -126,11 +186,48 @@ mod tests {
     }
 
     #[test]
+    fn a_known_credential_still_refuses_a_wrong_secret() {
+        let (store, user) = setup();
+        let token = issue(&store, Api::Zitadel, user, None).unwrap_or_else(|e| panic!("{e}"));
+        let verifier = Verifier::new(Arc::new(store));
+        assert!(
+            verifier.known(Api::Zitadel, &token).is_none(),
+            "not read yet"
+        );
+        assert!(verifier.verify(Api::Zitadel, &token).is_ok());
+        match verifier.known(Api::Zitadel, &token) {
+            Some(Ok(principal)) => assert_eq!(principal.user_id, user),
+            other => panic!("expected the kept credential to verify: {other:?}"),
+        }
+        let tampered = format!("{}x", &token[..token.len() - 1]);
+        assert!(matches!(
+            verifier.known(Api::Zitadel, &tampered),
+            Some(Err(AuthError::Invalid))
+        ));
+        // The same key id under another API is another credential.
+        let foreign = token.replacen("zat_", "ex_live_", 1);
+        assert!(verifier.known(Api::Exante, &foreign).is_none());
+    }
+
+    #[test]
+    fn an_unknown_credential_is_not_kept() {
+        let (store, _) = setup();
+        let verifier = Verifier::new(Arc::new(store));
+        let made_up = "zat_0123456789ab.00";
+        assert!(matches!(
+            verifier.verify(Api::Zitadel, made_up),
+            Err(AuthError::Invalid)
+        ));
+        assert!(verifier.known(Api::Zitadel, made_up).is_none());
+    }
+
+    #[test]
     fn a_wrong_secret_a_foreign_api_or_garbage_is_invalid() {
         let (store, user) = setup();
         let token = issue(&store, Api::Exante, user, None).unwrap_or_else(|e| panic!("{e}"));
         // 'x' is not a hex digit, so the tampered secret always differs.
         let tampered = format!("{}x", &token[..token.len() - 1]);
+        let verifier = Verifier::new(Arc::new(store));
         for (api, presented) in [
             (Api::Exante, tampered.as_str()),
             (Api::Zitadel, token.as_str()),
@@ -139,7 +236,7 @@ mod tests {
             (Api::Exante, ""),
         ] {
             assert!(
-                matches!(verify(&store, api, presented), Err(AuthError::Invalid)),
+                matches!(verifier.verify(api, presented), Err(AuthError::Invalid)),
                 "{presented}"
             );
         }

@@ -9,6 +9,7 @@ use dropshot::{ConfigDropshot, HttpServer, ServerBuilder};
 use serde_json::Value;
 
 use crate::apis::{ApiContext, REQUEST_BODY_MAX_BYTES, Registration, registrations, spec_json};
+use crate::auth::Verifier;
 use crate::storage::{Api, Store};
 
 /// One running API.
@@ -59,6 +60,7 @@ pub fn start_one(
     let spec_document: Value =
         spec_json(registration.spec_yaml).map_err(|e| format!("{name}: {e}"))?;
     let context = ApiContext {
+        verifier: Arc::new(Verifier::new(Arc::clone(&store))),
         store,
         spec_document: Arc::new(spec_document),
     };

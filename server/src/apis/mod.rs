@@ -22,13 +22,15 @@ use dropshot::{ApiDescription, RequestContext, StubContext};
 use http::HeaderMap;
 use serde_json::Value;
 
-use crate::auth::{self, AuthError, Principal};
+use crate::auth::{AuthError, Principal, Verifier};
 use crate::storage::{Api, Store, StoreError};
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct ApiContext {
     pub store: Arc<dyn Store>,
+    /// Checks tokens; keeps the credentials it has read.
+    pub verifier: Arc<Verifier>,
     /// This API's hand-written spec as JSON, served at `/openapi.json`.
     pub spec_document: Arc<Value>,
 }
@@ -66,15 +68,20 @@ pub fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers.get(name)?.to_str().ok()
 }
 
-/// Checks `token` for `api` (the storage lookup runs off the executor).
+/// Checks `token` for `api`: on the executor when its credential is known,
+/// otherwise with the storage lookup off the executor.
 pub async fn authenticate(
     context: &ApiContext,
     api: Api,
     token: Option<&str>,
 ) -> Result<Principal, AuthError> {
-    let token = token.ok_or(AuthError::Invalid)?.to_string();
-    let store = Arc::clone(&context.store);
-    tokio::task::spawn_blocking(move || auth::verify(store.as_ref(), api, &token))
+    let token = token.ok_or(AuthError::Invalid)?;
+    if let Some(outcome) = context.verifier.known(api, token) {
+        return outcome;
+    }
+    let token = token.to_string();
+    let verifier = Arc::clone(&context.verifier);
+    tokio::task::spawn_blocking(move || verifier.verify(api, &token))
         .await
         .map_err(|e| AuthError::Store(StoreError::Backend(format!("auth task failed: {e}"))))?
 }

@@ -98,7 +98,7 @@ const READERS: usize = 4;
 /// A SQLite database file (or `:memory:`).
 ///
 /// Concurrency: one writer connection (SQLite allows one writer at a time
-/// anyway) and, for a file database, [`READERS`] read-only connections.
+/// anyway) and, for a file database, `READERS` read-only connections.
 /// WAL lets the readers read the last committed state while the writer
 /// writes and syncs, so reads (credential checks, profile loads) never wait
 /// for a commit. Profile saves — the one write on the request path — are
