@@ -319,10 +319,11 @@ impl SqliteStore {
 }
 
 /// Commits `batch` in one transaction, so one WAL sync covers every save in
-/// it, and settles each save's outcome. A save that fails on its own (a
-/// conflict: nothing was written; a missing user: SQLite undoes the failed
-/// statement alone) does not stop the others. Any other failure fails the
-/// whole batch, and then none of it is stored.
+/// it, and settles each save's outcome. Each save runs in a savepoint of its
+/// own: whatever makes one save fail (a conflict, a missing user, a row it
+/// cannot read) undoes that save alone, and the others are committed. Only
+/// a failure of the transaction itself (BEGIN, COMMIT, a rollback SQLite
+/// forced) fails the whole batch, and then none of it is stored.
 fn commit_batch(connection: &mut Connection, batch: &[Arc<PendingSave>]) {
     match try_commit(connection, batch) {
         Ok(outcomes) => {
@@ -330,12 +331,17 @@ fn commit_batch(connection: &mut Connection, batch: &[Arc<PendingSave>]) {
                 save.settle(outcome);
             }
         }
-        Err(e) => {
-            let why = e.to_string();
-            for save in batch {
-                save.settle(Err(StoreError::Backend(why.clone())));
-            }
-        }
+        Err(e) => fail_all(
+            batch,
+            &format!("group commit of {} saves: {e}", batch.len()),
+        ),
+    }
+}
+
+/// Settles every save of `batch` as failed with `why`.
+fn fail_all(batch: &[Arc<PendingSave>], why: &str) {
+    for save in batch {
+        save.settle(Err(StoreError::Backend(why.to_string())));
     }
 }
 
@@ -345,15 +351,20 @@ fn try_commit(
 ) -> Result<Vec<Result<Saved, StoreError>>, StoreError> {
     // IMMEDIATE takes the write lock up front, so the sequence reads and
     // the writes below cannot interleave with another writer.
-    let tx = connection
+    let mut tx = connection
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(backend)?;
     let mut outcomes = Vec::with_capacity(batch.len());
     for save in batch {
-        match write_one(&tx, save) {
-            Err(StoreError::Backend(why)) => return Err(StoreError::Backend(why)),
-            outcome => outcomes.push(outcome),
+        // Dropped without `commit`, a savepoint rolls back to where it began.
+        let savepoint = tx.savepoint().map_err(backend)?;
+        let outcome = write_one(&savepoint, save);
+        if outcome.is_ok() {
+            savepoint.commit().map_err(backend)?;
+        } else {
+            drop(savepoint);
         }
+        outcomes.push(outcome);
         // A failure that ended the transaction (SQLite rolls back on some
         // errors) must not let later saves commit one by one.
         if tx.is_autocommit() {
@@ -734,12 +745,7 @@ impl Store for SqliteStore {
             drop(commits);
             match self.write() {
                 Ok(mut connection) => commit_batch(&mut connection, &running.batch),
-                Err(e) => {
-                    let why = e.to_string();
-                    for save in &running.batch {
-                        save.settle(Err(StoreError::Backend(why.clone())));
-                    }
-                }
+                Err(e) => fail_all(&running.batch, &e.to_string()),
             }
             drop(running);
             commits = self.commits();
@@ -943,6 +949,95 @@ mod tests {
         ));
         store.save_profile(Api::Cl2c, user.id, 0, &json!({"firstName": "Ada"}))?;
         assert_eq!(store.profile(Api::Cl2c, user.id)?.sequence, 1);
+        Ok(())
+    }
+
+    fn pending(api: Api, user: Uuid, expected_sequence: u64, document: Value) -> Arc<PendingSave> {
+        Arc::new(PendingSave {
+            api,
+            user,
+            expected_sequence,
+            text: document.to_string(),
+            outcome: Mutex::new(None),
+        })
+    }
+
+    /// One group commit holding a save for a missing user, a conflicting
+    /// save, a save whose stored row cannot be read, and two good saves:
+    /// each failure stays with its own save, and the good ones are stored.
+    #[test]
+    fn each_save_of_a_group_commit_fails_alone() -> Result<(), StoreError> {
+        let store = store();
+        let good = store.create_user("ada", "ada@example.com", true)?;
+        let conflicting = store.create_user("bob", "bob@example.com", true)?;
+        let unreadable = store.create_user("eve", "eve@example.com", true)?;
+        store.save_profile(Api::Cl2c, conflicting.id, 0, &json!({"firstName": "Bob"}))?;
+        store
+            .write()?
+            .execute(
+                "INSERT INTO profiles VALUES ('cl2c', ?1, '{}', 1, 'not a time', 'not a time')",
+                params![unreadable.id.to_string()],
+            )
+            .map_err(backend)?;
+        let batch = [
+            pending(Api::Cl2c, Uuid::new_v4(), 0, json!({"firstName": "Nobody"})),
+            pending(Api::Cl2c, good.id, 0, json!({"firstName": "Ada"})),
+            pending(
+                Api::Cl2c,
+                conflicting.id,
+                0,
+                json!({"firstName": "Mallory"}),
+            ),
+            pending(Api::Cl2c, unreadable.id, 1, json!({"firstName": "Eve"})),
+            pending(Api::Exante, good.id, 0, json!({"firstname": "Ada"})),
+        ];
+        commit_batch(&mut *store.write()?, &batch);
+        let outcomes: Vec<String> = batch
+            .iter()
+            .map(|save| match save.outcome.lock().map(|mut o| o.take()) {
+                Ok(Some(Ok(saved))) => format!("saved {}", saved.sequence),
+                Ok(Some(Err(StoreError::NotFound(_)))) => "not found".into(),
+                Ok(Some(Err(StoreError::Conflict))) => "conflict".into(),
+                Ok(Some(Err(StoreError::Backend(_)))) => "backend".into(),
+                other => format!("unexpected {:?}", other.map(|o| o.is_some())),
+            })
+            .collect();
+        assert_eq!(
+            outcomes,
+            ["not found", "saved 1", "conflict", "backend", "saved 1"]
+        );
+        assert_eq!(
+            store.profile(Api::Cl2c, good.id)?.document,
+            json!({"firstName": "Ada"})
+        );
+        assert_eq!(store.profile(Api::Exante, good.id)?.sequence, 1);
+        assert_eq!(
+            store.profile(Api::Cl2c, conflicting.id)?.document,
+            json!({"firstName": "Bob"})
+        );
+        Ok(())
+    }
+
+    /// What the durability promise rests on: a WAL journal synced at every
+    /// commit (`synchronous = FULL` is 2). `kill -9` alone cannot tell FULL
+    /// from NORMAL, since the OS keeps what a killed process wrote.
+    #[test]
+    fn a_file_database_syncs_its_wal_at_every_commit() -> Result<(), StoreError> {
+        let dir = std::env::temp_dir().join(format!("sqlite-pragmas-{}", Uuid::new_v4()));
+        let store = SqliteStore::open(&dir.join("db.sqlite"))?;
+        let (journal, synchronous): (String, i64) = {
+            let writer = store.write()?;
+            let journal = writer
+                .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+                .map_err(backend)?;
+            let synchronous = writer
+                .query_row("PRAGMA synchronous", [], |row| row.get(0))
+                .map_err(backend)?;
+            (journal, synchronous)
+        };
+        drop(store);
+        let _ = std::fs::remove_dir_all(dir);
+        assert_eq!((journal.as_str(), synchronous), ("wal", 2));
         Ok(())
     }
 
