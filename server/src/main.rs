@@ -98,6 +98,7 @@ async fn serve(db: PathBuf, listen: Vec<(Api, SocketAddr)>, demo: bool) -> Resul
         None
     };
 
+    let mut signals = StopSignals::listen()?;
     let running = start_all(Arc::clone(&store), &addresses, &log)?;
     println!("database: {}", db.display());
     for api in &running {
@@ -129,47 +130,55 @@ async fn serve(db: PathBuf, listen: Vec<(Api, SocketAddr)>, demo: bool) -> Resul
             );
         }
     }
-    // Serve until a server stops (none does, short of a fatal error) or the
-    // process is asked to stop. On Ctrl-C or SIGTERM every server is closed
-    // before the process exits, so requests in flight are answered and the
-    // store is dropped cleanly (SQLite checkpoints its WAL on close). Every
-    // acknowledged update is already durable, so this is tidiness, not
-    // safety: `kill -9` loses nothing acknowledged either.
-    let Some(last) = running.last() else {
-        return Ok(());
-    };
-    let signalled = tokio::select! {
-        stopped = last.server.wait_for_shutdown() => {
-            stopped.map_err(|e| format!("server stopped: {e}"))?;
-            false
-        }
-        signal = stop_signal() => {
-            signal?;
-            true
-        }
-    };
-    if signalled {
-        eprintln!("stopping");
+    // Serve until the process is asked to stop: no server stops on its own,
+    // short of a fatal error, which dropshot logs. On Ctrl-C or SIGTERM the
+    // servers are closed, so requests in flight are answered and the store is
+    // dropped cleanly (SQLite checkpoints its WAL on close), within
+    // `STOP_GRACE`; a second signal stops at once. Every acknowledged update
+    // is already durable, so this is tidiness, not safety: `kill -9` loses
+    // nothing acknowledged either.
+    signals.next().await?;
+    eprintln!("stopping (a second Ctrl-C stops at once)");
+    let close_all = async {
         for api in running {
-            api.server
-                .close()
-                .await
-                .map_err(|e| format!("{}: cannot stop cleanly: {e}", api.api.name()))?;
+            if let Err(e) = api.server.close().await {
+                eprintln!("{}: cannot stop cleanly: {e}", api.api.name());
+            }
         }
+    };
+    tokio::select! {
+        () = close_all => {}
+        _ = tokio::time::sleep(STOP_GRACE) => eprintln!("requests still in flight after {STOP_GRACE:?}; stopping"),
+        _ = signals.next() => eprintln!("stopping at once"),
     }
     Ok(())
 }
 
-/// Resolves on Ctrl-C (SIGINT) or SIGTERM, what `docker stop` and service
-/// managers send.
-async fn stop_signal() -> Result<(), String> {
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .map_err(|e| format!("cannot listen for SIGTERM: {e}"))?;
-    tokio::select! {
-        interrupted = tokio::signal::ctrl_c() => {
-            interrupted.map_err(|e| format!("cannot listen for Ctrl-C: {e}"))
+/// How long a stop waits for requests in flight.
+const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Ctrl-C (SIGINT) and SIGTERM, what `docker stop` and service managers
+/// send. Registered before the servers start, so that a failure to listen
+/// for them stops the start, not a running server.
+struct StopSignals {
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn listen() -> Result<Self, String> {
+        let terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .map_err(|e| format!("cannot listen for SIGTERM: {e}"))?;
+        Ok(StopSignals { terminate })
+    }
+
+    /// Resolves at the next Ctrl-C or SIGTERM.
+    async fn next(&mut self) -> Result<(), String> {
+        tokio::select! {
+            interrupted = tokio::signal::ctrl_c() => {
+                interrupted.map_err(|e| format!("cannot listen for Ctrl-C: {e}"))
+            }
+            _ = self.terminate.recv() => Ok(()),
         }
-        _ = terminate.recv() => Ok(()),
     }
 }
 
