@@ -764,6 +764,27 @@ async fn an_oversized_body_is_refused_in_the_vendor_shape() {
 }
 
 #[tokio::test]
+async fn an_oversized_body_without_a_length_is_refused_in_the_vendor_shape() {
+    let t = TestApi::start(Api::Ctrlhub).await;
+    let huge = with(
+        seed(t.alice.user.id),
+        "/data/attributes/profile/work/occupation",
+        json!("x".repeat(70 * 1024)),
+    );
+    let token = t.token(&t.alice);
+    let reply = t
+        .send_chunked(
+            Method::PUT,
+            &path(t.alice.user.id),
+            &[("content-type", JSON_API), ("x-session-token", &token)],
+            &huge.to_string(),
+        )
+        .await;
+    assert_error(&reply, 413, None);
+    assert_nothing_stored(&t);
+}
+
+#[tokio::test]
 async fn another_method_is_answered_in_the_vendor_shape() {
     let t = TestApi::start(Api::Ctrlhub).await;
     for target in [path(t.alice.user.id), "/v3/users/not-a-uuid".to_string()] {

@@ -121,6 +121,59 @@ impl TestApi {
         }
     }
 
+    /// Sends `body` without a length (`Transfer-Encoding: chunked`, one
+    /// chunk), as a streaming client does: the server cannot refuse it from
+    /// a declared `Content-Length` and must count while reading. Written by
+    /// hand on a plain TCP connection, so that nothing adds a length.
+    pub async fn send_chunked(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Reply {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let address = self.running.server.local_addr();
+        let mut stream = tokio::net::TcpStream::connect(address)
+            .await
+            .unwrap_or_else(|e| panic!("cannot connect to {address}: {e}"));
+        let mut request = format!(
+            "{method} {path} HTTP/1.1\r\nhost: {address}\r\ntransfer-encoding: chunked\r\nconnection: close\r\n"
+        );
+        for (name, value) in headers {
+            request.push_str(&format!("{name}: {value}\r\n"));
+        }
+        request.push_str(&format!("\r\n{:x}\r\n{body}\r\n0\r\n\r\n", body.len()));
+        // The server may answer and close before it has read everything.
+        let _ = stream.write_all(request.as_bytes()).await;
+        let mut raw = Vec::new();
+        let _ = stream.read_to_end(&mut raw).await;
+        let text = String::from_utf8_lossy(&raw);
+        let (head, payload) = text
+            .split_once("\r\n\r\n")
+            .unwrap_or_else(|| panic!("no HTTP response: {text}"));
+        let status = head
+            .split(' ')
+            .nth(1)
+            .and_then(|code| code.parse().ok())
+            .unwrap_or_else(|| panic!("no status in {head}"));
+        let header = |wanted: &str| {
+            head.lines()
+                .filter_map(|line| line.split_once(':'))
+                .find(|(name, _)| name.trim().eq_ignore_ascii_case(wanted))
+                .map(|(_, value)| value.trim().to_string())
+        };
+        let payload = match header("transfer-encoding") {
+            Some(encoding) if encoding.eq_ignore_ascii_case("chunked") => dechunk(payload),
+            _ => payload.to_string(),
+        };
+        Reply {
+            status,
+            content_type: header("content-type").unwrap_or_default(),
+            body: serde_json::from_str(&payload).unwrap_or(Value::String(payload)),
+        }
+    }
+
     /// The user's stored profile document and sequence for this API.
     pub fn stored(&self, user: &NewUser) -> (Value, u64) {
         let profile = self
@@ -129,4 +182,18 @@ impl TestApi {
             .unwrap_or_else(|e| panic!("{e}"));
         (profile.document, profile.sequence)
     }
+}
+
+/// The payload of a chunked HTTP/1.1 body.
+fn dechunk(mut text: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = text.split_once("\r\n") {
+        let size = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if size == 0 || rest.len() < size {
+            break;
+        }
+        out.push_str(&rest[..size]);
+        text = rest[size..].trim_start_matches("\r\n");
+    }
+    out
 }

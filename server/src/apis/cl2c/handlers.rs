@@ -11,7 +11,7 @@ use super::api::{
 };
 use super::errors::{Cl2cError, ErrorResponse, ValidationProblemDetails};
 use super::validation::validate;
-use crate::apis::{ApiContext, SAVE_ATTEMPTS, authenticate, blocking};
+use crate::apis::{ApiContext, SAVE_ATTEMPTS, authenticate, blocking, dropshot_status};
 use crate::auth::{AuthError, Principal};
 use crate::storage::{Api, Profile, Store, StoreError, User};
 
@@ -40,10 +40,6 @@ async fn authenticate_tenant(
         Err(ErrorResponse::unauthorized())
     }
 }
-
-/// dropshot's message for a body over the limit; its status is 400, but the
-/// vendor's server (Kestrel) answers 413, as the spec's default error.
-const BODY_TOO_LARGE: &str = "request body exceeded maximum size";
 
 /// The stored form of a profile: exactly the four editable fields, an
 /// optional one left out of the request being absent (PUT replaces the
@@ -120,7 +116,9 @@ impl Cl2cApi for Cl2cImpl {
         let principal = authenticate_tenant(context, headers.into_inner()).await?;
         let request = match body.0 {
             Ok(request) => request,
-            Err(e) if e.external_message.contains(BODY_TOO_LARGE) => {
+            // Kestrel, the vendor's server, answers 413 with the default
+            // error body; dropshot says 400 (see `dropshot_status`).
+            Err(e) if dropshot_status(&e) == http::StatusCode::PAYLOAD_TOO_LARGE => {
                 return Err(ErrorResponse::payload_too_large().into());
             }
             Err(e) => {

@@ -99,25 +99,11 @@ impl HttpResponseError for ErrorResponse {
 /// dropshot's own errors (malformed JSON, a value the types refuse, wrong
 /// media type, a body over the limit) in c.technology's shape.
 ///
-/// dropshot answers a body over the limit and an unsupported media type
-/// with a plain 400; they are sent as 413 and 415 here, the statuses HTTP
-/// defines for them, so that a client can tell them from a field it got
-/// wrong. dropshot marks them only by the wording of its message, so that
-/// wording is matched here; the API tests fail if a dropshot upgrade
-/// changes it.
+/// A body over the limit and an unsupported media type are 413 and 415
+/// (see [`crate::apis::dropshot_status`]).
 impl From<HttpError> for ErrorResponse {
     fn from(error: HttpError) -> Self {
-        let status = error.status_code.as_status().as_u16();
-        let message = error.external_message;
-        let status = match status {
-            400 if message.starts_with("request body exceeded maximum size") => 413,
-            400 if message.starts_with("unsupported content-type")
-                || message.starts_with("expected content type") =>
-            {
-                415
-            }
-            other => other,
-        };
-        ErrorResponse::new(status, message)
+        let status = crate::apis::dropshot_status(&error).as_u16();
+        ErrorResponse::new(status, error.external_message)
     }
 }

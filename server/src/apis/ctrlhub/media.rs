@@ -193,9 +193,9 @@ async fn read_document<Context: ServerContext>(
     request: http::Request<Body>,
 ) -> Result<Value, JsonApiError> {
     check_content_type(request.headers())?;
-    // A declared length over the limit is refused as 413 before reading.
-    // dropshot's reader, which enforces the limit on bodies sent without a
-    // length (chunked), reports them as 400; that is kept.
+    // A declared length over the limit is refused as 413 before reading;
+    // a body sent without a length (chunked) that grows over it is refused
+    // by dropshot's reader, also as 413 (`dropshot_status`).
     let limit = rqctx.request_body_max_bytes();
     let declared = request
         .headers()
