@@ -8,9 +8,11 @@
 //! - `sdk_wire`: each SDK against a local recording listener: auth headers,
 //!   media types, method, path, body, and error decoding by status.
 //! - `sdk_server`: each SDK against the running server, every response checked against the spec.
+//! - `seed_requests`: the SDK-built request examples both SDK suites send.
 
 mod gate;
 mod sdk_server;
 mod sdk_wire;
+mod seed_requests;
 mod semver_cases;
 mod server_drift;

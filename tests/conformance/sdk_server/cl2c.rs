@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use server::storage::Api;
 
 use super::harness::{Exchange, Live};
+use crate::seed_requests::cl2c::{phone, seed, seed_json};
 
 const PATH: &str = "/v1/cl2c/user";
 
@@ -21,20 +22,6 @@ fn client(t: &Live, tenant: &str, key: &str) -> Client {
         t.url(),
         Credentials::new(tenant, key).unwrap_or_else(|e| panic!("{e}")),
     )
-}
-
-fn phone(value: &str) -> Option<types::UpdateProfileRequestPhoneNumber> {
-    Some(value.parse().unwrap_or_else(|e| panic!("{value:?}: {e}")))
-}
-
-/// The spec's request example ("example-request-body", the page's).
-fn seed() -> types::builder::UpdateProfileRequest {
-    types::UpdateProfileRequest::builder()
-        .id(Some("string".to_string()))
-        .first_name("John")
-        .last_name(Some("Doe".to_string()))
-        .phone_number(phone("+1234567890"))
-        .push_token(Some("push_token_example".to_string()))
 }
 
 /// Sends `body` through the SDK with `tenant` and `key`; returns what went
@@ -113,16 +100,6 @@ async fn raw_refused(t: &Live, body: Value, field: &str) {
     );
     assert!(decoded.errors.contains_key(field), "{decoded:?}");
     t.assert_nothing_stored();
-}
-
-fn seed_json() -> Value {
-    json!({
-        "id": "string",
-        "firstName": "John",
-        "lastName": "Doe",
-        "phoneNumber": "+1234567890",
-        "pushToken": "push_token_example"
-    })
 }
 
 fn seed_with(field: &str, value: Value) -> Value {

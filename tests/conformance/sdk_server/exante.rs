@@ -9,6 +9,8 @@ use server::storage::Api;
 use uuid::Uuid;
 
 use super::harness::{Exchange, Live};
+use crate::seed_requests;
+use crate::seed_requests::exante::{firstname, lastname, object};
 
 const PATH: &str = "/api/user";
 
@@ -33,31 +35,11 @@ fn organisation_of(t: &Live, user: &server::identity::NewUser) -> Uuid {
         .unwrap_or_else(|| panic!("{} has no organisation", user.user.username))
 }
 
-fn firstname(value: &str) -> Option<types::UserProfileUpdateFirstname> {
-    Some(value.parse().unwrap_or_else(|e| panic!("{value:?}: {e}")))
-}
-
-fn lastname(value: &str) -> Option<types::UserProfileUpdateLastname> {
-    Some(value.parse().unwrap_or_else(|e| panic!("{value:?}: {e}")))
-}
-
-fn object(value: Value) -> serde_json::Map<String, Value> {
-    match value {
-        Value::Object(map) => map,
-        other => panic!("not a JSON object: {other}"),
-    }
-}
-
 /// The spec's request example, with alice's own organisation as the
 /// default (the example's 3c90c3cc-… is nobody's organisation here; see
 /// `default_organization_must_be_a_member_organization`).
 fn seed(t: &Live) -> types::builder::UserProfileUpdate {
-    types::UserProfileUpdate::builder()
-        .firstname(firstname("Jane"))
-        .lastname(lastname("Doe"))
-        .timezone(Some("America/New_York".to_string()))
-        .default_organization(Some(organisation_of(t, &t.alice)))
-        .settings(object(json!({})))
+    seed_requests::exante::seed(organisation_of(t, &t.alice))
 }
 
 /// Sends `body` with `token` through the SDK; the response is checked

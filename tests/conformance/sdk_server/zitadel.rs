@@ -13,6 +13,7 @@ use server::storage::Api;
 use zitadel_sdk::{Client, Credentials, Error, types};
 
 use super::harness::{Exchange, Live};
+use crate::seed_requests::zitadel::{seed, seed_json};
 
 const PATH: &str = "/auth/v1/users/me/profile";
 
@@ -25,28 +26,6 @@ fn client(t: &Live, token: &str) -> Client {
         t.url(),
         Credentials::access_token(token).unwrap_or_else(|e| panic!("{e}")),
     )
-}
-
-/// The spec's request example.
-fn seed() -> types::builder::UpdateMyProfileRequest {
-    types::UpdateMyProfileRequest::builder()
-        .first_name("Minnie")
-        .last_name("Mouse")
-        .nick_name(Some("Minnie".parse().unwrap_or_else(|e| panic!("{e}"))))
-        .display_name("Minnie Mouse")
-        .preferred_language(Some("en".parse().unwrap_or_else(|e| panic!("{e}"))))
-        .gender(types::Gender::GenderUnspecified)
-}
-
-fn seed_json() -> Value {
-    json!({
-        "firstName": "Minnie",
-        "lastName": "Mouse",
-        "nickName": "Minnie",
-        "displayName": "Minnie Mouse",
-        "preferredLanguage": "en",
-        "gender": "GENDER_UNSPECIFIED"
-    })
 }
 
 fn seed_json_with(field: &str, value: Value) -> Value {

@@ -5,16 +5,7 @@ use cl2c_sdk::{Client, Credentials, Error, types};
 use conformance::recording_server::{RecordingServer, Reply};
 use serde_json::json;
 
-fn request() -> types::builder::UpdateProfileRequest {
-    types::UpdateProfileRequest::builder()
-        .id(Some("string".to_string()))
-        .first_name("John")
-        .last_name(Some("Doe".to_string()))
-        .phone_number(Some(
-            "+1234567890".parse().unwrap_or_else(|e| panic!("{e}")),
-        ))
-        .push_token(Some("push_token_example".to_string()))
-}
+use crate::seed_requests::cl2c::{seed, seed_json};
 
 async fn send(reply: Reply) -> (RecordingServer, Result<types::UserProfile, Error>) {
     let server = RecordingServer::start(reply).await;
@@ -23,7 +14,7 @@ async fn send(reply: Reply) -> (RecordingServer, Result<types::UserProfile, Erro
     let client = Client::new(server.url(), credentials);
     let result = client
         .update_profile()
-        .body(request())
+        .body(seed())
         .send()
         .await
         .map(|r| r.into_inner())
@@ -56,16 +47,7 @@ async fn update_profile_is_a_put_to_v1_cl2c_user_with_the_seed_body() {
         ("PUT", "/v1/cl2c/user")
     );
     assert_eq!(sent.header("content-type"), "application/json");
-    assert_eq!(
-        sent.json(),
-        json!({
-            "id": "string",
-            "firstName": "John",
-            "lastName": "Doe",
-            "phoneNumber": "+1234567890",
-            "pushToken": "push_token_example"
-        })
-    );
+    assert_eq!(sent.json(), seed_json());
     let profile = result.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(profile.user_name.as_deref(), Some("john_doe"));
     assert_eq!(profile.email_confirmed, Some(true));

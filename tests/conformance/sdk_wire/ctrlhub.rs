@@ -6,88 +6,14 @@ use conformance::recording_server::{RecordingServer, Reply};
 use ctrlhub_sdk::{Client, Credentials, Error, types};
 use serde_json::json;
 
+use crate::seed_requests::ctrlhub::seed;
+
 const JSON_API: &str = "application/vnd.api+json";
 const USER_ID: &str = "3c90c3cc-0d44-4b50-8888-8dd25736052a";
 const TEAM_ID: &str = "5b1f7e2a-9c3d-4e8f-a0b1-c2d3e4f5a6b7";
 
-fn built<T, B>(builder: B) -> T
-where
-    B: TryInto<T>,
-    B::Error: std::fmt::Display,
-{
-    builder.try_into().unwrap_or_else(|e| panic!("{e}"))
-}
-
 fn user_id() -> uuid::Uuid {
     USER_ID.parse().unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn some(value: &str) -> Option<String> {
-    Some(value.to_string())
-}
-
-/// The spec's request example.
-fn seed_request() -> types::builder::UserUpdateDocument {
-    let address: types::Address = built(
-        types::Address::builder()
-            .area(some("Central London"))
-            .country_code(some("GB"))
-            .county(some("Greater London"))
-            .name(some("The Shard"))
-            .number(some("32A"))
-            .postcode(some("SE1 9SG"))
-            .street(some("London Bridge Street"))
-            .town(some("London"))
-            .what3words(some("spark.dizzy.ramp")),
-    );
-    let contact: types::Contact = built(
-        types::Contact::builder()
-            .landline(some("020 3728 5000"))
-            .mobile(some("07700 900456")),
-    );
-    let personal: types::PersonalUpdate = built(
-        types::PersonalUpdate::builder()
-            .dob(Some(
-                "1985-06-15T00:00:00.000Z"
-                    .parse()
-                    .unwrap_or_else(|e| panic!("{e}")),
-            ))
-            .first_name(some("Charlotte"))
-            .last_name(some("Thompson")),
-    );
-    let settings: types::ProfileSettings = built(
-        types::ProfileSettings::builder()
-            .preferred_language(some("en-GB"))
-            .timezone(some("Europe/London")),
-    );
-    let work: types::WorkUpdate = built(
-        types::WorkUpdate::builder()
-            .cscs(some("GBCSCS789"))
-            .eusr(some("GBEUSR012"))
-            .occupation(some("Senior Software Engineer"))
-            .start_date(Some(
-                "2018-03-15T00:00:00.000Z"
-                    .parse()
-                    .unwrap_or_else(|e| panic!("{e}")),
-            )),
-    );
-    let profile: types::UserProfileUpdate = built(
-        types::UserProfileUpdate::builder()
-            .address(Some(address))
-            .contact(Some(contact))
-            .personal(Some(personal))
-            .settings(Some(settings))
-            .work(Some(work)),
-    );
-    let attributes: types::UserUpdateAttributes =
-        built(types::UserUpdateAttributes::builder().profile(Some(profile)));
-    let resource: types::UserUpdateResource = built(
-        types::UserUpdateResource::builder()
-            .id(user_id())
-            .type_(types::UserUpdateResourceType::Users)
-            .attributes(Some(attributes)),
-    );
-    types::UserUpdateDocument::builder().data(resource)
 }
 
 async fn send(reply: Reply) -> (RecordingServer, Result<types::UserDocument, Error>) {
@@ -98,7 +24,7 @@ async fn send(reply: Reply) -> (RecordingServer, Result<types::UserDocument, Err
     let result = client
         .update_user()
         .user_id(user_id())
-        .body(seed_request())
+        .body(seed(user_id()))
         .send()
         .await
         .map(|r| r.into_inner())
@@ -392,7 +318,7 @@ async fn a_user_id_that_is_not_a_uuid_is_refused_before_sending() {
     let sent = client
         .update_user()
         .user_id("not-a-uuid")
-        .body(seed_request())
+        .body(seed(user_id()))
         .send()
         .await;
     match sent {
@@ -404,7 +330,7 @@ async fn a_user_id_that_is_not_a_uuid_is_refused_before_sending() {
     let accepted = client
         .update_user()
         .user_id(USER_ID)
-        .body(seed_request())
+        .body(seed(user_id()))
         .send()
         .await;
     accepted.unwrap_or_else(|e| panic!("{e}"));

@@ -6,23 +6,13 @@ use conformance::recording_server::{RecordingServer, Reply};
 use exante_sdk::{Client, Credentials, Error, types};
 use serde_json::json;
 
+use crate::seed_requests::exante::{object, seed};
+
 const ORGANIZATION: &str = "3c90c3cc-0d44-4b50-8888-8dd25736052a";
 
-fn object(value: serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
-    match value {
-        serde_json::Value::Object(map) => map,
-        other => panic!("not a JSON object: {other}"),
-    }
-}
-
-/// The spec's request example.
+/// The spec's request example, with its own default organisation.
 fn seed_request() -> types::builder::UserProfileUpdate {
-    types::UserProfileUpdate::builder()
-        .firstname(Some("Jane".parse().unwrap_or_else(|e| panic!("{e}"))))
-        .lastname(Some("Doe".parse().unwrap_or_else(|e| panic!("{e}"))))
-        .timezone(Some("America/New_York".to_string()))
-        .default_organization(Some(ORGANIZATION.parse().unwrap_or_else(|e| panic!("{e}"))))
-        .settings(object(json!({})))
+    seed(ORGANIZATION.parse().unwrap_or_else(|e| panic!("{e}")))
 }
 
 async fn send_body(
