@@ -21,9 +21,10 @@ use std::sync::Arc;
 use dropshot::{ApiDescription, HttpError, RequestContext, StubContext};
 use http::HeaderMap;
 use serde_json::Value;
+use uuid::Uuid;
 
 use crate::auth::{AuthError, Principal, Verifier};
-use crate::storage::{Api, Store, StoreError};
+use crate::storage::{Api, Profile, Store, StoreError};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -162,3 +163,111 @@ pub fn spec_json(yaml: &str) -> Result<Value, String> {
 /// How many times an update is retried when another request saved the same
 /// profile in between (compare-and-swap on the profile's sequence).
 pub const SAVE_ATTEMPTS: usize = 3;
+
+/// The profile after [`update_profile`].
+pub struct Updated {
+    /// The profile as stored now.
+    pub profile: Profile,
+    /// Whether this request saved it (false: `change` kept it as it was).
+    pub saved: bool,
+}
+
+/// The one way every API changes a profile: load `user`'s profile in
+/// `api`, let `change` compute the document to store from it (`None` keeps
+/// it as stored; an error stops the update), and save with compare-and-swap on its sequence. When
+/// another request saved in between, `change` runs again on the newer
+/// profile, up to [`SAVE_ATTEMPTS`] times; after that the conflict is the
+/// caller's to answer. A blocking call (run it in [`blocking`]).
+pub fn update_profile(
+    store: &dyn Store,
+    api: Api,
+    user: Uuid,
+    mut change: impl FnMut(&Profile) -> Result<Option<Value>, StoreError>,
+) -> Result<Updated, StoreError> {
+    for _ in 0..SAVE_ATTEMPTS {
+        let current = store.profile(api, user)?;
+        let Some(document) = change(&current)? else {
+            return Ok(Updated {
+                profile: current,
+                saved: false,
+            });
+        };
+        match store.save_profile(api, user, current.sequence, &document) {
+            Ok(profile) => {
+                return Ok(Updated {
+                    profile,
+                    saved: true,
+                });
+            }
+            Err(StoreError::Conflict) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(StoreError::Conflict)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::storage::sqlite::SqliteStore;
+
+    fn store_with_user() -> (SqliteStore, Uuid) {
+        let store = SqliteStore::in_memory().unwrap_or_else(|e| panic!("{e}"));
+        let user = store
+            .create_user("ada", "ada@example.com", true)
+            .unwrap_or_else(|e| panic!("{e}"));
+        (store, user.id)
+    }
+
+    /// Another request saves between this one's load and save: the change
+    /// is computed again from the newer profile, so neither is lost.
+    #[test]
+    fn a_concurrent_save_makes_the_change_run_again_on_the_newer_profile() {
+        let (store, user) = store_with_user();
+        let mut seen = Vec::new();
+        let updated = update_profile(&store, Api::Exante, user, |current| {
+            seen.push(current.document.clone());
+            if seen.len() == 1 {
+                store.save_profile(Api::Exante, user, 0, &json!({"a": 1}))?;
+            }
+            let mut next = current.document.clone();
+            next["b"] = json!(2);
+            Ok(Some(next))
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(seen, [json!({}), json!({"a": 1})]);
+        assert!(updated.saved);
+        assert_eq!(updated.profile.sequence, 2);
+        assert_eq!(updated.profile.document, json!({"a": 1, "b": 2}));
+    }
+
+    /// A profile that keeps changing underneath is a conflict after
+    /// `SAVE_ATTEMPTS` tries, and this request stores nothing.
+    #[test]
+    fn a_profile_saved_under_every_attempt_is_a_conflict() {
+        let (store, user) = store_with_user();
+        let mut attempts = 0;
+        let outcome = update_profile(&store, Api::Cl2c, user, |current| {
+            attempts += 1;
+            store.save_profile(Api::Cl2c, user, current.sequence, &json!({"n": attempts}))?;
+            Ok(Some(json!({"mine": true})))
+        });
+        assert!(matches!(outcome, Err(StoreError::Conflict)));
+        assert_eq!(attempts, SAVE_ATTEMPTS);
+        let stored = store
+            .profile(Api::Cl2c, user)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(stored.document, json!({"n": SAVE_ATTEMPTS}));
+    }
+
+    #[test]
+    fn a_change_that_keeps_the_profile_saves_nothing() {
+        let (store, user) = store_with_user();
+        let updated = update_profile(&store, Api::Zitadel, user, |_| Ok(None))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(!updated.saved);
+        assert_eq!(updated.profile.sequence, 0);
+    }
+}

@@ -11,7 +11,7 @@ use super::api::{
 };
 use super::errors::{Cl2cError, ErrorResponse, ValidationProblemDetails};
 use super::validation::validate;
-use crate::apis::{ApiContext, SAVE_ATTEMPTS, authenticate, blocking, dropshot_status};
+use crate::apis::{ApiContext, authenticate, blocking, dropshot_status, update_profile};
 use crate::auth::{AuthError, Principal};
 use crate::storage::{Api, Profile, Store, StoreError, User};
 
@@ -59,25 +59,17 @@ fn document(request: &UpdateProfileRequest) -> Value {
     Value::Object(document)
 }
 
-/// Loads the user and saves `document` as their profile; retried when
-/// another request saved in between. A PUT of the profile as it is stored
-/// writes nothing (PUT is idempotent; the answer is the same either way).
+/// Loads the user and saves `document` as their profile. A PUT of the
+/// profile as it is stored writes nothing (PUT is idempotent; the answer is
+/// the same either way).
 fn save(store: &dyn Store, user: Uuid, document: &Value) -> Result<(User, Profile), StoreError> {
     let account = store
         .user(user)?
         .ok_or_else(|| StoreError::NotFound(format!("user {user}")))?;
-    for _ in 0..SAVE_ATTEMPTS {
-        let current = store.profile(Api::Cl2c, user)?;
-        if current.sequence > 0 && current.document == *document {
-            return Ok((account, current));
-        }
-        match store.save_profile(Api::Cl2c, user, current.sequence, document) {
-            Ok(saved) => return Ok((account, saved)),
-            Err(StoreError::Conflict) => continue,
-            Err(e) => return Err(e),
-        }
-    }
-    Err(StoreError::Conflict)
+    let updated = update_profile(store, Api::Cl2c, user, |current| {
+        Ok((current.sequence == 0 || current.document != *document).then(|| document.clone()))
+    })?;
+    Ok((account, updated.profile))
 }
 
 fn text(document: &Value, field: &str) -> Option<String> {

@@ -47,7 +47,7 @@ use super::api::{
     UserProfileUpdate,
 };
 use super::errors::{API_VERSION, ErrorResponse};
-use crate::apis::{ApiContext, SAVE_ATTEMPTS, authenticate, authorization, blocking, headers};
+use crate::apis::{ApiContext, authenticate, authorization, blocking, headers, update_profile};
 use crate::auth::AuthError;
 use crate::storage::{Api, Store, StoreError, User};
 
@@ -81,33 +81,20 @@ struct Stored {
     user: User,
 }
 
-/// Load, merge, save; retried when another request saved in between.
+/// Merge and save; a request that changes nothing writes nothing.
 fn save(store: &dyn Store, user: Uuid, patch: &Value) -> Result<Stored, StoreError> {
     let user = store
         .user(user)?
         .ok_or_else(|| StoreError::NotFound(format!("user {user}")))?;
-    for _ in 0..SAVE_ATTEMPTS {
-        let current = store.profile(Api::Ctechnology, user.id)?;
+    let updated = update_profile(store, Api::Ctechnology, user.id, |current| {
         let mut merged = current.document.clone();
         merge(&mut merged, patch.clone());
-        if merged == current.document {
-            return Ok(Stored {
-                document: current.document,
-                user,
-            });
-        }
-        match store.save_profile(Api::Ctechnology, user.id, current.sequence, &merged) {
-            Ok(saved) => {
-                return Ok(Stored {
-                    document: saved.document,
-                    user,
-                });
-            }
-            Err(StoreError::Conflict) => continue,
-            Err(e) => return Err(e),
-        }
-    }
-    Err(StoreError::Conflict)
+        Ok((merged != current.document).then_some(merged))
+    })?;
+    Ok(Stored {
+        document: updated.profile.document,
+        user,
+    })
 }
 
 /// The answer's `data`: the stored document (which has the request's

@@ -38,7 +38,7 @@ use super::api::{
 use super::errors::JsonApiError;
 use super::media::{JsonApi, JsonApiBody, JsonApiPath, check_accept};
 use super::validation::{check_identity, validate};
-use crate::apis::{ApiContext, SAVE_ATTEMPTS, authenticate, blocking, header, headers};
+use crate::apis::{ApiContext, authenticate, blocking, header, headers, update_profile};
 use crate::auth::AuthError;
 use crate::storage::{self, Api, Store, StoreError};
 
@@ -115,34 +115,28 @@ struct Stored {
     teams: Vec<storage::Team>,
 }
 
-/// Load, apply, save; retried when another request saved in between.
+/// Apply and save; an update that leaves the profile as it was writes
+/// nothing.
 fn save(
     store: &dyn Store,
     user: Uuid,
     update: Option<&UserProfileUpdate>,
 ) -> Result<Stored, StoreError> {
-    for _ in 0..SAVE_ATTEMPTS {
-        let current = store.profile(Api::Ctrlhub, user)?;
-        let loaded = decode(current.document)?;
+    let updated = update_profile(store, Api::Ctrlhub, user, |current| {
+        let loaded = decode(current.document.clone())?;
         let merged = apply(&loaded, update);
-        let document = if merged == loaded {
-            loaded
-        } else {
-            let encoded = serde_json::to_value(&merged)
-                .map_err(|e| StoreError::Backend(format!("cannot encode the profile: {e}")))?;
-            match store.save_profile(Api::Ctrlhub, user, current.sequence, &encoded) {
-                Ok(saved) => decode(saved.document)?,
-                Err(StoreError::Conflict) => continue,
-                Err(e) => return Err(e),
-            }
-        };
-        return Ok(Stored {
-            document,
-            organisations: store.organisations_of(user)?,
-            teams: store.teams_of(user)?,
-        });
-    }
-    Err(StoreError::Conflict)
+        if merged == loaded {
+            return Ok(None);
+        }
+        serde_json::to_value(&merged)
+            .map(Some)
+            .map_err(|e| StoreError::Backend(format!("cannot encode the profile: {e}")))
+    })?;
+    Ok(Stored {
+        document: decode(updated.profile.document)?,
+        organisations: store.organisations_of(user)?,
+        teams: store.teams_of(user)?,
+    })
 }
 
 fn identifiers<I: IntoIterator<Item = Uuid>>(ids: I, kind: &str) -> RelationshipToMany {

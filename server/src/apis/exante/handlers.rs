@@ -19,7 +19,7 @@ use super::api::{
 };
 use super::errors::ErrorResponse;
 use super::validation::{Changes, check_membership, validate};
-use crate::apis::{ApiContext, SAVE_ATTEMPTS, authenticate, authorization, blocking, headers};
+use crate::apis::{ApiContext, authenticate, authorization, blocking, headers, update_profile};
 use crate::auth::AuthError;
 use crate::storage::{Api, Organisation, Profile, Store, StoreError};
 
@@ -120,24 +120,16 @@ fn save(
     let account = store
         .user(user)?
         .ok_or_else(|| StoreError::NotFound(format!("user {user}")))?;
-    for _ in 0..SAVE_ATTEMPTS {
-        let current = store.profile(Api::Exante, user)?;
-        let document = apply(changes, &current.document);
-        // Every accepted request is saved, even one that changes no field:
-        // it is the user being seen, which `last_seen` reports.
-        match store.save_profile(Api::Exante, user, current.sequence, &document) {
-            Ok(profile) => {
-                return Ok(Saved {
-                    account,
-                    organisations,
-                    profile,
-                });
-            }
-            Err(StoreError::Conflict) => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(StoreError::Conflict.into())
+    // Every accepted request is saved, even one that changes no field: it
+    // is the user being seen, which `last_seen` reports.
+    let updated = update_profile(store, Api::Exante, user, |current| {
+        Ok(Some(apply(changes, &current.document)))
+    })?;
+    Ok(Saved {
+        account,
+        organisations,
+        profile: updated.profile,
+    })
 }
 
 fn text(document: &Value, field: &str) -> Option<String> {

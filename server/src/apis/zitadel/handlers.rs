@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::api::{ObjectDetails, UpdateMyProfileRequest, UpdateMyProfileResponse, ZitadelApi};
 use super::errors::{RpcStatus, code};
 use super::validation::validate;
-use crate::apis::{ApiContext, SAVE_ATTEMPTS, authenticate, authorization, blocking, headers};
+use crate::apis::{ApiContext, authenticate, authorization, blocking, headers, update_profile};
 use crate::auth::AuthError;
 use crate::storage::{Api, Profile, Store, StoreError};
 
@@ -44,31 +44,24 @@ enum Outcome {
     NotChanged,
 }
 
-/// Load, compare, save; retried when another request saved in between.
+/// Compare and save; an update that changes nothing is refused.
 fn save(store: &dyn Store, user: Uuid, document: &Value) -> Result<Outcome, StoreError> {
-    for _ in 0..SAVE_ATTEMPTS {
-        let current = store.profile(Api::Zitadel, user)?;
-        if current.sequence > 0 && current.document == *document {
-            return Ok(Outcome::NotChanged);
-        }
-        match store.save_profile(Api::Zitadel, user, current.sequence, document) {
-            Ok(profile) => {
-                // The resource owner is the user's organisation; a user
-                // without one owns themself.
-                let resource_owner = store
-                    .organisations_of(user)?
-                    .first()
-                    .map_or_else(|| user.to_string(), |o| o.id.to_string());
-                return Ok(Outcome::Saved {
-                    profile,
-                    resource_owner,
-                });
-            }
-            Err(StoreError::Conflict) => continue,
-            Err(e) => return Err(e),
-        }
+    let updated = update_profile(store, Api::Zitadel, user, |current| {
+        Ok((current.sequence == 0 || current.document != *document).then(|| document.clone()))
+    })?;
+    if !updated.saved {
+        return Ok(Outcome::NotChanged);
     }
-    Err(StoreError::Conflict)
+    // The resource owner is the user's organisation; a user without one
+    // owns themself.
+    let resource_owner = store
+        .organisations_of(user)?
+        .first()
+        .map_or_else(|| user.to_string(), |o| o.id.to_string());
+    Ok(Outcome::Saved {
+        profile: updated.profile,
+        resource_owner,
+    })
 }
 
 fn method_not_allowed() -> RpcStatus {
