@@ -1081,6 +1081,97 @@ fn new_error_status_is_compatible() {
     );
 }
 
+// Response headers are read as output, like response fields.
+
+const OK_RESPONSE: &str = "/paths/~1profiles~1{id}/put/responses/200";
+
+/// The base spec whose 200 documents an `X-Rate-Limit-Remaining` header.
+fn with_rate_limit_header(header: Value) -> Value {
+    mutated(|d| {
+        insert(
+            d,
+            OK_RESPONSE,
+            "headers",
+            json!({ "X-Rate-Limit-Remaining": header }),
+        )
+    })
+}
+
+fn rate_limit_header() -> Value {
+    json!({ "description": "Requests left.", "required": true, "schema": { "type": "integer" } })
+}
+
+#[test]
+fn response_header_added_is_compatible() {
+    expect(
+        &base(),
+        &with_rate_limit_header(rate_limit_header()),
+        Class::Compatible,
+        &format!("{OK_RESPONSE}/headers/X-Rate-Limit-Remaining"),
+    );
+}
+
+#[test]
+fn response_header_removed_is_breaking() {
+    expect(
+        &with_rate_limit_header(rate_limit_header()),
+        &base(),
+        Class::Breaking,
+        &format!("{OK_RESPONSE}/headers/X-Rate-Limit-Remaining"),
+    );
+}
+
+#[test]
+fn response_header_made_optional_is_breaking() {
+    let mut optional = rate_limit_header();
+    optional["required"] = json!(false);
+    expect(
+        &with_rate_limit_header(rate_limit_header()),
+        &with_rate_limit_header(optional),
+        Class::Breaking,
+        &format!("{OK_RESPONSE}/headers/X-Rate-Limit-Remaining/required"),
+    );
+}
+
+#[test]
+fn response_header_type_changed_is_breaking() {
+    let mut text = rate_limit_header();
+    text["schema"] = json!({ "type": "string" });
+    expect(
+        &with_rate_limit_header(rate_limit_header()),
+        &with_rate_limit_header(text),
+        Class::Breaking,
+        &format!("{OK_RESPONSE}/headers/X-Rate-Limit-Remaining/schema/type"),
+    );
+}
+
+#[test]
+fn response_header_description_changed_is_documentation_only() {
+    let mut described = rate_limit_header();
+    described["description"] = json!("How many requests are left in this window.");
+    expect(
+        &with_rate_limit_header(rate_limit_header()),
+        &with_rate_limit_header(described),
+        Class::Documentation,
+        &format!("{OK_RESPONSE}/headers/X-Rate-Limit-Remaining/description"),
+    );
+}
+
+#[test]
+fn response_header_name_case_changed_gives_no_findings() {
+    let old = with_rate_limit_header(rate_limit_header());
+    let new = mutated(|d| {
+        insert(
+            d,
+            OK_RESPONSE,
+            "headers",
+            json!({ "x-rate-limit-remaining": rate_limit_header() }),
+        )
+    });
+    let findings = classify(&old, &new);
+    assert!(findings.is_empty(), "{}", listing(&findings));
+}
+
 #[test]
 fn new_request_media_type_is_compatible() {
     let content = format!("{PUT}/requestBody/content");

@@ -24,7 +24,7 @@
 //! *output* (widening breaks). A schema used on both sides is compared both
 //! ways.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use semver::{Version, VersionReq};
@@ -729,6 +729,7 @@ impl Classifier<'_> {
                     let (b, _) = resolve(self.new, after);
                     self.docs(a, b, &status_at, &format!("response {status}"));
                     self.content(a, b, Direction::Response, &status_at);
+                    self.response_headers(a, b, &status_at);
                 }
             }
         }
@@ -738,6 +739,54 @@ impl Classifier<'_> {
                     Class::Compatible,
                     format!("{at}/responses/{}", escape(status)),
                     format!("response {status} was added"),
+                );
+            }
+        }
+    }
+
+    /// A response's documented headers, read as output: a header a client
+    /// may rely on going away (or becoming optional) breaks it, a new one
+    /// does not, and its schema narrows or widens like a response field.
+    /// Header names are case-insensitive (RFC 9110).
+    fn response_headers(&mut self, old: &Value, new: &Value, at: &str) {
+        let folded = |response: &Value| -> BTreeMap<String, (String, Value)> {
+            obj(response.get("headers").unwrap_or(&Value::Null))
+                .into_iter()
+                .map(|(name, header)| (name.to_ascii_lowercase(), (name, header)))
+                .collect()
+        };
+        let (old_h, new_h) = (folded(old), folded(new));
+        for (key, (name, before)) in &old_h {
+            let header_at = format!("{at}/headers/{}", escape(name));
+            let Some((_, after)) = new_h.get(key) else {
+                self.add(
+                    Class::Breaking,
+                    header_at,
+                    format!("response header {name} was removed"),
+                );
+                continue;
+            };
+            let (a, _) = resolve(self.old, before);
+            let (b, _) = resolve(self.new, after);
+            self.docs(a, b, &header_at, &format!("response header {name}"));
+            let required = |h: &Value| h.get("required").and_then(Value::as_bool) == Some(true);
+            if required(a) && !required(b) {
+                self.add(
+                    Class::Breaking,
+                    format!("{header_at}/required"),
+                    format!("response header {name} is no longer always sent"),
+                );
+            }
+            if let (Some(x), Some(y)) = (a.get("schema"), b.get("schema")) {
+                self.schema(x, y, Direction::Response, &format!("{header_at}/schema"));
+            }
+        }
+        for (key, (name, _)) in &new_h {
+            if !old_h.contains_key(key) {
+                self.add(
+                    Class::Compatible,
+                    format!("{at}/headers/{}", escape(name)),
+                    format!("response header {name} was added"),
                 );
             }
         }
