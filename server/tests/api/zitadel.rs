@@ -186,6 +186,22 @@ async fn preferred_language_is_at_most_10_characters() {
     assert_accepted(&t, with("preferredLanguage", json!("en-GB-x-ab"))).await;
 }
 
+/// The optional fields may be left out, but no field is nullable in the
+/// spec: a null is refused, naming the field.
+#[tokio::test]
+async fn nick_name_and_preferred_language_are_never_null() {
+    let t = TestApi::start(Api::Zitadel).await;
+    for field in ["nickName", "preferredLanguage"] {
+        assert_refused(&t, with(field, Value::Null), field).await;
+    }
+    let mut without = seed();
+    if let Some(body) = without.as_object_mut() {
+        body.remove("nickName");
+        body.remove("preferredLanguage");
+    }
+    assert_accepted(&t, without).await;
+}
+
 #[tokio::test]
 async fn gender_is_one_of_the_enum() {
     let t = TestApi::start(Api::Zitadel).await;
@@ -316,6 +332,7 @@ async fn another_method_is_answered_in_the_vendor_shape() {
             (405, json!(12)),
             "{method}: {reply:?}"
         );
+        assert_eq!(reply.allow.as_deref(), Some("PUT"), "{method}: {reply:?}");
     }
 }
 

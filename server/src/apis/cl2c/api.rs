@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::errors::{Cl2cError, ValidationProblemDetails};
+use crate::apis::fields::present;
 
 /// The operation's path.
 pub const PATH: &str = "/v1/cl2c/user";
@@ -60,6 +61,7 @@ fn e164_phone_number(_: &mut schemars::r#gen::SchemaGenerator) -> schemars::sche
 //
 // The type is only read, never written; `skip_serializing_if` is there for
 // schemars, which otherwise documents `default: null` for optional fields.
+// `present` refuses an explicit null: no field is nullable in the spec.
 // (`///` comments here are the document's descriptions; `//` ones are not.)
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -68,7 +70,11 @@ pub struct UpdateProfileRequest {
     // Accepted and ignored: the caller is the user the API key belongs to,
     // so a body `id` cannot select another user (the vendor's own example
     // sends the placeholder "string", which must succeed).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schemars(with = "String")]
     pub id: Option<String>,
     /// First name of the user: required and non-empty.
@@ -77,15 +83,27 @@ pub struct UpdateProfileRequest {
     #[schemars(with = "String", length(min = 1))]
     pub first_name: Option<String>,
     /// Last name of the user
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schemars(with = "String")]
     pub last_name: Option<String>,
     /// User's phone number, in E.164 form.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schemars(schema_with = "e164_phone_number")]
     pub phone_number: Option<String>,
     /// Push token for notifications
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schemars(with = "String")]
     pub push_token: Option<String>,
 }
@@ -253,17 +271,17 @@ pub trait Cl2cApi {
     #[endpoint { method = GET, path = "/v1/cl2c/user", unpublished = true }]
     async fn user_get(
         rqctx: RequestContext<Self::Context>,
-    ) -> Result<HttpResponseOk<()>, Cl2cError>;
+    ) -> Result<http::Response<dropshot::Body>, Cl2cError>;
     #[endpoint { method = POST, path = "/v1/cl2c/user", unpublished = true }]
     async fn user_post(
         rqctx: RequestContext<Self::Context>,
-    ) -> Result<HttpResponseOk<()>, Cl2cError>;
+    ) -> Result<http::Response<dropshot::Body>, Cl2cError>;
     #[endpoint { method = PATCH, path = "/v1/cl2c/user", unpublished = true }]
     async fn user_patch(
         rqctx: RequestContext<Self::Context>,
-    ) -> Result<HttpResponseOk<()>, Cl2cError>;
+    ) -> Result<http::Response<dropshot::Body>, Cl2cError>;
     #[endpoint { method = DELETE, path = "/v1/cl2c/user", unpublished = true }]
     async fn user_delete(
         rqctx: RequestContext<Self::Context>,
-    ) -> Result<HttpResponseOk<()>, Cl2cError>;
+    ) -> Result<http::Response<dropshot::Body>, Cl2cError>;
 }

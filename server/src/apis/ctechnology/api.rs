@@ -7,7 +7,7 @@
 //! Every optional field "may be absent, never null" unless the spec marks it
 //! nullable: `default` + `skip_serializing_if` keep it out of the answer when
 //! unset, `schemars(with = "T")` keeps `nullable` out of the document, and
-//! [`present`] refuses an explicit null in a request (the spec's types do not
+//! [`present`](crate::apis::fields::present) refuses an explicit null in a request (the spec's types do not
 //! admit one). Fields that the spec marks nullable are `Option<Option<T>>`
 //! where "absent" and "null" differ. Fields whose spec property is a plain
 //! `$ref` carry no doc comment, because a description would make schemars
@@ -20,7 +20,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::errors::ErrorResponse;
-use super::validation::{date_time, nullable, object_only, present};
+use super::validation::{date_time, nullable, object_only};
+use crate::apis::fields::present;
 
 /// The chosen measurement units (metric or imperial). Note: This is only used
 /// for displaying values in frontends - everything served and consumed by the

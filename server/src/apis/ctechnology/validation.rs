@@ -64,24 +64,6 @@ macro_rules! object_only {
 }
 pub(crate) use object_only;
 
-/// A field that may be absent but is never null (the spec marks it neither
-/// nullable nor required): absent decodes as `None` through the field's
-/// `default`, a value as `Some`, and an explicit null is refused, so that a
-/// client that means "clear it" learns that it cannot, instead of the null
-/// being quietly read as "leave it unchanged".
-pub fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    match Option::<T>::deserialize(deserializer)? {
-        Some(value) => Ok(Some(value)),
-        None => Err(D::Error::custom(
-            "null is not allowed here; leave the field out to keep its value",
-        )),
-    }
-}
-
 /// A field the spec marks nullable: absent is `None` (through the field's
 /// `default`), null is `Some(None)`, a value is `Some(Some(value))`.
 pub fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>

@@ -10,6 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::errors::RpcStatus;
+use crate::apis::fields::present;
 
 /// A user's gender.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -35,14 +36,22 @@ pub struct UpdateMyProfileRequest {
     /// The user's nickname. <= 200 characters.
     // `skip_serializing_if` is what keeps schemars from documenting
     // `default: null` for a defaulted `Option` ("may be absent, never null").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schemars(with = "String", length(max = 200))]
     pub nick_name: Option<String>,
     /// The name shown for the user. Non-empty and <= 200 characters.
     #[schemars(length(min = 1, max = 200))]
     pub display_name: String,
     /// The user's preferred language, as a language tag. <= 10 characters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schemars(with = "String", length(max = 10))]
     pub preferred_language: Option<String>,
     /// The user's gender. Defaults to GENDER_UNSPECIFIED.
@@ -121,17 +130,17 @@ pub trait ZitadelApi {
     #[endpoint { method = GET, path = "/auth/v1/users/me/profile", unpublished = true }]
     async fn profile_get(
         rqctx: RequestContext<Self::Context>,
-    ) -> Result<HttpResponseOk<()>, RpcStatus>;
+    ) -> Result<http::Response<dropshot::Body>, RpcStatus>;
     #[endpoint { method = POST, path = "/auth/v1/users/me/profile", unpublished = true }]
     async fn profile_post(
         rqctx: RequestContext<Self::Context>,
-    ) -> Result<HttpResponseOk<()>, RpcStatus>;
+    ) -> Result<http::Response<dropshot::Body>, RpcStatus>;
     #[endpoint { method = PATCH, path = "/auth/v1/users/me/profile", unpublished = true }]
     async fn profile_patch(
         rqctx: RequestContext<Self::Context>,
-    ) -> Result<HttpResponseOk<()>, RpcStatus>;
+    ) -> Result<http::Response<dropshot::Body>, RpcStatus>;
     #[endpoint { method = DELETE, path = "/auth/v1/users/me/profile", unpublished = true }]
     async fn profile_delete(
         rqctx: RequestContext<Self::Context>,
-    ) -> Result<HttpResponseOk<()>, RpcStatus>;
+    ) -> Result<http::Response<dropshot::Body>, RpcStatus>;
 }
