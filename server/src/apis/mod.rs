@@ -14,6 +14,7 @@ pub mod cl2c;
 pub mod ctechnology;
 pub mod ctrlhub;
 pub mod exante;
+pub mod fields;
 pub mod zitadel;
 
 use std::sync::Arc;
@@ -63,6 +64,24 @@ pub fn dropshot_status(error: &HttpError) -> http::StatusCode {
     } else {
         status
     }
+}
+
+/// A 405 in an API's own error body, with the `Allow` header RFC 9110
+/// requires on a 405. The stubs that answer the operation's path for other
+/// methods return this plain response because an error type cannot carry a
+/// header (and dropshot's router would answer in its own shape).
+pub fn method_not_allowed<E: serde::Serialize>(
+    body: &E,
+    content_type: &str,
+    allow: &str,
+) -> Result<http::Response<dropshot::Body>, String> {
+    let body = serde_json::to_vec(body).map_err(|e| format!("cannot encode a 405: {e}"))?;
+    http::Response::builder()
+        .status(http::StatusCode::METHOD_NOT_ALLOWED)
+        .header(http::header::ALLOW, allow)
+        .header(http::header::CONTENT_TYPE, content_type)
+        .body(dropshot::Body::from(body))
+        .map_err(|e| format!("cannot build a 405: {e}"))
 }
 
 /// Runs a storage call off the async executor (SQLite calls block).

@@ -198,11 +198,22 @@ async fn put_clears_the_optional_fields_it_leaves_out() {
     for field in ["lastName", "phoneNumber"] {
         assert!(reply.body.get(field).is_none(), "{field}: {reply:?}");
     }
-    // null is read as absent.
-    put(&t, &seed()).await;
-    let reply = put(&t, &with("lastName", Value::Null)).await;
-    assert!(reply.body.get("lastName").is_none(), "{reply:?}");
-    assert!(t.stored(&t.alice).0.get("lastName").is_none());
+}
+
+/// No field of the request is nullable in the spec: a null is refused (a
+/// client clears a field by leaving it out), naming the field.
+#[tokio::test]
+async fn null_is_refused_for_every_optional_field() {
+    let t = TestApi::start(Api::Cl2c).await;
+    for field in ["id", "lastName", "phoneNumber", "pushToken"] {
+        let reply = put(&t, &with(field, Value::Null)).await;
+        assert_problem(&t, &reply, &["$"]);
+        let detail = reply.body["detail"].as_str().unwrap_or_default();
+        assert!(
+            detail.contains(field) && detail.contains("null is not allowed"),
+            "{reply:?}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -440,6 +451,7 @@ async fn send_all(t: &TestApi, bodies: &[Value]) -> Vec<Reply> {
             Reply {
                 status,
                 content_type,
+                allow: None,
                 body,
             }
         });
@@ -513,6 +525,7 @@ async fn another_method_is_405_in_the_default_body() {
             )
             .await;
         assert_default_error(&reply, 405);
+        assert_eq!(reply.allow.as_deref(), Some("PUT"), "{method}: {reply:?}");
         assert_eq!(t.stored(&t.alice).1, 0, "{method}");
     }
 }

@@ -742,6 +742,7 @@ async fn another_method_is_answered_in_the_vendor_shape() {
             )
             .await;
         assert_error(&reply, 405, &[]);
+        assert_eq!(reply.allow.as_deref(), Some("PATCH"), "{reply:?}");
         assert!(
             reply.body["message"]
                 .as_str()

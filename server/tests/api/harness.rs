@@ -35,6 +35,8 @@ impl Drop for TestApi {
 pub struct Reply {
     pub status: u16,
     pub content_type: String,
+    /// The `Allow` header (a 405 must send one).
+    pub allow: Option<String>,
     pub body: Value,
 }
 
@@ -112,11 +114,17 @@ impl TestApi {
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
             .to_string();
+        let allow = response
+            .headers()
+            .get("allow")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         let text = response.text().await.unwrap_or_default();
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
         Reply {
             status,
             content_type,
+            allow,
             body,
         }
     }
@@ -170,6 +178,7 @@ impl TestApi {
         Reply {
             status,
             content_type: header("content-type").unwrap_or_default(),
+            allow: header("allow"),
             body: serde_json::from_str(&payload).unwrap_or(Value::String(payload)),
         }
     }

@@ -11,7 +11,9 @@ use super::api::{
 };
 use super::errors::{Cl2cError, ErrorResponse, ValidationProblemDetails};
 use super::validation::validate;
-use crate::apis::{ApiContext, authenticate, blocking, dropshot_status, update_profile};
+use crate::apis::{
+    ApiContext, authenticate, blocking, dropshot_status, method_not_allowed, update_profile,
+};
 use crate::auth::{AuthError, Principal};
 use crate::storage::{Api, Profile, Store, StoreError, User};
 
@@ -96,6 +98,18 @@ fn user_profile(user: &User, profile: &Profile) -> UserProfile {
     }
 }
 
+/// 405: the default error body, and `Allow: PUT`.
+// The error is the API trait's error type, which dropshot takes by value.
+#[allow(clippy::result_large_err)]
+fn method_not_allowed_in_vendor_shape() -> Result<http::Response<dropshot::Body>, Cl2cError> {
+    method_not_allowed(
+        &ErrorResponse::method_not_allowed(PATH),
+        "application/json",
+        "PUT",
+    )
+    .map_err(|e| ErrorResponse::internal(e).into())
+}
+
 impl Cl2cApi for Cl2cImpl {
     type Context = ApiContext;
 
@@ -145,22 +159,22 @@ impl Cl2cApi for Cl2cImpl {
 
     async fn user_get(
         _rqctx: RequestContext<Self::Context>,
-    ) -> Result<HttpResponseOk<()>, Cl2cError> {
-        Err(ErrorResponse::method_not_allowed(PATH).into())
+    ) -> Result<http::Response<dropshot::Body>, Cl2cError> {
+        method_not_allowed_in_vendor_shape()
     }
     async fn user_post(
         _rqctx: RequestContext<Self::Context>,
-    ) -> Result<HttpResponseOk<()>, Cl2cError> {
-        Err(ErrorResponse::method_not_allowed(PATH).into())
+    ) -> Result<http::Response<dropshot::Body>, Cl2cError> {
+        method_not_allowed_in_vendor_shape()
     }
     async fn user_patch(
         _rqctx: RequestContext<Self::Context>,
-    ) -> Result<HttpResponseOk<()>, Cl2cError> {
-        Err(ErrorResponse::method_not_allowed(PATH).into())
+    ) -> Result<http::Response<dropshot::Body>, Cl2cError> {
+        method_not_allowed_in_vendor_shape()
     }
     async fn user_delete(
         _rqctx: RequestContext<Self::Context>,
-    ) -> Result<HttpResponseOk<()>, Cl2cError> {
-        Err(ErrorResponse::method_not_allowed(PATH).into())
+    ) -> Result<http::Response<dropshot::Body>, Cl2cError> {
+        method_not_allowed_in_vendor_shape()
     }
 }

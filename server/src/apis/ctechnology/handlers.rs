@@ -148,14 +148,12 @@ fn success_header() -> ApiHeaderSingle {
 /// 405 for every method but PUT: the vendor's error body plus the `Allow`
 /// header RFC 9110 requires on a 405.
 fn method_not_allowed() -> Result<Response<Body>, ErrorResponse> {
-    let body = serde_json::to_vec(&ErrorResponse::method_not_allowed())
-        .map_err(|_| ErrorResponse::internal())?;
-    Response::builder()
-        .status(http::StatusCode::METHOD_NOT_ALLOWED)
-        .header(http::header::ALLOW, "PUT")
-        .header(http::header::CONTENT_TYPE, "application/json")
-        .body(Body::from(body))
-        .map_err(|_| ErrorResponse::internal())
+    crate::apis::method_not_allowed(
+        &ErrorResponse::method_not_allowed(),
+        "application/json",
+        "PUT",
+    )
+    .map_err(|_| ErrorResponse::internal())
 }
 
 impl CtechnologyApi for CtechnologyImpl {

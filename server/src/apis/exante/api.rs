@@ -258,17 +258,17 @@ pub trait ExanteApi {
     #[endpoint { method = GET, path = "/api/user", unpublished = true }]
     async fn user_get(
         rqctx: RequestContext<Self::Context>,
-    ) -> Result<HttpResponseOk<()>, ErrorResponse>;
+    ) -> Result<http::Response<dropshot::Body>, ErrorResponse>;
     #[endpoint { method = POST, path = "/api/user", unpublished = true }]
     async fn user_post(
         rqctx: RequestContext<Self::Context>,
-    ) -> Result<HttpResponseOk<()>, ErrorResponse>;
+    ) -> Result<http::Response<dropshot::Body>, ErrorResponse>;
     #[endpoint { method = PUT, path = "/api/user", unpublished = true }]
     async fn user_put(
         rqctx: RequestContext<Self::Context>,
-    ) -> Result<HttpResponseOk<()>, ErrorResponse>;
+    ) -> Result<http::Response<dropshot::Body>, ErrorResponse>;
     #[endpoint { method = DELETE, path = "/api/user", unpublished = true }]
     async fn user_delete(
         rqctx: RequestContext<Self::Context>,
-    ) -> Result<HttpResponseOk<()>, ErrorResponse>;
+    ) -> Result<http::Response<dropshot::Body>, ErrorResponse>;
 }

@@ -19,7 +19,9 @@ use super::api::{
 };
 use super::errors::ErrorResponse;
 use super::validation::{Changes, check_membership, validate};
-use crate::apis::{ApiContext, authenticate, authorization, blocking, headers, update_profile};
+use crate::apis::{
+    ApiContext, authenticate, authorization, blocking, headers, method_not_allowed, update_profile,
+};
 use crate::auth::AuthError;
 use crate::storage::{Api, Organisation, Profile, Store, StoreError};
 
@@ -204,6 +206,18 @@ fn user_view(saved: &Saved) -> User {
     }
 }
 
+/// 405 for `method`: the error envelope, and `Allow: PATCH`.
+fn method_not_allowed_in_vendor_shape(
+    method: &str,
+) -> Result<http::Response<dropshot::Body>, ErrorResponse> {
+    method_not_allowed(
+        &ErrorResponse::method_not_allowed(method),
+        "application/json",
+        "PATCH",
+    )
+    .map_err(|_| ErrorResponse::server_error())
+}
+
 impl ExanteApi for ExanteImpl {
     type Context = ApiContext;
 
@@ -257,22 +271,22 @@ impl ExanteApi for ExanteImpl {
 
     async fn user_get(
         _rqctx: RequestContext<Self::Context>,
-    ) -> Result<HttpResponseOk<()>, ErrorResponse> {
-        Err(ErrorResponse::method_not_allowed("GET"))
+    ) -> Result<http::Response<dropshot::Body>, ErrorResponse> {
+        method_not_allowed_in_vendor_shape("GET")
     }
     async fn user_post(
         _rqctx: RequestContext<Self::Context>,
-    ) -> Result<HttpResponseOk<()>, ErrorResponse> {
-        Err(ErrorResponse::method_not_allowed("POST"))
+    ) -> Result<http::Response<dropshot::Body>, ErrorResponse> {
+        method_not_allowed_in_vendor_shape("POST")
     }
     async fn user_put(
         _rqctx: RequestContext<Self::Context>,
-    ) -> Result<HttpResponseOk<()>, ErrorResponse> {
-        Err(ErrorResponse::method_not_allowed("PUT"))
+    ) -> Result<http::Response<dropshot::Body>, ErrorResponse> {
+        method_not_allowed_in_vendor_shape("PUT")
     }
     async fn user_delete(
         _rqctx: RequestContext<Self::Context>,
-    ) -> Result<HttpResponseOk<()>, ErrorResponse> {
-        Err(ErrorResponse::method_not_allowed("DELETE"))
+    ) -> Result<http::Response<dropshot::Body>, ErrorResponse> {
+        method_not_allowed_in_vendor_shape("DELETE")
     }
 }

@@ -9,7 +9,9 @@ use uuid::Uuid;
 use super::api::{ObjectDetails, UpdateMyProfileRequest, UpdateMyProfileResponse, ZitadelApi};
 use super::errors::{RpcStatus, code};
 use super::validation::validate;
-use crate::apis::{ApiContext, authenticate, authorization, blocking, headers, update_profile};
+use crate::apis::{
+    ApiContext, authenticate, authorization, blocking, headers, method_not_allowed, update_profile,
+};
 use crate::auth::AuthError;
 use crate::storage::{Api, Profile, Store, StoreError};
 
@@ -64,12 +66,15 @@ fn save(store: &dyn Store, user: Uuid, document: &Value) -> Result<Outcome, Stor
     })
 }
 
-fn method_not_allowed() -> RpcStatus {
-    RpcStatus::new(
+/// 405: the gRPC status (UNIMPLEMENTED, as the gateway answers), and
+/// `Allow: PUT`.
+fn method_not_allowed_in_vendor_shape() -> Result<http::Response<dropshot::Body>, RpcStatus> {
+    let status = RpcStatus::new(
         405,
         code::UNIMPLEMENTED,
         "Method Not Allowed: /auth/v1/users/me/profile accepts PUT",
-    )
+    );
+    method_not_allowed(&status, "application/json", "PUT").map_err(RpcStatus::internal)
 }
 
 impl ZitadelApi for ZitadelImpl {
@@ -129,22 +134,22 @@ impl ZitadelApi for ZitadelImpl {
 
     async fn profile_get(
         _rqctx: RequestContext<Self::Context>,
-    ) -> Result<HttpResponseOk<()>, RpcStatus> {
-        Err(method_not_allowed())
+    ) -> Result<http::Response<dropshot::Body>, RpcStatus> {
+        method_not_allowed_in_vendor_shape()
     }
     async fn profile_post(
         _rqctx: RequestContext<Self::Context>,
-    ) -> Result<HttpResponseOk<()>, RpcStatus> {
-        Err(method_not_allowed())
+    ) -> Result<http::Response<dropshot::Body>, RpcStatus> {
+        method_not_allowed_in_vendor_shape()
     }
     async fn profile_patch(
         _rqctx: RequestContext<Self::Context>,
-    ) -> Result<HttpResponseOk<()>, RpcStatus> {
-        Err(method_not_allowed())
+    ) -> Result<http::Response<dropshot::Body>, RpcStatus> {
+        method_not_allowed_in_vendor_shape()
     }
     async fn profile_delete(
         _rqctx: RequestContext<Self::Context>,
-    ) -> Result<HttpResponseOk<()>, RpcStatus> {
-        Err(method_not_allowed())
+    ) -> Result<http::Response<dropshot::Body>, RpcStatus> {
+        method_not_allowed_in_vendor_shape()
     }
 }
