@@ -150,12 +150,15 @@ fn check_field(
         return;
     };
     let Value::String(text) = value else {
-        let found = if value.is_null() {
-            "null"
-        } else {
-            "not a string"
+        let found = match value {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Number(_) => "a number",
+            Value::Array(_) => "an array",
+            Value::Object(_) => "an object",
+            Value::String(_) => "a string",
         };
-        failures.add(pointer, format!("{field} must be a string ({found})."));
+        failures.add(pointer, format!("{field} must be a string, not {found}."));
         return;
     };
     if let Kind::DateTime = kind
