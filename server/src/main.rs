@@ -161,23 +161,36 @@ const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 /// send. Registered before the servers start, so that a failure to listen
 /// for them stops the start, not a running server.
 struct StopSignals {
+    #[cfg(unix)]
     terminate: tokio::signal::unix::Signal,
 }
 
 impl StopSignals {
     fn listen() -> Result<Self, String> {
-        let terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .map_err(|e| format!("cannot listen for SIGTERM: {e}"))?;
-        Ok(StopSignals { terminate })
+        Ok(StopSignals {
+            #[cfg(unix)]
+            terminate: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .map_err(|e| format!("cannot listen for SIGTERM: {e}"))?,
+        })
     }
 
-    /// Resolves at the next Ctrl-C or SIGTERM.
+    /// Resolves at the next Ctrl-C or (on Unix) SIGTERM.
     async fn next(&mut self) -> Result<(), String> {
-        tokio::select! {
-            interrupted = tokio::signal::ctrl_c() => {
-                interrupted.map_err(|e| format!("cannot listen for Ctrl-C: {e}"))
+        let interrupted = async {
+            tokio::signal::ctrl_c()
+                .await
+                .map_err(|e| format!("cannot listen for Ctrl-C: {e}"))
+        };
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                outcome = interrupted => outcome,
+                _ = self.terminate.recv() => Ok(()),
             }
-            _ = self.terminate.recv() => Ok(()),
+        }
+        #[cfg(not(unix))]
+        {
+            interrupted.await
         }
     }
 }
