@@ -110,6 +110,7 @@ fn decode(document: Value) -> Result<StoredDocument, StoreError> {
 
 /// What the answer is built from: all of it read from storage.
 struct Stored {
+    user: storage::User,
     document: StoredDocument,
     organisations: Vec<storage::Organisation>,
     teams: Vec<storage::Team>,
@@ -132,7 +133,11 @@ fn save(
             .map(Some)
             .map_err(|e| StoreError::Backend(format!("cannot encode the profile: {e}")))
     })?;
+    let account = store
+        .user(user)?
+        .ok_or_else(|| StoreError::NotFound(format!("user {user}")))?;
     Ok(Stored {
+        user: account,
         document: decode(updated.profile.document)?,
         organisations: store.organisations_of(user)?,
         teams: store.teams_of(user)?,
@@ -217,7 +222,8 @@ fn team(team: &storage::Team) -> IncludedResource {
 /// profile section is present (empty when never set), so that the shape
 /// does not depend on history; `identities` and `grants` are empty because
 /// this server links no external identities and keeps no grants.
-fn user_document(user: &storage::User, stored: Stored) -> UserDocument {
+fn user_document(stored: Stored) -> UserDocument {
+    let user = &stored.user;
     let profile = stored.document.profile;
     let personal = Personal {
         username: Some(user.username.clone()),
@@ -291,20 +297,25 @@ async fn update(
         .map_err(auth_error)?;
 
     let user_id = path.into_inner()?.user_id;
-    let user = blocking(context, move |store| store.user(user_id))
-        .await
-        .map_err(store_error)?
-        .ok_or_else(|| {
+    // The caller's own id always names a user (a token belongs to one), so
+    // the store is asked only about another id: 404 if nobody has it, else
+    // 403. The common case costs no storage call here.
+    if principal.user_id != user_id {
+        let exists = blocking(context, move |store| store.user(user_id))
+            .await
+            .map_err(store_error)?
+            .is_some();
+        return Err(if exists {
+            JsonApiError::new(
+                StatusCode::FORBIDDEN,
+                "A session token may update only its own user.",
+            )
+        } else {
             JsonApiError::new(
                 StatusCode::NOT_FOUND,
                 format!("No user has the id {user_id}."),
             )
-        })?;
-    if principal.user_id != user_id {
-        return Err(JsonApiError::new(
-            StatusCode::FORBIDDEN,
-            "A session token may update only its own user.",
-        ));
+        });
     }
 
     check_accept(request_headers)?;
@@ -316,7 +327,7 @@ async fn update(
     let stored = blocking(context, move |store| save(store, user_id, profile.as_ref()))
         .await
         .map_err(store_error)?;
-    Ok(user_document(&user, stored))
+    Ok(user_document(stored))
 }
 
 /// Logs the cause of a 5xx (the client is told only that it failed) and
