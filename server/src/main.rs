@@ -137,7 +137,7 @@ async fn serve(db: PathBuf, listen: Vec<(Api, SocketAddr)>, demo: bool) -> Resul
     // `STOP_GRACE`; a second signal stops at once. Every acknowledged update
     // is already durable, so this is tidiness, not safety: `kill -9` loses
     // nothing acknowledged either.
-    signals.next().await?;
+    signals.next().await;
     eprintln!("stopping (a second Ctrl-C stops at once)");
     let close_all = async {
         for api in running {
@@ -158,40 +158,49 @@ async fn serve(db: PathBuf, listen: Vec<(Api, SocketAddr)>, demo: bool) -> Resul
 const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Ctrl-C (SIGINT) and SIGTERM, what `docker stop` and service managers
-/// send. Registered before the servers start, so that a failure to listen
-/// for them stops the start, not a running server.
+/// send. Both are listened for from `listen`, before the servers start:
+/// a failure to listen stops the start, not a running server, and a signal
+/// that arrives while they start is not lost (nor does it kill the process
+/// with the default action, skipping the clean stop).
 struct StopSignals {
     #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
     terminate: tokio::signal::unix::Signal,
+    #[cfg(windows)]
+    ctrl_c: tokio::signal::windows::CtrlC,
 }
 
 impl StopSignals {
     fn listen() -> Result<Self, String> {
-        Ok(StopSignals {
-            #[cfg(unix)]
-            terminate: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                .map_err(|e| format!("cannot listen for SIGTERM: {e}"))?,
-        })
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(StopSignals {
+                interrupt: signal(SignalKind::interrupt())
+                    .map_err(|e| format!("cannot listen for Ctrl-C: {e}"))?,
+                terminate: signal(SignalKind::terminate())
+                    .map_err(|e| format!("cannot listen for SIGTERM: {e}"))?,
+            })
+        }
+        #[cfg(windows)]
+        {
+            Ok(StopSignals {
+                ctrl_c: tokio::signal::windows::ctrl_c()
+                    .map_err(|e| format!("cannot listen for Ctrl-C: {e}"))?,
+            })
+        }
     }
 
     /// Resolves at the next Ctrl-C or (on Unix) SIGTERM.
-    async fn next(&mut self) -> Result<(), String> {
-        let interrupted = async {
-            tokio::signal::ctrl_c()
-                .await
-                .map_err(|e| format!("cannot listen for Ctrl-C: {e}"))
-        };
+    async fn next(&mut self) {
         #[cfg(unix)]
-        {
-            tokio::select! {
-                outcome = interrupted => outcome,
-                _ = self.terminate.recv() => Ok(()),
-            }
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
         }
-        #[cfg(not(unix))]
-        {
-            interrupted.await
-        }
+        #[cfg(windows)]
+        self.ctrl_c.recv().await;
     }
 }
 

@@ -356,14 +356,14 @@ fn try_commit(
         .map_err(backend)?;
     let mut outcomes = Vec::with_capacity(batch.len());
     for save in batch {
-        // Dropped without `commit`, a savepoint rolls back to where it began.
-        let savepoint = tx.savepoint().map_err(backend)?;
+        let mut savepoint = tx.savepoint().map_err(backend)?;
         let outcome = write_one(&savepoint, save);
-        if outcome.is_ok() {
-            savepoint.commit().map_err(backend)?;
-        } else {
-            drop(savepoint);
+        // A save that failed is undone to its savepoint; if even that
+        // fails, the transaction cannot be trusted and the batch fails.
+        if outcome.is_err() {
+            savepoint.rollback().map_err(backend)?;
         }
+        savepoint.commit().map_err(backend)?;
         outcomes.push(outcome);
         // A failure that ended the transaction (SQLite rolls back on some
         // errors) must not let later saves commit one by one.
