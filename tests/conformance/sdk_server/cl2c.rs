@@ -90,8 +90,7 @@ async fn raw_refused(t: &Live, body: Value, field: &str) {
         exchange.content_type.as_deref(),
         Some("application/problem+json")
     );
-    let decoded: types::ValidationProblemDetails =
-        serde_json::from_slice(&exchange.body).unwrap_or_else(|e| panic!("{e}: {exchange:?}"));
+    let decoded: types::ValidationProblemDetails = exchange.decoded();
     // What the SDK would give as `Error::Validation`'s body.
     assert_eq!(decoded.status, Some(400));
     assert_eq!(
@@ -233,8 +232,7 @@ async fn every_failing_field_is_named_at_once() {
             &raw.to_string(),
         )
         .await;
-    let decoded: types::ValidationProblemDetails =
-        serde_json::from_slice(&exchange.body).unwrap_or_else(|e| panic!("{e}"));
+    let decoded: types::ValidationProblemDetails = exchange.decoded();
     let mut named: Vec<&str> = decoded.errors.keys().map(String::as_str).collect();
     named.sort_unstable();
     assert_eq!(named, ["firstName", "phoneNumber"]);

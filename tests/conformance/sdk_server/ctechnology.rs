@@ -81,8 +81,7 @@ async fn refused_by_both(t: &Live, body: Value, field: &str) {
         )
         .await;
     assert_eq!(exchange.status, 400, "{exchange:?}");
-    let decoded: types::ErrorResponse =
-        serde_json::from_slice(&exchange.body).unwrap_or_else(|e| panic!("{e}: {exchange:?}"));
+    let decoded: types::ErrorResponse = exchange.decoded();
     assert_eq!(decoded.header.status.as_deref(), Some("error"));
     let message = decoded.header.message.unwrap_or_default();
     assert!(message.contains(field), "{field} not named in {message:?}");
@@ -384,8 +383,7 @@ async fn profile_picture_id_may_be_null() {
         )
         .await;
     assert_eq!(exchange.status, 200, "{exchange:?}");
-    let decoded: types::UserProfileResponse =
-        serde_json::from_slice(&exchange.body).unwrap_or_else(|e| panic!("{e}"));
+    let decoded: types::UserProfileResponse = exchange.decoded();
     assert_eq!(decoded.data.profile_picture_id, None);
     assert_eq!(t.stored(&t.alice).0["profile_picture_id"], Value::Null);
     // Its type is still a string: a number is refused.

@@ -147,8 +147,7 @@ async fn raw_refused(t: &Live, body: Value, status: u16, pointer: &str) {
         )
         .await;
     assert_eq!(exchange.status, status, "{exchange:?}");
-    let decoded: types::ErrorDocument =
-        serde_json::from_slice(&exchange.body).unwrap_or_else(|e| panic!("{e}: {exchange:?}"));
+    let decoded: types::ErrorDocument = exchange.decoded();
     assert!(
         decoded
             .errors
@@ -331,8 +330,7 @@ async fn the_user_id_path_parameter_must_be_a_uuid() {
         )
         .await;
     assert_eq!(exchange.status, 400, "{exchange:?}");
-    let decoded: types::ErrorDocument =
-        serde_json::from_slice(&exchange.body).unwrap_or_else(|e| panic!("{e}"));
+    let decoded: types::ErrorDocument = exchange.decoded();
     assert!(!decoded.errors.is_empty());
     t.assert_nothing_stored();
 }

@@ -125,8 +125,7 @@ async fn raw_refused(t: &Live, body: Value, field: &str) {
         )
         .await;
     assert_eq!(exchange.status, 422, "{exchange:?}");
-    let decoded: types::ErrorResponse =
-        serde_json::from_slice(&exchange.body).unwrap_or_else(|e| panic!("{e}: {exchange:?}"));
+    let decoded: types::ErrorResponse = exchange.decoded();
     assert!(decoded.errors.contains_key(field), "{decoded:?}");
     assert_eq!(t.stored(&t.alice), before, "nothing may be stored");
 }

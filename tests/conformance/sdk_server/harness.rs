@@ -52,6 +52,17 @@ impl Exchange {
         })
     }
 
+    /// The response body decoded as the SDK's type `T` for it: what the
+    /// SDK would have handed its caller.
+    pub fn decoded<T: serde::de::DeserializeOwned>(&self) -> T {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "the SDK's type does not decode the response ({e}): {}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+
     /// The response body as JSON.
     pub fn json(&self) -> Value {
         serde_json::from_slice(&self.body).unwrap_or_else(|e| {

@@ -110,8 +110,7 @@ async fn raw_refused(t: &Live, body: Value, field: &str) {
         )
         .await;
     assert_eq!(exchange.status, 400, "{exchange:?}");
-    let decoded: types::RpcStatus =
-        serde_json::from_slice(&exchange.body).unwrap_or_else(|e| panic!("{e}: {exchange:?}"));
+    let decoded: types::RpcStatus = exchange.decoded();
     assert_eq!(decoded.code, Some(3), "{decoded:?}");
     let message = decoded.message.unwrap_or_default();
     assert!(message.contains(field), "{field} not named in {message:?}");
