@@ -5,8 +5,9 @@
 //! - `errors.rs`: the vendor's error body, and how dropshot's own errors
 //!   (bad JSON, wrong media type, oversized body) are rendered in it.
 //! - `validation.rs`: every rule the spec states that a type cannot.
-//! - `handlers.rs`: the implementation: authenticate, load, validate, apply,
-//!   save in one transaction, answer from what was stored.
+//! - `handlers.rs`: the implementation: authenticate, validate, hand the
+//!   change to the store (applied to the latest profile in its write), answer
+//!   from what was stored.
 
 // When adding an API: add its module here and its `registration()` to
 // `registrations()` below; nothing else in the server changes.
@@ -17,7 +18,7 @@ pub mod exante;
 pub mod fields;
 pub mod zitadel;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use dropshot::{ApiDescription, HttpError, RequestContext, StubContext};
 use http::HeaderMap;
@@ -25,7 +26,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::auth::{AuthError, Principal, Verifier};
-use crate::storage::{Api, Profile, Store, StoreError};
+use crate::storage::{Api, Applied, Current, ProfileChange, Reads, Store, StoreError};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -84,7 +85,8 @@ pub fn method_not_allowed<E: serde::Serialize>(
         .map_err(|e| format!("cannot build a 405: {e}"))
 }
 
-/// Runs a storage call off the async executor (SQLite calls block).
+/// Runs a storage call off the async executor (SQLite calls block). Not
+/// for profile changes, which [`update_profile`] awaits without a thread.
 pub async fn blocking<T, F>(context: &ApiContext, call: F) -> Result<T, StoreError>
 where
     T: Send + 'static,
@@ -179,50 +181,51 @@ pub fn spec_json(yaml: &str) -> Result<Value, String> {
     serde_saphyr::from_str(yaml).map_err(|e| format!("embedded spec is not valid YAML: {e}"))
 }
 
-/// How many times an update is retried when another request saved the same
-/// profile in between (compare-and-swap on the profile's sequence).
-pub const SAVE_ATTEMPTS: usize = 3;
-
-/// The profile after [`update_profile`].
-pub struct Updated {
-    /// The profile as stored now.
-    pub profile: Profile,
-    /// Whether this request saved it (false: `change` kept it as it was).
-    pub saved: bool,
+/// The outcome of [`update_profile`]: what the store did, and the verdict
+/// the decision returned with it.
+pub struct Updated<T> {
+    pub applied: Applied,
+    pub verdict: T,
 }
 
-/// The one way every API changes a profile: load `user`'s profile in
-/// `api`, let `change` compute the document to store from it (`None` keeps
-/// it as stored; an error stops the update), and save with compare-and-swap on its sequence. When
-/// another request saved in between, `change` runs again on the newer
-/// profile, up to [`SAVE_ATTEMPTS`] times; after that the conflict is the
-/// caller's to answer. A blocking call (run it in [`blocking`]).
-pub fn update_profile(
+/// The one way every API changes a profile. `decide` runs inside the
+/// store's write, on the latest stored profile and what `reads` asks for
+/// (see [`Store::apply`]), and returns the document to store (`None` keeps
+/// the profile as it is) with a verdict for the caller, such as the
+/// rule it refused the change by. Concurrent updates are applied one after
+/// the other, never refused for having raced, so no API answers 409 for
+/// contention; a store too busy to take the change answers
+/// [`StoreError::Busy`], which every API sends as 503.
+pub async fn update_profile<T: Send + 'static>(
     store: &dyn Store,
     api: Api,
     user: Uuid,
-    mut change: impl FnMut(&Profile) -> Result<Option<Value>, StoreError>,
-) -> Result<Updated, StoreError> {
-    for _ in 0..SAVE_ATTEMPTS {
-        let current = store.profile(api, user)?;
-        let Some(document) = change(&current)? else {
-            return Ok(Updated {
-                profile: current,
-                saved: false,
-            });
-        };
-        match store.save_profile(api, user, current.sequence, &document) {
-            Ok(profile) => {
-                return Ok(Updated {
-                    profile,
-                    saved: true,
-                });
-            }
-            Err(StoreError::Conflict) => continue,
-            Err(e) => return Err(e),
-        }
-    }
-    Err(StoreError::Conflict)
+    reads: Reads,
+    decide: impl FnOnce(&Current<'_>) -> Result<(Option<Value>, T), StoreError> + Send + 'static,
+) -> Result<Updated<T>, StoreError> {
+    // The change is a boxed `FnOnce` returning only the document, so the
+    // verdict comes back through this slot; it is filled exactly when the
+    // change ran, which `apply` returning `Ok` implies.
+    let verdict = Arc::new(Mutex::new(None));
+    let slot = Arc::clone(&verdict);
+    let applied = store
+        .apply(ProfileChange {
+            api,
+            user,
+            reads,
+            change: Box::new(move |current| {
+                let (document, verdict) = decide(current)?;
+                *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(verdict);
+                Ok(document)
+            }),
+        })
+        .await?;
+    let verdict = verdict
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .take()
+        .ok_or_else(|| StoreError::Backend("the change was applied without a verdict".into()))?;
+    Ok(Updated { applied, verdict })
 }
 
 #[cfg(test)]
@@ -240,53 +243,33 @@ mod tests {
         (store, user.id)
     }
 
-    /// Another request saves between this one's load and save: the change
-    /// is computed again from the newer profile, so neither is lost.
-    #[test]
-    fn a_concurrent_save_makes_the_change_run_again_on_the_newer_profile() {
+    /// The decision's verdict reaches the caller with what was stored.
+    #[tokio::test]
+    async fn the_verdict_comes_back_with_the_stored_profile() -> Result<(), StoreError> {
         let (store, user) = store_with_user();
-        let mut seen = Vec::new();
-        let updated = update_profile(&store, Api::Exante, user, |current| {
-            seen.push(current.document.clone());
-            if seen.len() == 1 {
-                store.save_profile(Api::Exante, user, 0, &json!({"a": 1}))?;
-            }
-            let mut next = current.document.clone();
+        let updated = update_profile(&store, Api::Exante, user, Reads::default(), |current| {
+            let mut next = current.profile.document.clone();
             next["b"] = json!(2);
-            Ok(Some(next))
+            Ok((Some(next), "saved on purpose"))
         })
-        .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(seen, [json!({}), json!({"a": 1})]);
-        assert!(updated.saved);
-        assert_eq!(updated.profile.sequence, 2);
-        assert_eq!(updated.profile.document, json!({"a": 1, "b": 2}));
+        .await?;
+        assert_eq!(updated.verdict, "saved on purpose");
+        assert!(updated.applied.saved);
+        assert_eq!(updated.applied.profile.document, json!({"b": 2}));
+        Ok(())
     }
 
-    /// A profile that keeps changing underneath is a conflict after
-    /// `SAVE_ATTEMPTS` tries, and this request stores nothing.
-    #[test]
-    fn a_profile_saved_under_every_attempt_is_a_conflict() {
+    /// A decision that refuses keeps the profile and says why.
+    #[tokio::test]
+    async fn a_refusing_decision_stores_nothing() -> Result<(), StoreError> {
         let (store, user) = store_with_user();
-        let mut attempts = 0;
-        let outcome = update_profile(&store, Api::Cl2c, user, |current| {
-            attempts += 1;
-            store.save_profile(Api::Cl2c, user, current.sequence, &json!({"n": attempts}))?;
-            Ok(Some(json!({"mine": true})))
-        });
-        assert!(matches!(outcome, Err(StoreError::Conflict)));
-        assert_eq!(attempts, SAVE_ATTEMPTS);
-        let stored = store
-            .profile(Api::Cl2c, user)
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(stored.document, json!({"n": SAVE_ATTEMPTS}));
-    }
-
-    #[test]
-    fn a_change_that_keeps_the_profile_saves_nothing() {
-        let (store, user) = store_with_user();
-        let updated = update_profile(&store, Api::Zitadel, user, |_| Ok(None))
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert!(!updated.saved);
-        assert_eq!(updated.profile.sequence, 0);
+        let updated = update_profile(&store, Api::Zitadel, user, Reads::default(), |_| {
+            Ok((None, Err::<(), _>("not a member")))
+        })
+        .await?;
+        assert_eq!(updated.verdict, Err("not a member"));
+        assert!(!updated.applied.saved);
+        assert_eq!(store.profile(Api::Zitadel, user)?.sequence, 0);
+        Ok(())
     }
 }

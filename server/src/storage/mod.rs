@@ -7,12 +7,23 @@
 //!
 //! A profile is stored per (API, user) as the vendor-shaped JSON document the
 //! API's handlers maintain, with a sequence number that grows by one per
-//! change. Updates are compare-and-swap on that sequence: a handler loads the
-//! profile, validates and applies the change in memory, and saves it only if
-//! nobody saved in between. Validation therefore never runs inside a write
-//! transaction, and a rejected request writes nothing.
+//! saved change. A handler never writes a document it computed from an
+//! earlier read: it hands the store a [`ProfileChange`], a function of the
+//! current profile, and the store runs it on the latest stored profile
+//! inside the transaction that saves its result ([`Store::apply`]).
+//! Concurrent updates of one profile are therefore applied one after the
+//! other, each to what the previous one stored: none is lost and none is
+//! refused for having raced another. The SQLite backend runs changes on its
+//! one writer thread; a PostgreSQL backend runs each in its own transaction
+//! with the profile's row locked (`SELECT … FOR UPDATE`).
 
+#[cfg(test)]
+#[macro_use]
+pub mod contract;
 pub mod sqlite;
+
+use std::future::Future;
+use std::pin::Pin;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -105,11 +116,69 @@ pub struct Profile {
     pub changed_at: DateTime<Utc>,
 }
 
+/// What a change reads besides the profile. It is read in the same storage
+/// call, so a rule that depends on it (Exante's membership of the default
+/// organisation) is decided on the same state the change is applied to, and
+/// a request makes one storage call, not several.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Reads {
+    /// The user's account.
+    pub account: bool,
+    /// The user's organisations, by name.
+    pub organisations: bool,
+    /// The user's teams, by name.
+    pub teams: bool,
+}
+
+/// What a change is decided on, read in the transaction that applies it.
+pub struct Current<'a> {
+    /// The latest stored profile (a fresh one, sequence 0, if none is).
+    pub profile: &'a Profile,
+    /// The account, if [`Reads::account`] asked for it.
+    pub account: Option<&'a User>,
+    /// Empty unless [`Reads::organisations`] asked for them.
+    pub organisations: &'a [Organisation],
+    /// Empty unless [`Reads::teams`] asked for them.
+    pub teams: &'a [Team],
+}
+
+/// Computes the document to store from the current profile: `Some` saves
+/// it (the sequence grows by one), `None` keeps the profile as stored, an
+/// error stores nothing and is the caller's answer. It runs exactly once,
+/// inside the store's write transaction, so it must be quick and must not
+/// call the store.
+pub type Change = Box<dyn FnOnce(&Current<'_>) -> Result<Option<Value>, StoreError> + Send>;
+
+/// A change to one user's profile in one API.
+pub struct ProfileChange {
+    pub api: Api,
+    pub user: Uuid,
+    pub reads: Reads,
+    pub change: Change,
+}
+
+/// What [`Store::apply`] did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Applied {
+    /// The profile as stored after the change.
+    pub profile: Profile,
+    /// Whether the change saved a document (false: it kept the profile).
+    pub saved: bool,
+    /// As asked in [`Reads`], read in the same transaction.
+    pub account: Option<User>,
+    pub organisations: Vec<Organisation>,
+    pub teams: Vec<Team>,
+}
+
+/// A storage call's answer, to be awaited.
+pub type Pending<T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'static>>;
+
 /// Why a storage call failed.
 #[derive(Debug)]
 pub enum StoreError {
-    /// Someone saved the profile since it was loaded; reload and retry.
-    Conflict,
+    /// The store takes no more changes for now (its queue is full): the
+    /// request is answered 503, never queued without bound.
+    Busy,
     /// The referenced row does not exist.
     NotFound(String),
     /// A uniqueness rule was broken (e.g. a username taken).
@@ -121,7 +190,7 @@ pub enum StoreError {
 impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            StoreError::Conflict => write!(f, "the profile changed concurrently"),
+            StoreError::Busy => write!(f, "the store is busy; retry shortly"),
             StoreError::NotFound(what) => write!(f, "not found: {what}"),
             StoreError::Duplicate(what) => write!(f, "already exists: {what}"),
             StoreError::Backend(why) => write!(f, "storage failed: {why}"),
@@ -133,8 +202,9 @@ impl std::error::Error for StoreError {}
 
 /// Everything the APIs and the command line need from storage.
 ///
-/// When adding a backend: implement this trait, and run the storage tests
-/// in `sqlite.rs` against it (they only use this interface).
+/// When adding a backend: implement this trait, and run the contract tests
+/// of `contract.rs` against it with `store_contract_tests!` (they use only
+/// this interface).
 pub trait Store: Send + Sync + 'static {
     fn create_user(
         &self,
@@ -160,13 +230,16 @@ pub trait Store: Send + Sync + 'static {
     /// The user's profile in `api`; a fresh, empty one (sequence 0) if none
     /// was saved yet.
     fn profile(&self, api: Api, user: Uuid) -> Result<Profile, StoreError>;
-    /// Saves `document` as the user's profile if its sequence is still
-    /// `expected_sequence`, in one transaction; returns the saved profile.
-    fn save_profile(
-        &self,
-        api: Api,
-        user: Uuid,
-        expected_sequence: u64,
-        document: &Value,
-    ) -> Result<Profile, StoreError>;
+
+    /// Applies `change` to the latest stored profile and saves its result,
+    /// atomically: the change is decided on the profile it is applied to,
+    /// and is answered only once what it saved is durable. Changes to one
+    /// profile are applied one at a time, in the order the store takes
+    /// them. Never blocks: a store that cannot take the change now answers
+    /// [`StoreError::Busy`] at once.
+    ///
+    /// When implementing a backend: apply each change in a transaction of
+    /// its own (or a savepoint), so that one change's failure never undoes
+    /// or fails another's.
+    fn apply(&self, change: ProfileChange) -> Pending<Applied>;
 }

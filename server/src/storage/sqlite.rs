@@ -12,15 +12,18 @@
 //! `kill -9` of the process (the kernel still writes it out) but not a power
 //! loss or a kernel crash, after which the last transactions can be rolled
 //! back (the database stays consistent). The stronger promise is kept, and
-//! its cost, one fsync per commit, is shared by group commit (see
-//! [`SqliteStore::save_profile`]): no save is acknowledged before its own
-//! transaction is synced.
+//! its cost, one fsync per commit, is shared by group commit: the writer
+//! thread applies every change waiting for it in one transaction (see
+//! [`SqliteStore`]); no change is answered before its transaction is synced.
 //!
 //! The schema is created and migrated on open (`PRAGMA user_version`).
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, TryLockError};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::sync::{Mutex, MutexGuard, TryLockError};
+use std::thread::JoinHandle;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::config::DbConfig;
@@ -28,7 +31,10 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{Api, Credential, Organisation, Profile, Store, StoreError, Team, User};
+use super::{
+    Api, Applied, Credential, Current, Organisation, Pending, Profile, ProfileChange, Reads, Store,
+    StoreError, Team, User,
+};
 
 /// Each entry migrates the schema from version `index` to `index + 1`.
 ///
@@ -95,85 +101,57 @@ const MIGRATIONS: &[&str] = &[
 /// each other, and none of them waits for a commit.
 const READERS: usize = 4;
 
-/// A SQLite database file (or `:memory:`).
+/// How many changes may wait for the writer. Beyond it a change is refused
+/// at once ([`StoreError::Busy`], a 503) rather than queued: a backlog the
+/// writer cannot clear only adds latency to every request behind it. At
+/// the measured rate of a few thousand commits a second with dozens of
+/// changes each, 1,024 waiting changes are well under a second of work.
+pub const QUEUE_CAPACITY: usize = 1024;
+
+/// The most changes applied in one transaction; what is left waits for the
+/// next one. It bounds how long one commit holds the changes at its front.
+const BATCH_MAX: usize = 256;
+
+/// A SQLite database file (or a private in-memory one, for tests).
 ///
-/// Concurrency: one writer connection (SQLite allows one writer at a time
-/// anyway) and, for a file database, `READERS` read-only connections.
-/// WAL lets the readers read the last committed state while the writer
-/// writes and syncs, so reads (credential checks, profile loads) never wait
-/// for a commit. Profile saves — the one write on the request path — are
-/// group-committed, see [`SqliteStore::save_profile`].
+/// Concurrency: one writer thread owns the only connection that writes
+/// (SQLite allows one writer at a time anyway) and, for a file database,
+/// `READERS` read-only connections serve reads. WAL lets the readers read
+/// the last committed state while the writer writes and syncs, so reads
+/// (credential checks) never wait for a commit.
+///
+/// Profile changes ([`Store::apply`]) go to the writer through a bounded
+/// queue, without blocking the caller, and each is answered directly (a
+/// oneshot channel) once the transaction holding it is synced. The writer
+/// takes every change waiting for it into one transaction, so changes that
+/// arrive while it syncs share the next sync (group commit); each runs in a
+/// savepoint of its own, so one change's failure undoes that change alone.
+/// Other writes (users, credentials: the command line's) run on the same
+/// thread, between transactions.
 pub struct SqliteStore {
-    /// The only connection that writes.
-    writer: Mutex<Connection>,
-    /// Profile saves waiting for the next group commit.
-    commits: Mutex<Commits>,
-    /// Signalled when a group commit has finished.
-    committed: Condvar,
+    /// The writer's queue. `None` only while the store is being dropped.
+    jobs: Option<SyncSender<Job>>,
+    writer: Option<JoinHandle<()>>,
     /// Read-only connections; empty for an in-memory database, whose reads
-    /// use `writer` (every connection to `:memory:` is a database of its
-    /// own).
+    /// run on the writer (every connection to `:memory:` is a database of
+    /// its own).
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
 }
 
-/// The group commit's state.
-#[derive(Default)]
-struct Commits {
-    /// Saves waiting for the next commit.
-    queue: Vec<Arc<PendingSave>>,
-    /// A thread is committing a batch (outside this lock).
-    running: bool,
+/// What the writer thread is asked to do.
+enum Job {
+    /// A profile change, group-committed with the others waiting.
+    Change(QueuedChange),
+    /// Anything else that needs the write connection, run on its own
+    /// between transactions.
+    Run(Box<dyn FnOnce(&mut Connection) + Send>),
 }
 
-/// One profile save, queued for a group commit.
-struct PendingSave {
-    api: Api,
-    user: Uuid,
-    expected_sequence: u64,
-    /// The document, encoded before queueing (outside any lock).
-    text: String,
-    /// Set by the committing thread before it signals `committed`.
-    outcome: Mutex<Option<Result<Saved, StoreError>>>,
-}
-
-/// What a committed save stored, besides the document.
-struct Saved {
-    sequence: u64,
-    created_at: DateTime<Utc>,
-    changed_at: DateTime<Utc>,
-}
-
-impl PendingSave {
-    fn settled(&self) -> bool {
-        self.outcome.lock().map_or(true, |o| o.is_some())
-    }
-
-    fn settle(&self, outcome: Result<Saved, StoreError>) {
-        if let Ok(mut slot) = self.outcome.lock() {
-            *slot = Some(outcome);
-        }
-    }
-}
-
-/// A batch being committed. Dropping it ends the commit: a save it left
-/// unsettled (only if committing panicked) fails, and the waiting savers
-/// are woken, one of them to commit what was queued meanwhile.
-struct RunningCommit<'a> {
-    store: &'a SqliteStore,
-    batch: Vec<Arc<PendingSave>>,
-}
-
-impl Drop for RunningCommit<'_> {
-    fn drop(&mut self) {
-        for save in &self.batch {
-            if !save.settled() {
-                save.settle(Err(backend("the commit did not finish")));
-            }
-        }
-        self.store.commits().running = false;
-        self.store.committed.notify_all();
-    }
+/// A change waiting for the writer, with where to send its answer.
+struct QueuedChange {
+    change: ProfileChange,
+    reply: tokio::sync::oneshot::Sender<Result<Applied, StoreError>>,
 }
 
 fn poisoned<T>(_: T) -> StoreError {
@@ -220,6 +198,13 @@ fn unique_violation(e: &rusqlite::Error) -> bool {
 impl SqliteStore {
     /// Opens (creating and migrating as needed) the database at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        Self::open_with_queue(path, QUEUE_CAPACITY)
+    }
+
+    /// [`open`](Self::open) with a writer queue of `capacity` changes (at
+    /// least 1): how many may wait before the store answers
+    /// [`StoreError::Busy`].
+    pub fn open_with_queue(path: &Path, capacity: usize) -> Result<Self, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
                 .map_err(|e| backend(format!("cannot create {}: {e}", dir.display())))?;
@@ -228,8 +213,11 @@ impl SqliteStore {
             Connection::open(path)
                 .map_err(|e| backend(format!("cannot open {}: {e}", path.display())))
         };
-        let mut store = Self::init(open()?)?;
-        // Opened after `init`, so the schema and the WAL mode are in place.
+        let mut writer = open()?;
+        prepare_writer(&mut writer)?;
+        // Opened after the writer is ready, so the schema and the WAL mode
+        // are in place.
+        let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {
             let reader = open()?;
             stable_plans(&reader)?;
@@ -239,126 +227,206 @@ impl SqliteStore {
                      PRAGMA busy_timeout = 5000;",
                 )
                 .map_err(backend)?;
-            store.readers.push(Mutex::new(reader));
+            readers.push(Mutex::new(reader));
         }
-        Ok(store)
+        Self::start(writer, readers, capacity)
     }
 
     /// A private in-memory database, for tests.
     pub fn in_memory() -> Result<Self, StoreError> {
-        Self::init(Connection::open_in_memory().map_err(backend)?)
+        let mut writer = Connection::open_in_memory().map_err(backend)?;
+        prepare_writer(&mut writer)?;
+        Self::start(writer, Vec::new(), QUEUE_CAPACITY)
     }
 
-    fn init(mut connection: Connection) -> Result<Self, StoreError> {
-        stable_plans(&connection)?;
-        // See the module comment for why these two settings make a saved
-        // update durable.
-        connection
-            .execute_batch(
-                "PRAGMA journal_mode = WAL;
-                 PRAGMA synchronous = FULL;
-                 PRAGMA foreign_keys = ON;
-                 PRAGMA busy_timeout = 5000;",
-            )
-            .map_err(backend)?;
-        let version: i64 = connection
-            .query_row("PRAGMA user_version", [], |row| row.get(0))
-            .map_err(backend)?;
-        let version = usize::try_from(version).map_err(backend)?;
-        if version > MIGRATIONS.len() {
-            return Err(backend(format!(
-                "the database is at schema version {version}, newer than this server ({})",
-                MIGRATIONS.len()
-            )));
-        }
-        for (index, migration) in MIGRATIONS.iter().enumerate().skip(version) {
-            let tx = connection.transaction().map_err(backend)?;
-            tx.execute_batch(migration).map_err(backend)?;
-            let next = i64::try_from(index + 1).map_err(backend)?;
-            tx.pragma_update(None, "user_version", next)
-                .map_err(backend)?;
-            tx.commit().map_err(backend)?;
-        }
+    fn start(
+        writer: Connection,
+        readers: Vec<Mutex<Connection>>,
+        capacity: usize,
+    ) -> Result<Self, StoreError> {
+        let (jobs, queue) = sync_channel(capacity.max(1));
+        let writer = std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || run_writer(writer, &queue))
+            .map_err(|e| backend(format!("cannot start the writer thread: {e}")))?;
         Ok(SqliteStore {
-            writer: Mutex::new(connection),
-            commits: Mutex::new(Commits::default()),
-            committed: Condvar::new(),
-            readers: Vec::new(),
+            jobs: Some(jobs),
+            writer: Some(writer),
+            readers,
             next_reader: AtomicUsize::new(0),
         })
     }
 
-    /// The writer connection.
-    fn write(&self) -> Result<MutexGuard<'_, Connection>, StoreError> {
-        self.writer.lock().map_err(poisoned)
+    /// Runs `operation` on the writer thread, outside any transaction of
+    /// the group commit, and waits for it (a blocking call: the command
+    /// line's writes, and reads of an in-memory database).
+    fn on_writer<T: Send + 'static>(
+        &self,
+        operation: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let (reply, answer) = sync_channel(1);
+        let job = Job::Run(Box::new(move |connection| {
+            let _ = reply.send(operation(connection));
+        }));
+        self.jobs
+            .as_ref()
+            .ok_or_else(writer_stopped)?
+            .send(job)
+            .map_err(|_| writer_stopped())?;
+        answer.recv().map_err(|_| writer_stopped())?
     }
 
-    /// A connection to read with: a free reader if there is one, else the
-    /// next one in turn (the writer for an in-memory database).
-    fn read(&self) -> Result<MutexGuard<'_, Connection>, StoreError> {
+    /// Runs `read` on a reader connection: a free one if there is one,
+    /// else the next in turn (on the writer thread for an in-memory
+    /// database).
+    fn read<T: Send + 'static>(
+        &self,
+        read: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
         let count = self.readers.len();
         if count == 0 {
-            return self.write();
+            return self.on_writer(move |connection| read(connection));
         }
         let first = self.next_reader.fetch_add(1, Ordering::Relaxed);
         for offset in 0..count {
             match self.readers[(first + offset) % count].try_lock() {
-                Ok(reader) => return Ok(reader),
+                Ok(reader) => return read(&reader),
                 Err(TryLockError::WouldBlock) => continue,
                 Err(TryLockError::Poisoned(e)) => return Err(poisoned(e)),
             }
         }
-        self.readers[first % count].lock().map_err(poisoned)
-    }
-
-    /// The group commit's state. It is consistent at every unlock, so a
-    /// panic elsewhere while it was held does not make it unusable.
-    fn commits(&self) -> MutexGuard<'_, Commits> {
-        self.commits.lock().unwrap_or_else(PoisonError::into_inner)
+        let reader: MutexGuard<'_, Connection> =
+            self.readers[first % count].lock().map_err(poisoned)?;
+        read(&reader)
     }
 }
 
-/// Commits `batch` in one transaction, so one WAL sync covers every save in
-/// it, and settles each save's outcome. Each save runs in a savepoint of its
-/// own: whatever makes one save fail (a conflict, a missing user, a row it
-/// cannot read) undoes that save alone, and the others are committed. Only
-/// a failure of the transaction itself (BEGIN, COMMIT, a rollback SQLite
-/// forced) fails the whole batch, and then none of it is stored.
-fn commit_batch(connection: &mut Connection, batch: &[Arc<PendingSave>]) {
-    match try_commit(connection, batch) {
+impl Drop for SqliteStore {
+    /// Closing the queue ends the writer once it has applied every change
+    /// already queued; waiting for it means a store that was dropped has
+    /// answered every change it took.
+    fn drop(&mut self) {
+        drop(self.jobs.take());
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.join();
+        }
+    }
+}
+
+fn writer_stopped() -> StoreError {
+    backend("the storage writer has stopped")
+}
+
+/// Sets up the connection that writes: durability settings, then the
+/// schema's migrations.
+fn prepare_writer(connection: &mut Connection) -> Result<(), StoreError> {
+    stable_plans(connection)?;
+    // See the module comment for why these two settings make a saved
+    // update durable.
+    connection
+        .execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = FULL;
+             PRAGMA foreign_keys = ON;
+             PRAGMA busy_timeout = 5000;",
+        )
+        .map_err(backend)?;
+    migrate(connection)
+}
+
+fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
+    let version: i64 = connection
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .map_err(backend)?;
+    let version = usize::try_from(version).map_err(backend)?;
+    if version > MIGRATIONS.len() {
+        return Err(backend(format!(
+            "the database is at schema version {version}, newer than this server ({})",
+            MIGRATIONS.len()
+        )));
+    }
+    for (index, migration) in MIGRATIONS.iter().enumerate().skip(version) {
+        let tx = connection.transaction().map_err(backend)?;
+        tx.execute_batch(migration).map_err(backend)?;
+        let next = i64::try_from(index + 1).map_err(backend)?;
+        tx.pragma_update(None, "user_version", next)
+            .map_err(backend)?;
+        tx.commit().map_err(backend)?;
+    }
+    Ok(())
+}
+
+/// The writer thread: waits for work, then takes every change waiting (up
+/// to [`BATCH_MAX`]) into one transaction, and runs other jobs between
+/// transactions, in the order they were queued. Ends when the store is
+/// dropped, after the last queued job.
+fn run_writer(mut connection: Connection, queue: &Receiver<Job>) {
+    let mut batch = Vec::with_capacity(BATCH_MAX);
+    while let Ok(first) = queue.recv() {
+        let mut next = Some(first);
+        while let Some(job) = next {
+            match job {
+                Job::Change(change) => {
+                    batch.push(change);
+                    if batch.len() == BATCH_MAX {
+                        commit_changes(&mut connection, &mut batch);
+                    }
+                }
+                Job::Run(operation) => {
+                    commit_changes(&mut connection, &mut batch);
+                    operation(&mut connection);
+                }
+            }
+            next = queue.try_recv().ok();
+        }
+        commit_changes(&mut connection, &mut batch);
+    }
+}
+
+/// Applies `batch` in one transaction, so one WAL sync covers every change
+/// in it, and then answers each. Each change runs in a savepoint of its
+/// own: whatever makes one fail (its own refusal, a missing user, a row it
+/// cannot read) undoes that change alone, and the others are committed.
+/// Only a failure of the transaction itself (BEGIN, COMMIT, a rollback
+/// SQLite forced) fails the whole batch, and then none of it is stored.
+/// Nothing is answered before the commit, so no caller sees a state that
+/// may yet be rolled back.
+fn commit_changes(connection: &mut Connection, batch: &mut Vec<QueuedChange>) {
+    if batch.is_empty() {
+        return;
+    }
+    let changes = std::mem::take(batch);
+    let (changes, replies): (Vec<_>, Vec<_>) =
+        changes.into_iter().map(|q| (q.change, q.reply)).unzip();
+    match apply_all(connection, changes) {
         Ok(outcomes) => {
-            for (save, outcome) in batch.iter().zip(outcomes) {
-                save.settle(outcome);
+            for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                let _ = reply.send(outcome);
             }
         }
-        Err(e) => fail_all(
-            batch,
-            &format!("group commit of {} saves: {e}", batch.len()),
-        ),
+        Err(e) => {
+            let why = format!("group commit of {} changes: {e}", replies.len());
+            for reply in replies {
+                let _ = reply.send(Err(StoreError::Backend(why.clone())));
+            }
+        }
     }
 }
 
-/// Settles every save of `batch` as failed with `why`.
-fn fail_all(batch: &[Arc<PendingSave>], why: &str) {
-    for save in batch {
-        save.settle(Err(StoreError::Backend(why.to_string())));
-    }
-}
-
-fn try_commit(
+fn apply_all(
     connection: &mut Connection,
-    batch: &[Arc<PendingSave>],
-) -> Result<Vec<Result<Saved, StoreError>>, StoreError> {
-    // IMMEDIATE takes the write lock up front, so the sequence reads and
-    // the writes below cannot interleave with another writer.
+    changes: Vec<ProfileChange>,
+) -> Result<Vec<Result<Applied, StoreError>>, StoreError> {
+    // IMMEDIATE takes the write lock up front, so no other process's
+    // writer can interleave with the reads and writes below.
     let mut tx = connection
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(backend)?;
-    let mut outcomes = Vec::with_capacity(batch.len());
-    for save in batch {
+    let mut outcomes = Vec::with_capacity(changes.len());
+    for change in changes {
         let mut savepoint = tx.savepoint().map_err(backend)?;
-        let outcome = write_one(&savepoint, save);
-        // A save that failed is undone to its savepoint; if even that
+        let outcome = apply_one(&savepoint, change);
+        // A change that failed is undone to its savepoint; if even that
         // fails, the transaction cannot be trusted and the batch fails.
         if outcome.is_err() {
             savepoint.rollback().map_err(backend)?;
@@ -366,7 +434,7 @@ fn try_commit(
         savepoint.commit().map_err(backend)?;
         outcomes.push(outcome);
         // A failure that ended the transaction (SQLite rolls back on some
-        // errors) must not let later saves commit one by one.
+        // errors) must not let later changes commit one by one.
         if tx.is_autocommit() {
             return Err(backend("the transaction was rolled back"));
         }
@@ -387,27 +455,75 @@ fn stable_plans(connection: &Connection) -> Result<(), StoreError> {
         .map_err(backend)
 }
 
-/// One compare-and-swap save, inside the batch's transaction.
-fn write_one(connection: &Connection, save: &PendingSave) -> Result<Saved, StoreError> {
-    let (api, user) = (save.api.name(), save.user.to_string());
-    let current: Option<(i64, String)> = connection
-        .prepare_cached("SELECT sequence, created_at FROM profiles WHERE api = ?1 AND user_id = ?2")
-        .map_err(backend)?
-        .query_row(params![api, user], |row| Ok((row.get(0)?, row.get(1)?)))
-        .optional()
-        .map_err(backend)?;
-    let now = now();
-    let (sequence, created_at) = match current {
-        Some((sequence, created_at)) => (
-            u64::try_from(sequence).map_err(backend)?,
-            parse_timestamp(&created_at).map_err(backend)?,
-        ),
-        None => (0, now),
+/// One change, inside the batch's transaction: read what it is decided on,
+/// run it, store its result.
+fn apply_one(connection: &Connection, change: ProfileChange) -> Result<Applied, StoreError> {
+    let ProfileChange {
+        api,
+        user,
+        reads: Reads {
+            account,
+            organisations,
+            teams,
+        },
+        change,
+    } = change;
+    let profile = read_profile(connection, api, user)?;
+    let account = if account {
+        Some(
+            read_user(connection, user)?
+                .ok_or_else(|| StoreError::NotFound(format!("user {user}")))?,
+        )
+    } else {
+        None
     };
-    if sequence != save.expected_sequence {
-        return Err(StoreError::Conflict);
-    }
-    let next = sequence + 1;
+    let organisations = if organisations {
+        read_organisations(connection, user)?
+    } else {
+        Vec::new()
+    };
+    let teams = if teams {
+        read_teams(connection, user)?
+    } else {
+        Vec::new()
+    };
+    let current = Current {
+        profile: &profile,
+        account: account.as_ref(),
+        organisations: &organisations,
+        teams: &teams,
+    };
+    // A change that panics fails alone, like one that returns an error; the
+    // writer thread, which every other change needs, carries on.
+    let decided = catch_unwind(AssertUnwindSafe(|| change(&current)))
+        .map_err(|_| backend("the change panicked"))??;
+    let (profile, saved) = match decided {
+        None => (profile, false),
+        Some(document) => (
+            write_profile(connection, api, user, &profile, document)?,
+            true,
+        ),
+    };
+    Ok(Applied {
+        profile,
+        saved,
+        account,
+        organisations,
+        teams,
+    })
+}
+
+/// Stores `document` as the profile after `current`, one sequence later.
+fn write_profile(
+    connection: &Connection,
+    api: Api,
+    user: Uuid,
+    current: &Profile,
+    document: Value,
+) -> Result<Profile, StoreError> {
+    let text = serde_json::to_string(&document).map_err(backend)?;
+    let changed_at = now();
+    let sequence = current.sequence + 1;
     connection
         .prepare_cached(
             "INSERT INTO profiles (api, user_id, document, sequence, created_at, changed_at)
@@ -417,26 +533,111 @@ fn write_one(connection: &Connection, save: &PendingSave) -> Result<Saved, Store
         )
         .map_err(backend)?
         .execute(params![
-            api,
-            user,
-            save.text,
-            i64::try_from(next).map_err(backend)?,
-            timestamp(created_at),
-            timestamp(now)
+            api.name(),
+            user.to_string(),
+            text,
+            i64::try_from(sequence).map_err(backend)?,
+            timestamp(current.created_at),
+            timestamp(changed_at)
         ])
         .map_err(|e| match &e {
             rusqlite::Error::SqliteFailure(f, _)
                 if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY =>
             {
-                StoreError::NotFound(format!("user {}", save.user))
+                StoreError::NotFound(format!("user {user}"))
             }
             _ => backend(e),
         })?;
-    Ok(Saved {
-        sequence: next,
-        created_at,
-        changed_at: now,
+    Ok(Profile {
+        document,
+        sequence,
+        created_at: current.created_at,
+        changed_at,
     })
+}
+
+/// The stored profile, or a fresh one (sequence 0, created now).
+fn read_profile(connection: &Connection, api: Api, user: Uuid) -> Result<Profile, StoreError> {
+    let found = connection
+        .prepare_cached(
+            "SELECT document, sequence, created_at, changed_at FROM profiles WHERE api = ?1 AND user_id = ?2",
+        )
+        .map_err(backend)?
+        .query_row(params![api.name(), user.to_string()], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, i64>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, String>(3)?,
+            ))
+        })
+        .optional()
+        .map_err(backend)?;
+    match found {
+        None => {
+            let now = now();
+            Ok(Profile {
+                document: Value::Object(Default::default()),
+                sequence: 0,
+                created_at: now,
+                changed_at: now,
+            })
+        }
+        Some((document, sequence, created_at, changed_at)) => Ok(Profile {
+            document: serde_json::from_str(&document).map_err(backend)?,
+            sequence: u64::try_from(sequence).map_err(backend)?,
+            created_at: parse_timestamp(&created_at).map_err(backend)?,
+            changed_at: parse_timestamp(&changed_at).map_err(backend)?,
+        }),
+    }
+}
+
+fn read_user(connection: &Connection, id: Uuid) -> Result<Option<User>, StoreError> {
+    connection
+        .prepare_cached(
+            "SELECT id, username, email, email_confirmed, created_at FROM users WHERE id = ?1",
+        )
+        .map_err(backend)?
+        .query_row([id.to_string()], user_from_row)
+        .optional()
+        .map_err(backend)
+}
+
+fn read_organisations(
+    connection: &Connection,
+    user: Uuid,
+) -> Result<Vec<Organisation>, StoreError> {
+    let mut statement = connection
+        .prepare_cached(
+            "SELECT o.id, o.name, o.slug, o.created_at FROM organisations o
+             JOIN memberships m ON m.organisation_id = o.id
+             WHERE m.user_id = ?1 ORDER BY o.name, o.id",
+        )
+        .map_err(backend)?;
+    let rows = statement
+        .query_map([user.to_string()], organisation_from_row)
+        .map_err(backend)?;
+    rows.collect::<Result<_, _>>().map_err(backend)
+}
+
+fn read_teams(connection: &Connection, user: Uuid) -> Result<Vec<Team>, StoreError> {
+    let mut statement = connection
+        .prepare_cached(
+            "SELECT t.id, t.organisation_id, t.name FROM teams t
+             JOIN team_members m ON m.team_id = t.id
+             WHERE m.user_id = ?1 ORDER BY t.name, t.id",
+        )
+        .map_err(backend)?;
+    let rows = statement
+        .query_map([user.to_string()], |row| {
+            Ok(Team {
+                id: parse_uuid(&row.get::<_, String>(0)?)?,
+                organisation_id: parse_uuid(&row.get::<_, String>(1)?)?,
+                name: row.get(2)?,
+            })
+        })
+        .map_err(backend)?;
+    rows.collect::<Result<_, _>>().map_err(backend)
 }
 
 fn user_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
@@ -472,51 +673,50 @@ impl Store for SqliteStore {
             email_confirmed,
             created_at: now(),
         };
-        self.write()?
-            .execute(
-                "INSERT INTO users (id, username, email, email_confirmed, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![user.id.to_string(), user.username, user.email, user.email_confirmed, timestamp(user.created_at)],
-            )
-            .map_err(|e| {
-                if unique_violation(&e) {
-                    StoreError::Duplicate(format!("username {username}"))
-                } else {
-                    backend(e)
-                }
-            })?;
+        let row = user.clone();
+        self.on_writer(move |connection| {
+            connection
+                .execute(
+                    "INSERT INTO users (id, username, email, email_confirmed, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![row.id.to_string(), row.username, row.email, row.email_confirmed, timestamp(row.created_at)],
+                )
+                .map_err(|e| {
+                    if unique_violation(&e) {
+                        StoreError::Duplicate(format!("username {}", row.username))
+                    } else {
+                        backend(e)
+                    }
+                })
+        })?;
         Ok(user)
     }
 
     fn user(&self, id: Uuid) -> Result<Option<User>, StoreError> {
-        self.read()?
-            .query_row(
-                "SELECT id, username, email, email_confirmed, created_at FROM users WHERE id = ?1",
-                [id.to_string()],
-                user_from_row,
-            )
-            .optional()
-            .map_err(backend)
+        self.read(move |connection| read_user(connection, id))
     }
 
     fn user_id_by_name(&self, username: &str) -> Result<Option<Uuid>, StoreError> {
-        let id: Option<String> = self
-            .read()?
-            .query_row(
-                "SELECT id FROM users WHERE username = ?1",
-                [username],
-                |row| row.get(0),
-            )
-            .optional()
-            .map_err(backend)?;
+        let username = username.to_string();
+        let id: Option<String> = self.read(move |connection| {
+            connection
+                .query_row(
+                    "SELECT id FROM users WHERE username = ?1",
+                    [username],
+                    |row| row.get(0),
+                )
+                .optional()
+                .map_err(backend)
+        })?;
         id.map(|id| Uuid::parse_str(&id).map_err(backend))
             .transpose()
     }
 
     fn user_count(&self) -> Result<u64, StoreError> {
-        let count: i64 = self
-            .read()?
-            .query_row("SELECT COUNT(*) FROM users", [], |row| row.get(0))
-            .map_err(backend)?;
+        let count: i64 = self.read(|connection| {
+            connection
+                .query_row("SELECT COUNT(*) FROM users", [], |row| row.get(0))
+                .map_err(backend)
+        })?;
         u64::try_from(count).map_err(backend)
     }
 
@@ -527,49 +727,38 @@ impl Store for SqliteStore {
             slug: slug.to_string(),
             created_at: now(),
         };
-        self.write()?
-            .execute(
-                "INSERT INTO organisations (id, name, slug, created_at) VALUES (?1, ?2, ?3, ?4)",
-                params![
-                    organisation.id.to_string(),
-                    name,
-                    slug,
-                    timestamp(organisation.created_at)
-                ],
-            )
-            .map_err(|e| {
-                if unique_violation(&e) {
-                    StoreError::Duplicate(format!("organisation slug {slug}"))
-                } else {
-                    backend(e)
-                }
-            })?;
+        let row = organisation.clone();
+        self.on_writer(move |connection| {
+            connection
+                .execute(
+                    "INSERT INTO organisations (id, name, slug, created_at) VALUES (?1, ?2, ?3, ?4)",
+                    params![row.id.to_string(), row.name, row.slug, timestamp(row.created_at)],
+                )
+                .map_err(|e| {
+                    if unique_violation(&e) {
+                        StoreError::Duplicate(format!("organisation slug {}", row.slug))
+                    } else {
+                        backend(e)
+                    }
+                })
+        })?;
         Ok(organisation)
     }
 
     fn add_member(&self, organisation: Uuid, user: Uuid) -> Result<(), StoreError> {
-        self.write()?
-            .execute(
-                "INSERT OR IGNORE INTO memberships (organisation_id, user_id) VALUES (?1, ?2)",
-                params![organisation.to_string(), user.to_string()],
-            )
-            .map(drop)
-            .map_err(backend)
+        self.on_writer(move |connection| {
+            connection
+                .execute(
+                    "INSERT OR IGNORE INTO memberships (organisation_id, user_id) VALUES (?1, ?2)",
+                    params![organisation.to_string(), user.to_string()],
+                )
+                .map(drop)
+                .map_err(backend)
+        })
     }
 
     fn organisations_of(&self, user: Uuid) -> Result<Vec<Organisation>, StoreError> {
-        let connection = self.read()?;
-        let mut statement = connection
-            .prepare_cached(
-                "SELECT o.id, o.name, o.slug, o.created_at FROM organisations o
-                 JOIN memberships m ON m.organisation_id = o.id
-                 WHERE m.user_id = ?1 ORDER BY o.name, o.id",
-            )
-            .map_err(backend)?;
-        let rows = statement
-            .query_map([user.to_string()], organisation_from_row)
-            .map_err(backend)?;
-        rows.collect::<Result<_, _>>().map_err(backend)
+        self.read(move |connection| read_organisations(connection, user))
     }
 
     fn create_team(&self, organisation: Uuid, name: &str) -> Result<Team, StoreError> {
@@ -578,298 +767,219 @@ impl Store for SqliteStore {
             organisation_id: organisation,
             name: name.to_string(),
         };
-        self.write()?
-            .execute(
-                "INSERT INTO teams (id, organisation_id, name) VALUES (?1, ?2, ?3)",
-                params![team.id.to_string(), organisation.to_string(), name],
-            )
-            .map_err(backend)?;
+        let row = team.clone();
+        self.on_writer(move |connection| {
+            connection
+                .execute(
+                    "INSERT INTO teams (id, organisation_id, name) VALUES (?1, ?2, ?3)",
+                    params![
+                        row.id.to_string(),
+                        row.organisation_id.to_string(),
+                        row.name
+                    ],
+                )
+                .map(drop)
+                .map_err(backend)
+        })?;
         Ok(team)
     }
 
     fn add_team_member(&self, team: Uuid, user: Uuid) -> Result<(), StoreError> {
-        self.write()?
-            .execute(
-                "INSERT OR IGNORE INTO team_members (team_id, user_id) VALUES (?1, ?2)",
-                params![team.to_string(), user.to_string()],
-            )
-            .map(drop)
-            .map_err(backend)
+        self.on_writer(move |connection| {
+            connection
+                .execute(
+                    "INSERT OR IGNORE INTO team_members (team_id, user_id) VALUES (?1, ?2)",
+                    params![team.to_string(), user.to_string()],
+                )
+                .map(drop)
+                .map_err(backend)
+        })
     }
 
     fn teams_of(&self, user: Uuid) -> Result<Vec<Team>, StoreError> {
-        let connection = self.read()?;
-        let mut statement = connection
-            .prepare_cached(
-                "SELECT t.id, t.organisation_id, t.name FROM teams t
-                 JOIN team_members m ON m.team_id = t.id
-                 WHERE m.user_id = ?1 ORDER BY t.name, t.id",
-            )
-            .map_err(backend)?;
-        let rows = statement
-            .query_map([user.to_string()], |row| {
-                Ok(Team {
-                    id: parse_uuid(&row.get::<_, String>(0)?)?,
-                    organisation_id: parse_uuid(&row.get::<_, String>(1)?)?,
-                    name: row.get(2)?,
-                })
-            })
-            .map_err(backend)?;
-        rows.collect::<Result<_, _>>().map_err(backend)
+        self.read(move |connection| read_teams(connection, user))
     }
 
     fn add_credential(&self, credential: &Credential) -> Result<(), StoreError> {
-        self.write()?
-            .execute(
-                "INSERT INTO credentials (api, key_id, user_id, tenant, secret_sha256) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![
-                    credential.api.name(),
-                    credential.key_id,
-                    credential.user_id.to_string(),
-                    credential.tenant,
-                    credential.secret_sha256.as_slice()
-                ],
-            )
-            .map(drop)
-            .map_err(|e| {
-                if unique_violation(&e) {
-                    StoreError::Duplicate(format!("credential {}", credential.key_id))
-                } else {
-                    backend(e)
-                }
-            })
+        let row = credential.clone();
+        self.on_writer(move |connection| {
+            connection
+                .execute(
+                    "INSERT INTO credentials (api, key_id, user_id, tenant, secret_sha256) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![
+                        row.api.name(),
+                        row.key_id,
+                        row.user_id.to_string(),
+                        row.tenant,
+                        row.secret_sha256.as_slice()
+                    ],
+                )
+                .map(drop)
+                .map_err(|e| {
+                    if unique_violation(&e) {
+                        StoreError::Duplicate(format!("credential {}", row.key_id))
+                    } else {
+                        backend(e)
+                    }
+                })
+        })
     }
 
     fn credential(&self, api: Api, key_id: &str) -> Result<Option<Credential>, StoreError> {
-        let connection = self.read()?;
-        let mut statement = connection
-            .prepare_cached("SELECT user_id, tenant, secret_sha256 FROM credentials WHERE api = ?1 AND key_id = ?2")
-            .map_err(backend)?;
-        statement
-            .query_row(params![api.name(), key_id], |row| {
-                let hash: Vec<u8> = row.get(2)?;
-                let secret_sha256 = <[u8; 32]>::try_from(hash.as_slice()).map_err(|e| {
-                    rusqlite::Error::FromSqlConversionFailure(
-                        2,
-                        rusqlite::types::Type::Blob,
-                        Box::new(e),
-                    )
-                })?;
-                Ok(Credential {
-                    key_id: key_id.to_string(),
-                    api,
-                    user_id: parse_uuid(&row.get::<_, String>(0)?)?,
-                    tenant: row.get(1)?,
-                    secret_sha256,
+        let key_id = key_id.to_string();
+        self.read(move |connection| {
+            let mut statement = connection
+                .prepare_cached("SELECT user_id, tenant, secret_sha256 FROM credentials WHERE api = ?1 AND key_id = ?2")
+                .map_err(backend)?;
+            statement
+                .query_row(params![api.name(), key_id], |row| {
+                    let hash: Vec<u8> = row.get(2)?;
+                    let secret_sha256 = <[u8; 32]>::try_from(hash.as_slice()).map_err(|e| {
+                        rusqlite::Error::FromSqlConversionFailure(
+                            2,
+                            rusqlite::types::Type::Blob,
+                            Box::new(e),
+                        )
+                    })?;
+                    Ok(Credential {
+                        key_id: key_id.clone(),
+                        api,
+                        user_id: parse_uuid(&row.get::<_, String>(0)?)?,
+                        tenant: row.get(1)?,
+                        secret_sha256,
+                    })
                 })
-            })
-            .optional()
-            .map_err(backend)
+                .optional()
+                .map_err(backend)
+        })
     }
 
     fn profile(&self, api: Api, user: Uuid) -> Result<Profile, StoreError> {
-        let connection = self.read()?;
-        let mut statement = connection
-            .prepare_cached(
-                "SELECT document, sequence, created_at, changed_at FROM profiles WHERE api = ?1 AND user_id = ?2",
-            )
-            .map_err(backend)?;
-        let found = statement
-            .query_row(params![api.name(), user.to_string()], |row| {
-                let document: String = row.get(0)?;
-                Ok((
-                    document,
-                    row.get::<_, i64>(1)?,
-                    row.get::<_, String>(2)?,
-                    row.get::<_, String>(3)?,
-                ))
-            })
-            .optional()
-            .map_err(backend)?;
-        match found {
-            None => {
-                let now = now();
-                Ok(Profile {
-                    document: Value::Object(Default::default()),
-                    sequence: 0,
-                    created_at: now,
-                    changed_at: now,
-                })
-            }
-            Some((document, sequence, created_at, changed_at)) => Ok(Profile {
-                document: serde_json::from_str(&document).map_err(backend)?,
-                sequence: u64::try_from(sequence).map_err(backend)?,
-                created_at: parse_timestamp(&created_at).map_err(backend)?,
-                changed_at: parse_timestamp(&changed_at).map_err(backend)?,
-            }),
-        }
+        self.read(move |connection| read_profile(connection, api, user))
     }
 
-    // Group commit: the save is queued. If no commit is running, this
-    // thread runs one: it takes every queued save, commits them in one
-    // transaction (one WAL sync), settles each one's outcome and signals.
-    // Otherwise it waits for the running commit to end, and then either its
-    // save was in that batch (settled: committed and synced, or failed) or
-    // it is still queued and a new commit starts. Saves that arrive while a
-    // commit is syncing thus share the next sync; none is acknowledged
-    // before the sync of its own transaction.
-    fn save_profile(
-        &self,
-        api: Api,
-        user: Uuid,
-        expected_sequence: u64,
-        document: &Value,
-    ) -> Result<Profile, StoreError> {
-        let pending = Arc::new(PendingSave {
-            api,
-            user,
-            expected_sequence,
-            text: serde_json::to_string(document).map_err(backend)?,
-            outcome: Mutex::new(None),
-        });
-        let mut commits = self.commits();
-        commits.queue.push(Arc::clone(&pending));
-        while !pending.settled() {
-            if commits.running {
-                commits = self
-                    .committed
-                    .wait(commits)
-                    .unwrap_or_else(PoisonError::into_inner);
-                continue;
+    fn apply(&self, change: ProfileChange) -> Pending<Applied> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let queued = match &self.jobs {
+            Some(jobs) => jobs.try_send(Job::Change(QueuedChange { change, reply })),
+            None => return Box::pin(std::future::ready(Err(writer_stopped()))),
+        };
+        match queued {
+            Ok(()) => Box::pin(async move { answer.await.map_err(|_| writer_stopped())? }),
+            Err(TrySendError::Full(_)) => Box::pin(std::future::ready(Err(StoreError::Busy))),
+            Err(TrySendError::Disconnected(_)) => {
+                Box::pin(std::future::ready(Err(writer_stopped())))
             }
-            commits.running = true;
-            let running = RunningCommit {
-                store: self,
-                batch: std::mem::take(&mut commits.queue),
-            };
-            drop(commits);
-            match self.write() {
-                Ok(mut connection) => commit_batch(&mut connection, &running.batch),
-                Err(e) => fail_all(&running.batch, &e.to_string()),
-            }
-            drop(running);
-            commits = self.commits();
         }
-        drop(commits);
-        let outcome = pending
-            .outcome
-            .lock()
-            .map_err(|_| backend("a previous storage call panicked"))?
-            .take()
-            .unwrap_or_else(|| Err(backend("a queued save was not committed")));
-        outcome.map(|saved| Profile {
-            document: document.clone(),
-            sequence: saved.sequence,
-            created_at: saved.created_at,
-            changed_at: saved.changed_at,
-        })
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+    use std::sync::mpsc::channel;
+
     use serde_json::json;
 
     use super::*;
+    use crate::storage::contract::{change, put};
 
-    fn store() -> SqliteStore {
-        SqliteStore::in_memory().unwrap_or_else(|e| panic!("{e}"))
+    fn temp_dir(label: &str) -> std::path::PathBuf {
+        std::env::temp_dir().join(format!("profile-store-{label}-{}", Uuid::new_v4()))
     }
 
-    #[test]
-    fn a_saved_profile_is_read_back_with_its_sequence() -> Result<(), StoreError> {
-        let store = store();
-        let user = store.create_user("ada", "ada@example.com", true)?;
-        let fresh = store.profile(Api::Zitadel, user.id)?;
-        assert_eq!((fresh.sequence, fresh.document.clone()), (0, json!({})));
-        let saved = store.save_profile(Api::Zitadel, user.id, 0, &json!({"firstName": "Ada"}))?;
-        assert_eq!(saved.sequence, 1);
-        let again =
-            store.save_profile(Api::Zitadel, user.id, 1, &json!({"firstName": "Ada L."}))?;
-        assert_eq!(again.sequence, 2);
-        assert_eq!(again.created_at, saved.created_at);
-        let read = store.profile(Api::Zitadel, user.id)?;
-        assert_eq!(
-            (read.sequence, read.document),
-            (2, json!({"firstName": "Ada L."}))
-        );
-        Ok(())
+    /// A file database in its own temporary directory, removed on drop.
+    struct TempStore {
+        store: Option<Arc<SqliteStore>>,
+        dir: std::path::PathBuf,
     }
 
-    #[test]
-    fn a_stale_save_is_a_conflict_and_changes_nothing() -> Result<(), StoreError> {
-        let store = store();
-        let user = store.create_user("ada", "ada@example.com", true)?;
-        store.save_profile(Api::Exante, user.id, 0, &json!({"firstname": "Ada"}))?;
-        assert!(matches!(
-            store.save_profile(Api::Exante, user.id, 0, &json!({"firstname": "Eve"})),
-            Err(StoreError::Conflict)
+    impl TempStore {
+        fn open(capacity: usize) -> Result<Self, StoreError> {
+            let dir = temp_dir("file");
+            let store = SqliteStore::open_with_queue(&dir.join("db.sqlite"), capacity)?;
+            Ok(TempStore {
+                store: Some(Arc::new(store)),
+                dir,
+            })
+        }
+
+        fn store(&self) -> Arc<SqliteStore> {
+            self.store
+                .clone()
+                .unwrap_or_else(|| panic!("the store was dropped"))
+        }
+    }
+
+    impl Drop for TempStore {
+        fn drop(&mut self) {
+            drop(self.store.take());
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+
+    mod in_memory {
+        crate::store_contract_tests!(std::sync::Arc::new(
+            super::SqliteStore::in_memory().unwrap_or_else(|e| panic!("{e}"))
         ));
-        assert_eq!(
-            store.profile(Api::Exante, user.id)?.document,
-            json!({"firstname": "Ada"})
-        );
-        Ok(())
     }
 
-    #[test]
-    fn profiles_are_kept_per_api() -> Result<(), StoreError> {
-        let store = store();
-        let user = store.create_user("ada", "ada@example.com", true)?;
-        store.save_profile(Api::Cl2c, user.id, 0, &json!({"firstName": "Ada"}))?;
-        assert_eq!(store.profile(Api::Ctechnology, user.id)?.sequence, 0);
-        Ok(())
+    /// The same promises on a file database, where reads use the reader
+    /// connections and every commit is synced.
+    mod file {
+        use std::sync::{LazyLock, Mutex};
+
+        // Each test's directory, kept until the process ends (the store is
+        // moved into the test, which cannot remove it afterwards).
+        static DIRS: LazyLock<Mutex<Vec<super::TempStore>>> = LazyLock::new(Default::default);
+
+        fn make() -> std::sync::Arc<super::SqliteStore> {
+            let temp =
+                super::TempStore::open(super::QUEUE_CAPACITY).unwrap_or_else(|e| panic!("{e}"));
+            let store = temp.store();
+            if let Ok(mut dirs) = DIRS.lock() {
+                dirs.push(temp);
+            }
+            store
+        }
+
+        crate::store_contract_tests!(make());
     }
 
-    #[test]
-    fn a_username_is_unique() -> Result<(), StoreError> {
-        let store = store();
-        store.create_user("ada", "ada@example.com", true)?;
-        assert!(matches!(
-            store.create_user("ada", "x@example.com", true),
-            Err(StoreError::Duplicate(_))
-        ));
-        Ok(())
+    /// Holds the writer thread inside a change until released, so that
+    /// what is queued meanwhile is applied in one batch.
+    struct HeldWriter {
+        release: std::sync::mpsc::Sender<()>,
+        held: Pending<Applied>,
     }
 
-    #[test]
-    fn memberships_and_teams_are_listed() -> Result<(), StoreError> {
-        let store = store();
-        let user = store.create_user("ada", "ada@example.com", true)?;
-        let org = store.create_organisation("Analytical Engines", "analytical-engines")?;
-        store.add_member(org.id, user.id)?;
-        let team = store.create_team(org.id, "Difference")?;
-        store.add_team_member(team.id, user.id)?;
-        assert_eq!(store.organisations_of(user.id)?, [org]);
-        assert_eq!(store.teams_of(user.id)?, [team]);
-        Ok(())
+    fn hold_writer(store: &SqliteStore, user: Uuid) -> Result<HeldWriter, StoreError> {
+        let (started, running) = channel();
+        let (release, released) = channel::<()>();
+        let held = store.apply(ProfileChange {
+            api: Api::Ctechnology,
+            user,
+            reads: Reads::default(),
+            change: Box::new(move |_| {
+                let _ = started.send(());
+                let _ = released.recv();
+                Ok(None)
+            }),
+        });
+        running
+            .recv()
+            .map_err(|_| backend("the holding change never ran"))?;
+        Ok(HeldWriter { release, held })
     }
 
-    #[test]
-    fn a_credential_is_found_by_api_and_key_id() -> Result<(), StoreError> {
-        let store = store();
-        let user = store.create_user("ada", "ada@example.com", true)?;
-        let credential = Credential {
-            key_id: "k1".to_string(),
-            api: Api::Cl2c,
-            user_id: user.id,
-            tenant: Some("acme".to_string()),
-            secret_sha256: [7; 32],
-        };
-        store.add_credential(&credential)?;
-        assert_eq!(store.credential(Api::Cl2c, "k1")?, Some(credential));
-        assert_eq!(store.credential(Api::Exante, "k1")?, None);
-        Ok(())
-    }
-
-    #[test]
-    fn a_reopened_database_keeps_every_saved_update() -> Result<(), StoreError> {
-        let dir = std::env::temp_dir().join(format!("profile-store-{}", Uuid::new_v4()));
+    #[tokio::test]
+    async fn a_reopened_database_keeps_every_saved_update() -> Result<(), StoreError> {
+        let dir = temp_dir("reopen");
         let path = dir.join("db.sqlite");
         let user_id = {
             let store = SqliteStore::open(&path)?;
             let user = store.create_user("ada", "ada@example.com", true)?;
-            store.save_profile(Api::Ctrlhub, user.id, 0, &json!({"a": 1}))?;
+            put(&store, Api::Ctrlhub, user.id, json!({"a": 1})).await?;
             user.id
         };
         let store = SqliteStore::open(&path)?;
@@ -877,144 +987,116 @@ mod tests {
             store.profile(Api::Ctrlhub, user_id)?.document,
             json!({"a": 1})
         );
-        let _ = std::fs::remove_dir_all(dir);
-        Ok(())
-    }
-
-    #[test]
-    fn concurrent_saves_are_each_committed_once() -> Result<(), StoreError> {
-        let dir = std::env::temp_dir().join(format!("profile-store-{}", Uuid::new_v4()));
-        let store = Arc::new(SqliteStore::open(&dir.join("db.sqlite"))?);
-        let users = (0..8)
-            .map(|i| store.create_user(&format!("u{i}"), "u@example.com", true))
-            .collect::<Result<Vec<_>, _>>()?;
-        // Eight writers, each saving its own profile 25 times, load then
-        // save, as the handlers do: every save must succeed and count once.
-        let writers: Vec<_> = users
-            .iter()
-            .map(|user| {
-                let (store, id) = (Arc::clone(&store), user.id);
-                std::thread::spawn(move || -> Result<(), StoreError> {
-                    for n in 0..25 {
-                        let current = store.profile(Api::Exante, id)?;
-                        store.save_profile(Api::Exante, id, current.sequence, &json!({"n": n}))?;
-                    }
-                    Ok(())
-                })
-            })
-            .collect();
-        for writer in writers {
-            writer
-                .join()
-                .unwrap_or_else(|_| panic!("a writer panicked"))?;
-        }
-        for user in &users {
-            let profile = store.profile(Api::Exante, user.id)?;
-            assert_eq!((profile.sequence, profile.document), (25, json!({"n": 24})));
-        }
-        // Two saves of the same sequence, at once: exactly one wins.
-        let barrier = Arc::new(std::sync::Barrier::new(2));
-        let racers: Vec<_> = (0..2)
-            .map(|n| {
-                let (store, barrier, id) = (Arc::clone(&store), Arc::clone(&barrier), users[0].id);
-                std::thread::spawn(move || {
-                    barrier.wait();
-                    store.save_profile(Api::Exante, id, 25, &json!({"racer": n}))
-                })
-            })
-            .collect();
-        let outcomes: Vec<_> = racers
-            .into_iter()
-            .map(|r| r.join().unwrap_or_else(|_| panic!("a racer panicked")))
-            .collect();
-        assert_eq!(outcomes.iter().filter(|o| o.is_ok()).count(), 1);
-        assert!(
-            outcomes
-                .iter()
-                .any(|o| matches!(o, Err(StoreError::Conflict)))
-        );
-        assert_eq!(store.profile(Api::Exante, users[0].id)?.sequence, 26);
         drop(store);
         let _ = std::fs::remove_dir_all(dir);
         Ok(())
     }
 
-    #[test]
-    fn a_save_for_a_missing_user_fails_alone() -> Result<(), StoreError> {
-        let store = store();
-        let user = store.create_user("ada", "ada@example.com", true)?;
-        assert!(matches!(
-            store.save_profile(Api::Cl2c, Uuid::new_v4(), 0, &json!({})),
-            Err(StoreError::NotFound(_))
-        ));
-        store.save_profile(Api::Cl2c, user.id, 0, &json!({"firstName": "Ada"}))?;
-        assert_eq!(store.profile(Api::Cl2c, user.id)?.sequence, 1);
-        Ok(())
-    }
-
-    fn pending(api: Api, user: Uuid, expected_sequence: u64, document: Value) -> Arc<PendingSave> {
-        Arc::new(PendingSave {
-            api,
-            user,
-            expected_sequence,
-            text: document.to_string(),
-            outcome: Mutex::new(None),
-        })
-    }
-
-    /// One group commit holding a save for a missing user, a conflicting
-    /// save, a save whose stored row cannot be read, and two good saves:
-    /// each failure stays with its own save, and the good ones are stored.
-    #[test]
-    fn each_save_of_a_group_commit_fails_alone() -> Result<(), StoreError> {
-        let store = store();
+    /// One group commit holding a change for a missing user, a refused
+    /// change, a change whose stored row cannot be read, and two good
+    /// changes: each failure stays with its own change, and the good ones
+    /// are stored.
+    #[tokio::test]
+    async fn each_change_of_a_group_commit_fails_alone() -> Result<(), StoreError> {
+        let temp = TempStore::open(QUEUE_CAPACITY)?;
+        let store = temp.store();
         let good = store.create_user("ada", "ada@example.com", true)?;
-        let conflicting = store.create_user("bob", "bob@example.com", true)?;
+        let refused = store.create_user("bob", "bob@example.com", true)?;
         let unreadable = store.create_user("eve", "eve@example.com", true)?;
-        store.save_profile(Api::Cl2c, conflicting.id, 0, &json!({"firstName": "Bob"}))?;
-        store
-            .write()?
-            .execute(
-                "INSERT INTO profiles VALUES ('cl2c', ?1, '{}', 1, 'not a time', 'not a time')",
-                params![unreadable.id.to_string()],
-            )
-            .map_err(backend)?;
-        let batch = [
-            pending(Api::Cl2c, Uuid::new_v4(), 0, json!({"firstName": "Nobody"})),
-            pending(Api::Cl2c, good.id, 0, json!({"firstName": "Ada"})),
-            pending(
+        let unreadable_id = unreadable.id.to_string();
+        store.on_writer(move |connection| {
+            connection
+                .execute(
+                    "INSERT INTO profiles VALUES ('cl2c', ?1, '{}', 1, 'not a time', 'not a time')",
+                    params![unreadable_id],
+                )
+                .map(drop)
+                .map_err(backend)
+        })?;
+        let held = hold_writer(&store, good.id)?;
+        let outcomes = [
+            put(
+                &*store,
                 Api::Cl2c,
-                conflicting.id,
-                0,
-                json!({"firstName": "Mallory"}),
+                Uuid::new_v4(),
+                json!({"firstName": "Nobody"}),
             ),
-            pending(Api::Cl2c, unreadable.id, 1, json!({"firstName": "Eve"})),
-            pending(Api::Exante, good.id, 0, json!({"firstname": "Ada"})),
+            put(&*store, Api::Cl2c, good.id, json!({"firstName": "Ada"})),
+            change(&*store, Api::Cl2c, refused.id, |_| {
+                Err(StoreError::Duplicate("refused".into()))
+            }),
+            put(
+                &*store,
+                Api::Cl2c,
+                unreadable.id,
+                json!({"firstName": "Eve"}),
+            ),
+            put(&*store, Api::Exante, good.id, json!({"firstname": "Ada"})),
         ];
-        commit_batch(&mut *store.write()?, &batch);
-        let outcomes: Vec<String> = batch
-            .iter()
-            .map(|save| match save.outcome.lock().map(|mut o| o.take()) {
-                Ok(Some(Ok(saved))) => format!("saved {}", saved.sequence),
-                Ok(Some(Err(StoreError::NotFound(_)))) => "not found".into(),
-                Ok(Some(Err(StoreError::Conflict))) => "conflict".into(),
-                Ok(Some(Err(StoreError::Backend(_)))) => "backend".into(),
-                other => format!("unexpected {:?}", other.map(|o| o.is_some())),
-            })
-            .collect();
+        let _ = held.release.send(());
+        held.held.await?;
+        let mut described = Vec::new();
+        for outcome in outcomes {
+            described.push(match outcome.await {
+                Ok(applied) => format!("saved {}", applied.profile.sequence),
+                Err(StoreError::NotFound(_)) => "not found".into(),
+                Err(StoreError::Duplicate(_)) => "refused".into(),
+                Err(StoreError::Backend(_)) => "backend".into(),
+                Err(StoreError::Busy) => "busy".into(),
+            });
+        }
         assert_eq!(
-            outcomes,
-            ["not found", "saved 1", "conflict", "backend", "saved 1"]
+            described,
+            ["not found", "saved 1", "refused", "backend", "saved 1"]
         );
         assert_eq!(
             store.profile(Api::Cl2c, good.id)?.document,
             json!({"firstName": "Ada"})
         );
         assert_eq!(store.profile(Api::Exante, good.id)?.sequence, 1);
-        assert_eq!(
-            store.profile(Api::Cl2c, conflicting.id)?.document,
-            json!({"firstName": "Bob"})
-        );
+        assert_eq!(store.profile(Api::Cl2c, refused.id)?.sequence, 0);
+        Ok(())
+    }
+
+    /// A full queue refuses at once (never blocks the caller, never grows),
+    /// and takes changes again as soon as the writer has caught up.
+    #[tokio::test]
+    async fn a_full_queue_is_busy_and_recovers() -> Result<(), StoreError> {
+        let temp = TempStore::open(2)?;
+        let store = temp.store();
+        let user = store.create_user("ada", "ada@example.com", true)?;
+        let held = hold_writer(&store, user.id)?;
+        let queued = [
+            put(&*store, Api::Zitadel, user.id, json!({"n": 1})),
+            put(&*store, Api::Zitadel, user.id, json!({"n": 2})),
+        ];
+        let refused = put(&*store, Api::Zitadel, user.id, json!({"n": 3})).await;
+        assert!(matches!(refused, Err(StoreError::Busy)), "{refused:?}");
+        let _ = held.release.send(());
+        held.held.await?;
+        for outcome in queued {
+            outcome.await?;
+        }
+        put(&*store, Api::Zitadel, user.id, json!({"n": 4})).await?;
+        let stored = store.profile(Api::Zitadel, user.id)?;
+        assert_eq!((stored.sequence, stored.document), (3, json!({"n": 4})));
+        Ok(())
+    }
+
+    /// Dropping the store answers every change it took before it closes.
+    #[tokio::test]
+    async fn a_dropped_store_answers_every_change_it_took() -> Result<(), StoreError> {
+        let temp = TempStore::open(QUEUE_CAPACITY)?;
+        let store = temp.store();
+        let user = store.create_user("ada", "ada@example.com", true)?;
+        let pending: Vec<_> = (0..50)
+            .map(|n| put(&*store, Api::Exante, user.id, json!({ "n": n })))
+            .collect();
+        drop(store);
+        drop(temp);
+        for outcome in pending {
+            outcome.await?;
+        }
         Ok(())
     }
 
@@ -1023,20 +1105,16 @@ mod tests {
     /// from NORMAL, since the OS keeps what a killed process wrote.
     #[test]
     fn a_file_database_syncs_its_wal_at_every_commit() -> Result<(), StoreError> {
-        let dir = std::env::temp_dir().join(format!("sqlite-pragmas-{}", Uuid::new_v4()));
-        let store = SqliteStore::open(&dir.join("db.sqlite"))?;
-        let (journal, synchronous): (String, i64) = {
-            let writer = store.write()?;
+        let temp = TempStore::open(QUEUE_CAPACITY)?;
+        let (journal, synchronous): (String, i64) = temp.store().on_writer(|writer| {
             let journal = writer
                 .query_row("PRAGMA journal_mode", [], |row| row.get(0))
                 .map_err(backend)?;
             let synchronous = writer
                 .query_row("PRAGMA synchronous", [], |row| row.get(0))
                 .map_err(backend)?;
-            (journal, synchronous)
-        };
-        drop(store);
-        let _ = std::fs::remove_dir_all(dir);
+            Ok((journal, synchronous))
+        })?;
         assert_eq!((journal.as_str(), synchronous), ("wal", 2));
         Ok(())
     }
@@ -1047,42 +1125,39 @@ mod tests {
     const KILL_CHILD_USERS: usize = 8;
 
     /// The child half of [`an_acknowledged_save_survives_kill_9`]; does
-    /// nothing when run on its own. Saves from several threads at once (so
+    /// nothing when run on its own. Saves from several tasks at once (so
     /// that saves are group-committed) and prints each acknowledged save.
-    #[test]
-    fn kill_child_saves_until_killed() -> Result<(), StoreError> {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn kill_child_saves_until_killed() -> Result<(), StoreError> {
         use std::io::Write;
         let Some(path) = std::env::var_os(KILL_CHILD_DB) else {
             return Ok(());
         };
         let store = Arc::new(SqliteStore::open(Path::new(&path))?);
-        let threads: Vec<_> = (0..KILL_CHILD_USERS)
-            .map(|i| {
-                let store = Arc::clone(&store);
-                std::thread::spawn(move || -> Result<(), StoreError> {
-                    let user = store
-                        .user_id_by_name(&format!("u{i}"))?
-                        .ok_or_else(|| backend("no user"))?;
-                    for n in 0u64.. {
-                        store.save_profile(Api::Zitadel, user, n, &json!({ "n": n }))?;
-                        let mut out = std::io::stdout().lock();
-                        let _ = writeln!(out, "acked {i} {n}");
-                        let _ = out.flush();
-                    }
-                    Ok(())
-                })
-            })
-            .collect();
-        for thread in threads {
-            let _ = thread.join();
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..KILL_CHILD_USERS {
+            let store = Arc::clone(&store);
+            tasks.spawn(async move {
+                let user = store
+                    .user_id_by_name(&format!("u{i}"))?
+                    .ok_or_else(|| backend("no user"))?;
+                for n in 0u64.. {
+                    put(&*store, Api::Zitadel, user, json!({ "n": n })).await?;
+                    let mut out = std::io::stdout().lock();
+                    let _ = writeln!(out, "acked {i} {n}");
+                    let _ = out.flush();
+                }
+                Ok::<_, StoreError>(())
+            });
         }
+        while tasks.join_next().await.is_some() {}
         Ok(())
     }
 
     #[test]
     fn an_acknowledged_save_survives_kill_9() -> Result<(), StoreError> {
         use std::io::{BufRead, BufReader, Read};
-        let dir = std::env::temp_dir().join(format!("profile-store-{}", Uuid::new_v4()));
+        let dir = temp_dir("kill");
         let path = dir.join("db.sqlite");
         let users = {
             let store = SqliteStore::open(&path)?;
@@ -1140,8 +1215,8 @@ mod tests {
         for (user, acked) in users.iter().zip(acked) {
             let Some(acked) = acked else { continue };
             let profile = store.profile(Api::Zitadel, user.id)?;
-            // Save n was made at sequence n and stored sequence n + 1; one
-            // more may have committed unacknowledged before the kill.
+            // Save n stored sequence n + 1; one more may have committed
+            // unacknowledged before the kill.
             assert!(
                 profile.sequence > acked,
                 "{}: acknowledged save {acked} lost (sequence {})",

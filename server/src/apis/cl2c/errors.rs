@@ -192,12 +192,13 @@ impl ErrorResponse {
         )
     }
 
-    /// Another request kept saving the same profile while this one retried.
-    pub fn conflict() -> Self {
+    /// 503: the store takes no more changes for now (its queue is full);
+    /// nothing was saved, and the same request may be sent again.
+    pub fn unavailable() -> Self {
         Self::new(
-            ErrorStatusCode::CONFLICT,
+            ErrorStatusCode::SERVICE_UNAVAILABLE,
             SOURCE_SERVICE,
-            "The profile was changed by another request at the same time; retry.",
+            "The service is busy; nothing was saved. Retry shortly.",
         )
     }
 

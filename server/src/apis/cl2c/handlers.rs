@@ -1,6 +1,6 @@
 //! CL2C's update: authenticate the tenant and API key, read and validate the
-//! body, replace the editable fields with a compare-and-swap save, answer
-//! with the profile as stored.
+//! body, replace the editable fields (applied to the latest profile in the
+//! store's write), answer with the profile as stored.
 
 use dropshot::{Header, HttpResponseOk, RequestContext};
 use serde_json::{Map, Value};
@@ -11,11 +11,9 @@ use super::api::{
 };
 use super::errors::{Cl2cError, ErrorResponse, ValidationProblemDetails};
 use super::validation::validate;
-use crate::apis::{
-    ApiContext, authenticate, blocking, dropshot_status, method_not_allowed, update_profile,
-};
+use crate::apis::{ApiContext, authenticate, dropshot_status, method_not_allowed, update_profile};
 use crate::auth::{AuthError, Principal};
-use crate::storage::{Api, Profile, Store, StoreError, User};
+use crate::storage::{Api, Applied, Profile, Reads, Store, StoreError, User};
 
 /// The implementation of [`Cl2cApi`].
 pub enum Cl2cImpl {}
@@ -61,17 +59,28 @@ fn document(request: &UpdateProfileRequest) -> Value {
     Value::Object(document)
 }
 
-/// Loads the user and saves `document` as their profile. A PUT of the
-/// profile as it is stored writes nothing (PUT is idempotent; the answer is
-/// the same either way).
-fn save(store: &dyn Store, user: Uuid, document: &Value) -> Result<(User, Profile), StoreError> {
-    let account = store
-        .user(user)?
-        .ok_or_else(|| StoreError::NotFound(format!("user {user}")))?;
-    let updated = update_profile(store, Api::Cl2c, user, |current| {
-        Ok((current.sequence == 0 || current.document != *document).then(|| document.clone()))
-    })?;
-    Ok((account, updated.profile))
+/// Saves `document` as the user's profile and reads the account in the
+/// same storage call. A PUT of the profile as it is stored writes nothing
+/// (PUT is idempotent; the answer is the same either way).
+async fn save(
+    store: &dyn Store,
+    user: Uuid,
+    document: Value,
+) -> Result<(User, Profile), StoreError> {
+    let reads = Reads {
+        account: true,
+        ..Reads::default()
+    };
+    let updated = update_profile(store, Api::Cl2c, user, reads, move |current| {
+        let changed = current.profile.sequence == 0 || current.profile.document != document;
+        Ok((changed.then_some(document), ()))
+    })
+    .await?;
+    let Applied {
+        profile, account, ..
+    } = updated.applied;
+    let account = account.ok_or_else(|| StoreError::NotFound(format!("user {user}")))?;
+    Ok((account, profile))
 }
 
 fn text(document: &Value, field: &str) -> Option<String> {
@@ -140,12 +149,13 @@ impl Cl2cApi for Cl2cImpl {
         }
         let document = document(&request);
         let user = principal.user_id;
-        let (account, profile) = blocking(context, move |store| save(store, user, &document))
-            .await
-            .map_err(|e| match e {
-                StoreError::Conflict => ErrorResponse::conflict(),
-                other => ErrorResponse::internal(other),
-            })?;
+        let (account, profile) =
+            save(context.store.as_ref(), user, document)
+                .await
+                .map_err(|e| match e {
+                    StoreError::Busy => ErrorResponse::unavailable(),
+                    other => ErrorResponse::internal(other),
+                })?;
         Ok(ProfileUpdate::Updated(user_profile(&account, &profile)))
     }
 

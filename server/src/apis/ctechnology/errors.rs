@@ -57,12 +57,10 @@ impl ErrorResponse {
         Self::new(401, "Invalid token.")
     }
 
-    /// The profile kept changing under this request.
-    pub fn conflict() -> Self {
-        Self::new(
-            409,
-            "The profile was changed by another request at the same time; retry.",
-        )
+    /// 503: the store takes no more changes for now (its queue is full);
+    /// nothing was saved, and the same request may be sent again.
+    pub fn unavailable() -> Self {
+        Self::new(503, "Service busy; nothing was saved. Retry shortly.")
     }
 
     /// Something failed on our side; the detail goes to the log, not to the

@@ -1,6 +1,6 @@
 //! c.technology's update: authenticate the `Token <key>` header, decode (which
 //! is where every rule of the spec is enforced, see `validation.rs`), merge
-//! the request into the stored profile, save it with compare-and-swap, and
+//! the request into the latest stored profile in the store's write, and
 //! answer from what was stored plus the user's identity.
 //!
 //! Choices where the spec is silent, made here:
@@ -47,9 +47,9 @@ use super::api::{
     UserProfileUpdate,
 };
 use super::errors::{API_VERSION, ErrorResponse};
-use crate::apis::{ApiContext, authenticate, authorization, blocking, headers, update_profile};
+use crate::apis::{ApiContext, authenticate, authorization, headers, update_profile};
 use crate::auth::AuthError;
-use crate::storage::{Api, Store, StoreError, User};
+use crate::storage::{Api, Applied, Reads, Store, StoreError, User};
 
 /// The implementation of [`CtechnologyApi`].
 pub enum CtechnologyImpl {}
@@ -81,19 +81,26 @@ struct Stored {
     user: User,
 }
 
-/// Merge and save; a request that changes nothing writes nothing.
-fn save(store: &dyn Store, user: Uuid, patch: &Value) -> Result<Stored, StoreError> {
-    let user = store
-        .user(user)?
-        .ok_or_else(|| StoreError::NotFound(format!("user {user}")))?;
-    let updated = update_profile(store, Api::Ctechnology, user.id, |current| {
-        let mut merged = current.document.clone();
-        merge(&mut merged, patch.clone());
-        Ok((merged != current.document).then_some(merged))
-    })?;
+/// Merges `patch` into the latest stored profile and reads the account, in
+/// one storage call; a request that changes nothing writes nothing.
+async fn save(store: &dyn Store, user: Uuid, patch: Value) -> Result<Stored, StoreError> {
+    let reads = Reads {
+        account: true,
+        ..Reads::default()
+    };
+    let updated = update_profile(store, Api::Ctechnology, user, reads, move |current| {
+        let mut merged = current.profile.document.clone();
+        merge(&mut merged, patch);
+        let changed = merged != current.profile.document;
+        Ok((changed.then_some(merged), ()))
+    })
+    .await?;
+    let Applied {
+        profile, account, ..
+    } = updated.applied;
     Ok(Stored {
-        document: updated.profile.document,
-        user,
+        document: profile.document,
+        user: account.ok_or_else(|| StoreError::NotFound(format!("user {user}")))?,
     })
 }
 
@@ -188,10 +195,10 @@ impl CtechnologyApi for CtechnologyImpl {
             ErrorResponse::internal()
         })?;
         let user = principal.user_id;
-        let stored = blocking(context, move |store| save(store, user, &patch))
+        let stored = save(context.store.as_ref(), user, patch)
             .await
             .map_err(|e| match e {
-                StoreError::Conflict => ErrorResponse::conflict(),
+                StoreError::Busy => ErrorResponse::unavailable(),
                 other => {
                     slog::error!(log, "saving the profile failed"; "error" => %other);
                     ErrorResponse::internal()

@@ -190,6 +190,15 @@ impl JsonApiError {
         error
     }
 
+    /// 503: the store takes no more changes for now (its queue is full);
+    /// nothing was saved, and the same request may be sent again.
+    pub fn unavailable() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The service is busy; nothing was saved. Retry shortly.",
+        )
+    }
+
     /// 500: the client learns only that it failed; the cause is logged.
     pub fn internal(why: impl std::fmt::Display) -> Self {
         let mut error = Self::new(

@@ -10,8 +10,9 @@
 //! 4. the resource object names this user and type "users" (409, as
 //!    JSON:API answers a mismatched `id` or `type`);
 //! 5. every field rule (422, one error object per failing member);
-//! 6. load, apply, save with compare-and-swap (retried on a concurrent
-//!    save), and answer from what was stored.
+//! 6. apply the change to the latest stored profile, in the store's write
+//!    (which also reads the account and memberships for the answer), and
+//!    answer from what was stored.
 //!
 //! PUT semantics (the spec is silent; chosen here): the profile sections
 //! present in `attributes.profile` replace the stored sections of the same
@@ -40,7 +41,7 @@ use super::media::{JsonApi, JsonApiBody, JsonApiPath, check_accept};
 use super::validation::{check_identity, validate};
 use crate::apis::{ApiContext, authenticate, blocking, header, headers, update_profile};
 use crate::auth::AuthError;
-use crate::storage::{self, Api, Store, StoreError};
+use crate::storage::{self, Api, Applied, Reads, Store, StoreError};
 
 /// The implementation of [`CtrlhubApi`].
 pub enum CtrlhubImpl {}
@@ -116,31 +117,43 @@ struct Stored {
     teams: Vec<storage::Team>,
 }
 
-/// Apply and save; an update that leaves the profile as it was writes
-/// nothing.
-fn save(
+/// Applies the update to the latest stored profile, reading the account
+/// and memberships the answer needs in the same storage call; an update
+/// that leaves the profile as it was writes nothing.
+async fn save(
     store: &dyn Store,
     user: Uuid,
-    update: Option<&UserProfileUpdate>,
+    update: Option<UserProfileUpdate>,
 ) -> Result<Stored, StoreError> {
-    let updated = update_profile(store, Api::Ctrlhub, user, |current| {
-        let loaded = decode(current.document.clone())?;
-        let merged = apply(&loaded, update);
+    let reads = Reads {
+        account: true,
+        organisations: true,
+        teams: true,
+    };
+    let updated = update_profile(store, Api::Ctrlhub, user, reads, move |current| {
+        let loaded = decode(current.profile.document.clone())?;
+        let merged = apply(&loaded, update.as_ref());
         if merged == loaded {
-            return Ok(None);
+            return Ok((None, loaded));
         }
-        serde_json::to_value(&merged)
-            .map(Some)
-            .map_err(|e| StoreError::Backend(format!("cannot encode the profile: {e}")))
-    })?;
-    let account = store
-        .user(user)?
-        .ok_or_else(|| StoreError::NotFound(format!("user {user}")))?;
+        let document = serde_json::to_value(&merged)
+            .map_err(|e| StoreError::Backend(format!("cannot encode the profile: {e}")))?;
+        Ok((Some(document), merged))
+    })
+    .await?;
+    let Applied {
+        account,
+        organisations,
+        teams,
+        ..
+    } = updated.applied;
     Ok(Stored {
-        user: account,
-        document: decode(updated.profile.document)?,
-        organisations: store.organisations_of(user)?,
-        teams: store.teams_of(user)?,
+        user: account.ok_or_else(|| StoreError::NotFound(format!("user {user}")))?,
+        // What was stored, as decided in the write: the same value the
+        // stored document decodes to, without decoding it again.
+        document: updated.verdict,
+        organisations,
+        teams,
     })
 }
 
@@ -275,10 +288,7 @@ fn auth_error(error: AuthError) -> JsonApiError {
 
 fn store_error(error: StoreError) -> JsonApiError {
     match error {
-        StoreError::Conflict => JsonApiError::new(
-            StatusCode::CONFLICT,
-            "The profile was changed by another request at the same time; retry.",
-        ),
+        StoreError::Busy => JsonApiError::unavailable(),
         other => JsonApiError::internal(other),
     }
 }
@@ -324,7 +334,7 @@ async fn update(
     let request = validate(&document)?;
 
     let profile = request.data.attributes.and_then(|a| a.profile);
-    let stored = blocking(context, move |store| save(store, user_id, profile.as_ref()))
+    let stored = save(context.store.as_ref(), user_id, profile)
         .await
         .map_err(store_error)?;
     Ok(user_document(stored))

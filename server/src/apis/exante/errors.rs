@@ -61,10 +61,12 @@ impl ErrorResponse {
         Self::new(500, "Server Error.")
     }
 
-    pub fn conflict() -> Self {
+    /// 503: the store takes no more changes for now (its queue is full);
+    /// nothing was saved, and the same request may be sent again.
+    pub fn unavailable() -> Self {
         Self::new(
-            409,
-            "The profile was changed by another request at the same time; retry the request.",
+            503,
+            "Service Unavailable. Nothing was saved; retry shortly.",
         )
     }
 

@@ -1,6 +1,6 @@
 //! Exante's update: authenticate the bearer token, validate every field,
-//! check the default organisation's membership, merge the changes into the
-//! stored profile and save it (compare-and-swap, retried), then answer with
+//! check the default organisation's membership and merge the changes into
+//! the latest stored profile (both in the store's write), then answer with
 //! the user built from what was stored.
 //!
 //! The stored document holds only what the user chose:
@@ -20,10 +20,10 @@ use super::api::{
 use super::errors::ErrorResponse;
 use super::validation::{Changes, check_membership, validate};
 use crate::apis::{
-    ApiContext, authenticate, authorization, blocking, headers, method_not_allowed, update_profile,
+    ApiContext, authenticate, authorization, headers, method_not_allowed, update_profile,
 };
 use crate::auth::AuthError;
-use crate::storage::{Api, Organisation, Profile, Store, StoreError};
+use crate::storage::{Api, Applied, Organisation, Profile, Reads, Store, StoreError};
 
 /// The implementation of [`ExanteApi`].
 pub enum ExanteImpl {}
@@ -106,31 +106,42 @@ struct Saved {
     profile: Profile,
 }
 
-/// Checks membership, then load, merge, save; retried when another request
-/// saved in between. Nothing is written unless every rule passed.
-fn save(
+/// Checks membership and merges the changes into the latest stored
+/// profile, in the store's write: the membership rule is decided on the
+/// memberships read in the same transaction. Nothing is written unless
+/// every rule passed.
+async fn save(
     store: &dyn Store,
     user: Uuid,
-    changes: &Changes,
+    changes: Changes,
     mut errors: FieldErrors,
 ) -> Result<Saved, Refusal> {
-    let organisations = store.organisations_of(user)?;
-    check_membership(changes, &organisations, &mut errors);
-    if !errors.is_empty() {
-        return Err(Refusal::Invalid(errors));
-    }
-    let account = store
-        .user(user)?
-        .ok_or_else(|| StoreError::NotFound(format!("user {user}")))?;
-    // Every accepted request is saved, even one that changes no field: it
-    // is the user being seen, which `last_seen` reports.
-    let updated = update_profile(store, Api::Exante, user, |current| {
-        Ok(Some(apply(changes, &current.document)))
-    })?;
-    Ok(Saved {
+    let reads = Reads {
+        account: true,
+        organisations: true,
+        ..Reads::default()
+    };
+    let updated = update_profile(store, Api::Exante, user, reads, move |current| {
+        check_membership(&changes, current.organisations, &mut errors);
+        if !errors.is_empty() {
+            return Ok((None, Err(errors)));
+        }
+        // Every accepted request is saved, even one that changes no field:
+        // it is the user being seen, which `last_seen` reports.
+        Ok((Some(apply(&changes, &current.profile.document)), Ok(())))
+    })
+    .await?;
+    updated.verdict.map_err(Refusal::Invalid)?;
+    let Applied {
+        profile,
         account,
         organisations,
-        profile: updated.profile,
+        ..
+    } = updated.applied;
+    Ok(Saved {
+        account: account.ok_or_else(|| StoreError::NotFound(format!("user {user}")))?,
+        organisations,
+        profile,
     })
 }
 
@@ -237,15 +248,10 @@ impl ExanteApi for ExanteImpl {
             })?;
         let (changes, errors) = validate(&body.into_inner());
         let user = principal.user_id;
-        let outcome = blocking(context, move |store| {
-            Ok(save(store, user, &changes, errors))
-        })
-        .await
-        .map_err(Refusal::Store)
-        .and_then(|inner| inner);
+        let outcome = save(context.store.as_ref(), user, changes, errors).await;
         let saved = outcome.map_err(|refusal| match refusal {
             Refusal::Invalid(errors) => ErrorResponse::invalid(errors),
-            Refusal::Store(StoreError::Conflict) => ErrorResponse::conflict(),
+            Refusal::Store(StoreError::Busy) => ErrorResponse::unavailable(),
             Refusal::Store(cause) => {
                 slog::error!(rqctx.log, "saving the profile failed"; "error" => %cause);
                 ErrorResponse::server_error()

@@ -16,6 +16,7 @@ pub mod code {
     pub const ABORTED: i32 = 10;
     pub const UNIMPLEMENTED: i32 = 12;
     pub const INTERNAL: i32 = 13;
+    pub const UNAVAILABLE: i32 = 14;
     pub const UNAUTHENTICATED: i32 = 16;
 }
 
@@ -75,6 +76,17 @@ impl RpcStatus {
         )
     }
 
+    /// 503 UNAVAILABLE, the code gRPC gives a transient condition: the
+    /// store takes no more changes for now (its queue is full); nothing was
+    /// saved, and the same request may be sent again.
+    pub fn unavailable() -> Self {
+        Self::new(
+            503,
+            code::UNAVAILABLE,
+            "Errors.Internal.Unavailable: the service is busy; nothing was saved, retry shortly",
+        )
+    }
+
     pub fn internal(why: impl std::fmt::Display) -> Self {
         Self::new(500, code::INTERNAL, format!("Errors.Internal: {why}"))
     }
@@ -127,6 +139,7 @@ impl From<HttpError> for RpcStatus {
             405 => code::UNIMPLEMENTED,
             409 => code::ABORTED,
             429 => code::RESOURCE_EXHAUSTED,
+            503 => code::UNAVAILABLE,
             _ => code::INTERNAL,
         };
         RpcStatus::new(status.as_u16(), grpc, error.external_message)

@@ -10,10 +10,10 @@ use super::api::{ObjectDetails, UpdateMyProfileRequest, UpdateMyProfileResponse,
 use super::errors::{RpcStatus, code};
 use super::validation::validate;
 use crate::apis::{
-    ApiContext, authenticate, authorization, blocking, headers, method_not_allowed, update_profile,
+    ApiContext, authenticate, authorization, headers, method_not_allowed, update_profile,
 };
 use crate::auth::AuthError;
-use crate::storage::{Api, Profile, Store, StoreError};
+use crate::storage::{Api, Applied, Reads, Store, StoreError};
 
 /// The implementation of [`ZitadelApi`].
 pub enum ZitadelImpl {}
@@ -38,32 +38,21 @@ fn document(request: &UpdateMyProfileRequest) -> Value {
     })
 }
 
-enum Outcome {
-    Saved {
-        profile: Profile,
-        resource_owner: String,
-    },
-    NotChanged,
-}
-
-/// Compare and save; an update that changes nothing is refused.
-fn save(store: &dyn Store, user: Uuid, document: &Value) -> Result<Outcome, StoreError> {
-    let updated = update_profile(store, Api::Zitadel, user, |current| {
-        Ok((current.sequence == 0 || current.document != *document).then(|| document.clone()))
-    })?;
-    if !updated.saved {
-        return Ok(Outcome::NotChanged);
-    }
-    // The resource owner is the user's organisation; a user without one
-    // owns themself.
-    let resource_owner = store
-        .organisations_of(user)?
-        .first()
-        .map_or_else(|| user.to_string(), |o| o.id.to_string());
-    Ok(Outcome::Saved {
-        profile: updated.profile,
-        resource_owner,
+/// Saves `document` unless it is the stored profile; a first save always
+/// counts as a change. Decided in the store's write, on the profile the
+/// change is applied to, so of two identical concurrent updates exactly one
+/// is saved and the other is answered "not changed", as in sequence.
+async fn save(store: &dyn Store, user: Uuid, document: Value) -> Result<Applied, StoreError> {
+    let reads = Reads {
+        organisations: true,
+        ..Reads::default()
+    };
+    let updated = update_profile(store, Api::Zitadel, user, reads, move |current| {
+        let changed = current.profile.sequence == 0 || current.profile.document != document;
+        Ok((changed.then_some(document), ()))
     })
+    .await?;
+    Ok(updated.applied)
 }
 
 /// 405: the gRPC status (UNIMPLEMENTED, as the gateway answers), and
@@ -93,35 +82,35 @@ impl ZitadelApi for ZitadelImpl {
         validate(&request)?;
         let document = document(&request);
         let user = principal.user_id;
-        let outcome = blocking(context, move |store| save(store, user, &document))
+        let applied = save(context.store.as_ref(), user, document)
             .await
             .map_err(|e| match e {
-                StoreError::Conflict => RpcStatus::new(
-                    409,
-                    code::ABORTED,
-                    "Errors.User.Profile.Conflict: the profile changed concurrently; retry",
-                ),
+                StoreError::Busy => RpcStatus::unavailable(),
                 other => RpcStatus::internal(other),
             })?;
-        match outcome {
-            Outcome::NotChanged => Err(RpcStatus::new(
+        if !applied.saved {
+            return Err(RpcStatus::new(
                 400,
                 code::FAILED_PRECONDITION,
                 "Profile not changed (Errors.User.Profile.NotChanged)",
             )
-            .with_error_id("Errors.User.Profile.NotChanged", "Profile not changed")),
-            Outcome::Saved {
-                profile,
-                resource_owner,
-            } => Ok(HttpResponseOk(UpdateMyProfileResponse {
-                details: Some(ObjectDetails {
-                    sequence: Some(profile.sequence.to_string()),
-                    creation_date: Some(profile.created_at),
-                    change_date: Some(profile.changed_at),
-                    resource_owner: Some(resource_owner),
-                }),
-            })),
+            .with_error_id("Errors.User.Profile.NotChanged", "Profile not changed"));
         }
+        // The resource owner is the user's organisation; a user without one
+        // owns themself.
+        let resource_owner = applied
+            .organisations
+            .first()
+            .map_or_else(|| user.to_string(), |o| o.id.to_string());
+        let profile = applied.profile;
+        Ok(HttpResponseOk(UpdateMyProfileResponse {
+            details: Some(ObjectDetails {
+                sequence: Some(profile.sequence.to_string()),
+                creation_date: Some(profile.created_at),
+                change_date: Some(profile.changed_at),
+                resource_owner: Some(resource_owner),
+            }),
+        }))
     }
 
     async fn spec_document(
