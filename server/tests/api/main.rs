@@ -2,6 +2,7 @@
 //! (in-process, ephemeral port, SQLite in a temporary directory).
 
 mod cl2c;
+mod contention;
 mod ctechnology;
 mod ctrlhub;
 mod exante;

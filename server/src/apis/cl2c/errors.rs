@@ -220,9 +220,6 @@ fn exception_for(status: u16) -> &'static str {
     match status {
         401 => "System.UnauthorizedAccessException",
         405 => "System.NotSupportedException",
-        // An optimistic-concurrency failure, which is what a lost
-        // compare-and-swap on the profile is.
-        409 => "Microsoft.EntityFrameworkCore.DbUpdateConcurrencyException",
         // Kestrel's exception for a body over the limit.
         413 => "Microsoft.AspNetCore.Http.BadHttpRequestException",
         _ => "System.Exception",

@@ -1,0 +1,484 @@
+//! Concurrent updates of one profile, over HTTP, on every API: each is
+//! applied to the latest stored profile, so all of them succeed, none is
+//! lost, and the stored profile is what applying them one after another
+//! gives. And a store too busy to take a change answers 503 in the API's
+//! own error format, then recovers.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use reqwest::Method;
+use serde_json::{Value, json};
+use server::identity::{NewUser, add_user};
+use server::serve::start_one;
+use server::storage::sqlite::SqliteStore;
+use server::storage::{Api, ProfileChange, Reads, Store};
+
+use crate::harness::TestApi;
+
+/// Writers, each with its own connection, all updating alice's profile.
+const WRITERS: usize = 32;
+/// Updates per writer, sent one after another.
+const UPDATES: usize = 8;
+
+/// A value no other update sends: writer `w`'s `n`th.
+fn value(writer: usize, n: usize) -> String {
+    format!("W{writer}N{n}")
+}
+
+/// The values the writers of `group` (0: even, 1: odd) sent last. The
+/// update applied last to a field is one of these: each writer's updates
+/// are applied in the order it sent them, so none of a writer's earlier
+/// values can come after its last.
+fn last_values(group: usize) -> BTreeSet<String> {
+    (0..WRITERS)
+        .filter(|w| w % 2 == group)
+        .map(|w| value(w, UPDATES - 1))
+        .collect()
+}
+
+/// Writer `w`'s `n`th update of alice's profile: method, path, headers and
+/// body. Even writers change one part of the profile and odd writers
+/// another, where the API merges, so that a lost update would show.
+fn update(
+    test: &TestApi,
+    writer: usize,
+    n: usize,
+) -> (Method, String, Vec<(String, String)>, Value) {
+    let token = test.token(&test.alice);
+    let v = value(writer, n);
+    let even = writer.is_multiple_of(2);
+    let json = ("Content-Type".to_string(), "application/json".to_string());
+    match test.api {
+        Api::Ctechnology => (
+            Method::PUT,
+            "/api/v2.2/me".into(),
+            vec![("Authorization".into(), format!("Token {token}")), json],
+            if even {
+                json!({ "first_name": v })
+            } else {
+                json!({ "last_name": v })
+            },
+        ),
+        Api::Cl2c => (
+            Method::PUT,
+            "/v1/cl2c/user".into(),
+            vec![
+                ("tenant".into(), "tenant-a".into()),
+                ("X-API-Key".into(), token),
+                json,
+            ],
+            json!({ "firstName": v }),
+        ),
+        Api::Exante => (
+            Method::PATCH,
+            "/api/user".into(),
+            vec![("Authorization".into(), format!("Bearer {token}")), json],
+            // Each writer its own settings key: the merge must keep all.
+            json!({ "settings": { format!("w{writer}"): n } }),
+        ),
+        Api::Ctrlhub => {
+            let id = test.alice.user.id;
+            let profile = if even {
+                json!({ "personal": { "first_name": v } })
+            } else {
+                json!({ "contact": { "mobile": v } })
+            };
+            (
+                Method::PUT,
+                format!("/v3/users/{id}"),
+                vec![
+                    ("X-Session-Token".into(), token),
+                    ("Content-Type".into(), "application/vnd.api+json".into()),
+                    ("Accept".into(), "application/vnd.api+json".into()),
+                ],
+                json!({ "data": { "id": id, "type": "users", "attributes": { "profile": profile } } }),
+            )
+        }
+        Api::Zitadel => (
+            Method::PUT,
+            "/auth/v1/users/me/profile".into(),
+            vec![("Authorization".into(), format!("Bearer {token}")), json],
+            json!({ "firstName": v, "lastName": "Mouse", "displayName": "Minnie" }),
+        ),
+    }
+}
+
+/// Every writer's updates, concurrently; returns each answer's status and
+/// body.
+async fn write_concurrently(test: &Arc<TestApi>) -> Vec<(u16, Value)> {
+    let mut writers = tokio::task::JoinSet::new();
+    for writer in 0..WRITERS {
+        let test = Arc::clone(test);
+        writers.spawn(async move {
+            // A client of its own: one keep-alive connection per writer.
+            let client = reqwest::Client::new();
+            let mut answers = Vec::new();
+            for n in 0..UPDATES {
+                let (method, path, headers, body) = update(&test, writer, n);
+                let mut request =
+                    client.request(method, format!("{}{path}", test.running.base_url()));
+                for (name, value) in headers {
+                    request = request.header(name, value);
+                }
+                let response = request
+                    .body(body.to_string())
+                    .send()
+                    .await
+                    .unwrap_or_else(|e| panic!("writer {writer}: {e}"));
+                let status = response.status().as_u16();
+                let body = response.json().await.unwrap_or(Value::Null);
+                answers.push((status, body));
+            }
+            answers
+        });
+    }
+    let mut answers = Vec::new();
+    while let Some(joined) = writers.join_next().await {
+        answers.extend(joined.unwrap_or_else(|e| panic!("a writer failed: {e}")));
+    }
+    answers
+}
+
+/// Runs the writers on `api` and checks what holds on every API: every
+/// answer 2xx, and one saved change per update. Returns the stored
+/// document and the answers.
+async fn every_update_is_applied(api: Api) -> (Value, Vec<(u16, Value)>) {
+    let test = Arc::new(TestApi::start(api).await);
+    let answers = write_concurrently(&test).await;
+    let refused: Vec<_> = answers
+        .iter()
+        .filter(|(status, _)| *status != 200)
+        .collect();
+    assert!(refused.is_empty(), "{}: refused {refused:?}", api.name());
+    let (document, sequence) = test.stored(&test.alice);
+    assert_eq!(
+        sequence,
+        (WRITERS * UPDATES) as u64,
+        "{}: the sequence counts every update",
+        api.name()
+    );
+    (document, answers)
+}
+
+fn text(document: &Value, pointer: &str) -> String {
+    document
+        .pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| panic!("no {pointer} in {document}"))
+        .to_string()
+}
+
+#[tokio::test]
+async fn ctechnology_concurrent_updates_are_merged_field_by_field_none_lost() {
+    let (document, _) = every_update_is_applied(Api::Ctechnology).await;
+    assert!(last_values(0).contains(&text(&document, "/first_name")));
+    assert!(last_values(1).contains(&text(&document, "/last_name")));
+}
+
+#[tokio::test]
+async fn cl2c_concurrent_updates_all_succeed_and_the_last_applied_is_stored() {
+    let (document, _) = every_update_is_applied(Api::Cl2c).await;
+    let all_last: BTreeSet<_> = last_values(0).union(&last_values(1)).cloned().collect();
+    assert!(all_last.contains(&text(&document, "/firstName")));
+}
+
+#[tokio::test]
+async fn exante_concurrent_settings_updates_are_merged_none_lost() {
+    let (document, _) = every_update_is_applied(Api::Exante).await;
+    let expected: serde_json::Map<String, Value> = (0..WRITERS)
+        .map(|w| (format!("w{w}"), json!(UPDATES - 1)))
+        .collect();
+    assert_eq!(document["settings"], Value::Object(expected));
+}
+
+#[tokio::test]
+async fn ctrlhub_concurrent_updates_replace_only_their_own_sections() {
+    let (document, _) = every_update_is_applied(Api::Ctrlhub).await;
+    assert!(last_values(0).contains(&text(&document, "/profile/personal/first_name")));
+    assert!(last_values(1).contains(&text(&document, "/profile/contact/mobile")));
+}
+
+/// Each answer reports the sequence its own change was saved at: all
+/// distinct, one per update.
+#[tokio::test]
+async fn zitadel_concurrent_updates_each_answer_their_own_sequence() {
+    let (document, answers) = every_update_is_applied(Api::Zitadel).await;
+    let all_last: BTreeSet<_> = last_values(0).union(&last_values(1)).cloned().collect();
+    assert!(all_last.contains(&text(&document, "/firstName")));
+    let sequences: BTreeSet<u64> = answers
+        .iter()
+        .map(|(_, body)| {
+            text(body, "/details/sequence")
+                .parse()
+                .unwrap_or_else(|e| panic!("{e}"))
+        })
+        .collect();
+    let expected: BTreeSet<u64> = (1..=(WRITERS * UPDATES) as u64).collect();
+    assert_eq!(sequences, expected);
+}
+
+/// ZITADEL's "not changed" is decided on the profile the change is applied
+/// to: of identical updates sent at once, the first is saved and every
+/// other is refused as not changing it, exactly as if sent in turn.
+#[tokio::test]
+async fn zitadel_identical_concurrent_updates_save_once() {
+    let test = Arc::new(TestApi::start(Api::Zitadel).await);
+    let token = test.token(&test.alice);
+    let mut senders = tokio::task::JoinSet::new();
+    for _ in 0..16 {
+        let (test, token) = (Arc::clone(&test), token.clone());
+        senders.spawn(async move {
+            test.send(
+                Method::PUT,
+                "/auth/v1/users/me/profile",
+                &[
+                    ("Authorization", &format!("Bearer {token}")),
+                    ("Content-Type", "application/json"),
+                ],
+                Some(r#"{"firstName":"Same","lastName":"Same","displayName":"Same"}"#),
+            )
+            .await
+        });
+    }
+    let mut statuses = Vec::new();
+    while let Some(joined) = senders.join_next().await {
+        let reply = joined.unwrap_or_else(|e| panic!("{e}"));
+        if reply.status == 400 {
+            assert_eq!(reply.body["code"], 9, "{:?}", reply.body);
+        }
+        statuses.push(reply.status);
+    }
+    statuses.sort_unstable();
+    assert_eq!(statuses, [&[200][..], &[400; 15][..]].concat());
+    assert_eq!(test.stored(&test.alice).1, 1);
+}
+
+/// One API on a store whose writer queue holds a single change.
+struct BusyApi {
+    api: Api,
+    store: Arc<SqliteStore>,
+    running: server::serve::RunningApi,
+    alice: NewUser,
+    dir: std::path::PathBuf,
+}
+
+impl Drop for BusyApi {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl BusyApi {
+    fn start(api: Api) -> BusyApi {
+        let dir = std::env::temp_dir().join(format!("server-busy-{}", uuid::Uuid::new_v4()));
+        let store = Arc::new(
+            SqliteStore::open_with_queue(&dir.join("db.sqlite"), 1)
+                .unwrap_or_else(|e| panic!("{e}")),
+        );
+        let alice = add_user(
+            store.as_ref(),
+            "alice",
+            "alice@example.com",
+            Some("tenant-a"),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let registration =
+            server::apis::registration(api).unwrap_or_else(|| panic!("{}", api.name()));
+        let log = slog::Logger::root(slog::Discard, slog::o!());
+        let shared: Arc<dyn Store> = store.clone();
+        let running = start_one(&registration, shared, ([127, 0, 0, 1], 0).into(), &log)
+            .unwrap_or_else(|e| panic!("{e}"));
+        BusyApi {
+            api,
+            store,
+            running,
+            alice,
+            dir,
+        }
+    }
+
+    /// Holds the writer inside a change and fills its one-change queue;
+    /// dropping the returned sender lets both go.
+    fn fill_queue(
+        &self,
+    ) -> (
+        std::sync::mpsc::Sender<()>,
+        Vec<server::storage::Pending<server::storage::Applied>>,
+    ) {
+        let (started, running) = std::sync::mpsc::channel();
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let held = self.store.apply(ProfileChange {
+            api: self.api,
+            user: self.alice.user.id,
+            reads: Reads::default(),
+            change: Box::new(move |_| {
+                let _ = started.send(());
+                let _ = released.recv();
+                Ok(None)
+            }),
+        });
+        running
+            .recv()
+            .unwrap_or_else(|e| panic!("the holding change never ran: {e}"));
+        let queued = self.store.apply(ProfileChange {
+            api: self.api,
+            user: self.alice.user.id,
+            reads: Reads::default(),
+            change: Box::new(|_| Ok(None)),
+        });
+        (release, vec![held, queued])
+    }
+
+    async fn send_update(&self) -> (u16, Value) {
+        let test_view = TestView {
+            api: self.api,
+            alice: &self.alice,
+        };
+        let (method, path, headers, body) = test_view.update();
+        let mut request =
+            reqwest::Client::new().request(method, format!("{}{path}", self.running.base_url()));
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        let response = request
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+}
+
+/// Just enough of a test API to build one valid update.
+struct TestView<'a> {
+    api: Api,
+    alice: &'a NewUser,
+}
+
+impl TestView<'_> {
+    fn update(&self) -> (Method, String, Vec<(String, String)>, Value) {
+        let token = self
+            .alice
+            .tokens
+            .iter()
+            .find(|(api, _)| *api == self.api)
+            .map(|(_, token)| token.clone())
+            .unwrap_or_default();
+        let json = ("Content-Type".to_string(), "application/json".to_string());
+        match self.api {
+            Api::Ctechnology => (
+                Method::PUT,
+                "/api/v2.2/me".into(),
+                vec![("Authorization".into(), format!("Token {token}")), json],
+                json!({ "first_name": "Busy" }),
+            ),
+            Api::Cl2c => (
+                Method::PUT,
+                "/v1/cl2c/user".into(),
+                vec![
+                    ("tenant".into(), "tenant-a".into()),
+                    ("X-API-Key".into(), token),
+                    json,
+                ],
+                json!({ "firstName": "Busy" }),
+            ),
+            Api::Exante => (
+                Method::PATCH,
+                "/api/user".into(),
+                vec![("Authorization".into(), format!("Bearer {token}")), json],
+                json!({ "firstname": "Busy" }),
+            ),
+            Api::Ctrlhub => {
+                let id = self.alice.user.id;
+                (
+                    Method::PUT,
+                    format!("/v3/users/{id}"),
+                    vec![
+                        ("X-Session-Token".into(), token),
+                        ("Content-Type".into(), "application/vnd.api+json".into()),
+                        ("Accept".into(), "application/vnd.api+json".into()),
+                    ],
+                    json!({ "data": { "id": id, "type": "users", "attributes": { "profile": { "personal": { "first_name": "Busy" } } } } }),
+                )
+            }
+            Api::Zitadel => (
+                Method::PUT,
+                "/auth/v1/users/me/profile".into(),
+                vec![("Authorization".into(), format!("Bearer {token}")), json],
+                json!({ "firstName": "Busy", "lastName": "Busy", "displayName": "Busy" }),
+            ),
+        }
+    }
+}
+
+/// A full queue: 503 in the API's format with nothing stored, then, once
+/// the writer has caught up, the same request succeeds.
+async fn a_full_queue_answers_503_and_recovers(api: Api, check_body: impl Fn(&Value)) {
+    let busy = BusyApi::start(api);
+    let (release, pending) = busy.fill_queue();
+    let (status, body) = busy.send_update().await;
+    assert_eq!(status, 503, "{}: {body}", api.name());
+    check_body(&body);
+    drop(release);
+    for outcome in pending {
+        outcome.await.unwrap_or_else(|e| panic!("{e}"));
+    }
+    assert_eq!(
+        busy.store
+            .profile(api, busy.alice.user.id)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .sequence,
+        0,
+        "{}: the refused update stored nothing",
+        api.name()
+    );
+    let (status, body) = busy.send_update().await;
+    assert_eq!(status, 200, "{}: {body}", api.name());
+}
+
+#[tokio::test]
+async fn ctechnology_a_full_queue_answers_503_in_the_header_envelope() {
+    a_full_queue_answers_503_and_recovers(Api::Ctechnology, |body| {
+        assert_eq!(body["header"]["status"], "error");
+        assert!(body["header"]["message"].is_string());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn cl2c_a_full_queue_answers_503_in_the_default_error_body() {
+    a_full_queue_answers_503_and_recovers(Api::Cl2c, |body| {
+        assert_eq!(body["statusCode"], 503);
+        assert!(body["messages"][0].is_string());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn exante_a_full_queue_answers_503_in_the_error_envelope() {
+    a_full_queue_answers_503_and_recovers(Api::Exante, |body| {
+        assert_eq!(
+            (&body["status"], &body["status_code"]),
+            (&json!("error"), &json!(503))
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn ctrlhub_a_full_queue_answers_503_as_a_json_api_error() {
+    a_full_queue_answers_503_and_recovers(Api::Ctrlhub, |body| {
+        assert_eq!(body["errors"][0]["status"], "503");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn zitadel_a_full_queue_answers_503_unavailable() {
+    a_full_queue_answers_503_and_recovers(Api::Zitadel, |body| {
+        assert_eq!(body["code"], 14);
+    })
+    .await;
+}
