@@ -124,8 +124,8 @@ const BATCH_MAX: usize = 256;
 /// queue, without blocking the caller, and each is answered directly (a
 /// oneshot channel) once the transaction holding it is synced. The writer
 /// takes every change waiting for it into one transaction, so changes that
-/// arrive while it syncs share the next sync (group commit); each runs in a
-/// savepoint of its own, so one change's failure undoes that change alone.
+/// arrive while it syncs share the next sync (group commit); one change's
+/// failure undoes that change alone (see [`commit_changes`]).
 /// Other writes (users, credentials: the command line's) run on the same
 /// thread, between transactions.
 pub struct SqliteStore {
@@ -384,11 +384,15 @@ fn run_writer(mut connection: Connection, queue: &Receiver<Job>) {
 }
 
 /// Applies `batch` in one transaction, so one WAL sync covers every change
-/// in it, and then answers each. Each change runs in a savepoint of its
-/// own: whatever makes one fail (its own refusal, a missing user, a row it
-/// cannot read) undoes that change alone, and the others are committed.
-/// Only a failure of the transaction itself (BEGIN, COMMIT, a rollback
-/// SQLite forced) fails the whole batch, and then none of it is stored.
+/// in it, and then answers each. Whatever makes one change fail (its own
+/// refusal, a missing user, a row it cannot read) undoes that change alone,
+/// and the others are committed: a change writes at most one statement, the
+/// last thing it does, and SQLite undoes a failed statement by itself (its
+/// default ABORT conflict resolution) while the transaction goes on, so no
+/// savepoint per change is needed. (Should a change ever write twice, give
+/// it a savepoint.) Only a failure of the transaction itself (BEGIN,
+/// COMMIT, an error after which SQLite rolled the transaction back) fails
+/// the whole batch, and then none of it is stored.
 /// Nothing is answered before the commit, so no caller sees a state that
 /// may yet be rolled back.
 fn commit_changes(connection: &mut Connection, batch: &mut Vec<QueuedChange>) {
@@ -419,22 +423,15 @@ fn apply_all(
 ) -> Result<Vec<Result<Applied, StoreError>>, StoreError> {
     // IMMEDIATE takes the write lock up front, so no other process's
     // writer can interleave with the reads and writes below.
-    let mut tx = connection
+    let tx = connection
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(backend)?;
     let mut outcomes = Vec::with_capacity(changes.len());
     for change in changes {
-        let mut savepoint = tx.savepoint().map_err(backend)?;
-        let outcome = apply_one(&savepoint, change);
-        // A change that failed is undone to its savepoint; if even that
-        // fails, the transaction cannot be trusted and the batch fails.
-        if outcome.is_err() {
-            savepoint.rollback().map_err(backend)?;
-        }
-        savepoint.commit().map_err(backend)?;
-        outcomes.push(outcome);
+        outcomes.push(apply_one(&tx, change));
         // A failure that ended the transaction (SQLite rolls back on some
-        // errors) must not let later changes commit one by one.
+        // errors: a full disk, an I/O error) must not let later changes
+        // commit one by one, outside it.
         if tx.is_autocommit() {
             return Err(backend("the transaction was rolled back"));
         }
