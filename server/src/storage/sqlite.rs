@@ -314,7 +314,7 @@ impl Drop for SqliteStore {
 }
 
 fn writer_stopped() -> StoreError {
-    backend("the storage writer has stopped")
+    backend("the storage writer stopped or failed before answering")
 }
 
 /// Sets up the connection that writes: durability settings, then the
@@ -360,6 +360,11 @@ fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
 /// to [`BATCH_MAX`]) into one transaction, and runs other jobs between
 /// transactions, in the order they were queued. Ends when the store is
 /// dropped, after the last queued job.
+///
+/// Every other request needs this thread, so a panic in one batch (a bug:
+/// a change's own panic is caught in [`apply_one`]) must not end it: the
+/// batch's open transaction is rolled back as it unwinds, its callers get
+/// an error (their reply channels are dropped), and the thread goes on.
 fn run_writer(mut connection: Connection, queue: &Receiver<Job>) {
     let mut batch = Vec::with_capacity(BATCH_MAX);
     while let Ok(first) = queue.recv() {
@@ -369,17 +374,24 @@ fn run_writer(mut connection: Connection, queue: &Receiver<Job>) {
                 Job::Change(change) => {
                     batch.push(change);
                     if batch.len() == BATCH_MAX {
-                        commit_changes(&mut connection, &mut batch);
+                        commit_guarded(&mut connection, &mut batch);
                     }
                 }
                 Job::Run(operation) => {
-                    commit_changes(&mut connection, &mut batch);
-                    operation(&mut connection);
+                    commit_guarded(&mut connection, &mut batch);
+                    let _ = catch_unwind(AssertUnwindSafe(|| operation(&mut connection)));
                 }
             }
             next = queue.try_recv().ok();
         }
-        commit_changes(&mut connection, &mut batch);
+        commit_guarded(&mut connection, &mut batch);
+    }
+}
+
+/// [`commit_changes`], surviving a panic (see [`run_writer`]).
+fn commit_guarded(connection: &mut Connection, batch: &mut Vec<QueuedChange>) {
+    if catch_unwind(AssertUnwindSafe(|| commit_changes(connection, batch))).is_err() {
+        batch.clear();
     }
 }
 
@@ -1094,6 +1106,19 @@ mod tests {
         for outcome in pending {
             outcome.await?;
         }
+        Ok(())
+    }
+
+    /// A job that panics on the writer thread fails alone; the thread, which
+    /// every later request needs, carries on.
+    #[tokio::test]
+    async fn the_writer_survives_a_panicking_job() -> Result<(), StoreError> {
+        let store = SqliteStore::in_memory()?;
+        let failed = store.on_writer(|_| -> Result<(), StoreError> { panic!("a bug") });
+        assert!(matches!(failed, Err(StoreError::Backend(_))));
+        let user = store.create_user("ada", "ada@example.com", true)?;
+        put(&store, Api::Exante, user.id, json!({"a": 1})).await?;
+        assert_eq!(store.profile(Api::Exante, user.id)?.sequence, 1);
         Ok(())
     }
 
