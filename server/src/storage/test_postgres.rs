@@ -202,27 +202,24 @@ fn supervise(
         .chain(postgres.get_args())
         .map(|w| w.to_string_lossy().into_owned())
         .collect();
-    words.extend(
-        [
-            "-D".to_string(),
-            data.display().to_string(),
-            "-p".to_string(),
-            port.to_string(),
-            "-c".to_string(),
-            "listen_addresses=127.0.0.1".to_string(),
-            "-c".to_string(),
-            format!("unix_socket_directories={}", dir.display()),
-            // Each test opens a pool of its own; the multi-node test runs
-            // three nodes at once.
-            "-c".to_string(),
-            "max_connections=400".to_string(),
-            "-c".to_string(),
-            "fsync=off".to_string(),
-            "-c".to_string(),
-            "full_page_writes=off".to_string(),
-        ]
-        .into_iter(),
-    );
+    words.extend([
+        "-D".to_string(),
+        data.display().to_string(),
+        "-p".to_string(),
+        port.to_string(),
+        "-c".to_string(),
+        "listen_addresses=127.0.0.1".to_string(),
+        "-c".to_string(),
+        format!("unix_socket_directories={}", dir.display()),
+        // Each test opens a pool of its own; the multi-node test runs
+        // three nodes at once.
+        "-c".to_string(),
+        "max_connections=400".to_string(),
+        "-c".to_string(),
+        "fsync=off".to_string(),
+        "-c".to_string(),
+        "full_page_writes=off".to_string(),
+    ]);
     // "$@" is PostgreSQL's command line. SIGINT is PostgreSQL's fast
     // shutdown: open transactions are rolled back, then it exits.
     let script = r#"

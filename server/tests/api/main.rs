@@ -1,10 +1,12 @@
 //! The server's behaviour per API, over HTTP against the real server
-//! (in-process, ephemeral port, SQLite in a temporary directory).
+//! (in-process, ephemeral port, SQLite in a temporary directory), and
+//! several server processes on one PostgreSQL database (`multinode`).
 
 mod cl2c;
 mod ctechnology;
 mod ctrlhub;
 mod exante;
 mod harness;
+mod multinode;
 mod seed_requests;
 mod zitadel;
