@@ -12,11 +12,12 @@
 //!   `pg_config --bindir`, or under `/usr/lib/postgresql/*/bin`), a cluster
 //!   is made in a temporary directory and started on a free loopback port.
 //!   `initdb` refuses to run as root, so as root both run as `nobody`
-//!   (`setpriv`), in a directory that user owns. The cluster runs with
-//!   `fsync = off`: it is thrown away with the process, and a crash of the
-//!   machine is not what these tests are about (a node killed with -9 is,
-//!   and PostgreSQL keeps every commit through that without fsync). The
-//!   store's own `synchronous_commit = on` is checked by its own test.
+//!   (`setpriv`), in a directory that user owns. The tests' cluster runs
+//!   with `fsync = off`: it is thrown away with the process, and a crash of
+//!   the machine is not what these tests are about (a node killed with -9
+//!   is, and PostgreSQL keeps every commit through that without fsync). The
+//!   store's own `synchronous_commit = on` is checked by its own test; the
+//!   benchmark's cluster ([`fresh_durable_database`]) syncs.
 //!
 //! The cluster is removed when the test process ends, however it ends: it
 //! runs under a small shell that waits on a pipe from the test process, and
@@ -51,7 +52,11 @@ struct Cluster {
     _lifeline: Option<Mutex<Child>>,
 }
 
+/// The tests' cluster (`fsync = off`), and the benchmark's (`fsync = on`,
+/// PostgreSQL's default, so that its figures include the cost of durable
+/// commits).
 static CLUSTER: OnceLock<Result<Cluster, String>> = OnceLock::new();
+static DURABLE_CLUSTER: OnceLock<Result<Cluster, String>> = OnceLock::new();
 
 /// Whether this run is CI's, where these tests must never skip.
 fn under_ci() -> bool {
@@ -63,7 +68,17 @@ fn under_ci() -> bool {
 /// when there is no PostgreSQL to test on and this is not CI (a notice has
 /// been printed). Panics under `CI=true` when there is none.
 pub fn fresh_database() -> Option<String> {
-    let cluster = match CLUSTER.get_or_init(start) {
+    database_on(&CLUSTER, false)
+}
+
+/// [`fresh_database`] on a cluster that syncs its commits to disk, for
+/// measurements (`cargo xtask bench server --db postgres`).
+pub fn fresh_durable_database() -> Option<String> {
+    database_on(&DURABLE_CLUSTER, true)
+}
+
+fn database_on(cell: &OnceLock<Result<Cluster, String>>, durable: bool) -> Option<String> {
+    let cluster = match cell.get_or_init(|| start(durable)) {
         Ok(cluster) => cluster,
         Err(why) => {
             if under_ci() {
@@ -133,7 +148,7 @@ fn admin(url: &str, sql: &str) -> Result<(), String> {
     .map_err(|_| "the admin thread panicked".to_string())?
 }
 
-fn start() -> Result<Cluster, String> {
+fn start(durable: bool) -> Result<Cluster, String> {
     if let Ok(url) = std::env::var(URL_VAR) {
         admin(&url, "SELECT 1").map_err(|e| format!("{URL_VAR}={url}: {e}"))?;
         return Ok(Cluster {
@@ -167,7 +182,7 @@ fn start() -> Result<Cluster, String> {
         let _ = std::fs::remove_dir_all(&dir);
     })?;
     let port = free_port()?;
-    let lifeline = supervise(as_root, &bindir, &dir, &data, port)?;
+    let lifeline = supervise(as_root, &bindir, &dir, &data, port, durable)?;
     let admin_url = format!("postgres://postgres@127.0.0.1:{port}/postgres");
     let started = Instant::now();
     loop {
@@ -196,6 +211,7 @@ fn supervise(
     dir: &Path,
     data: &Path,
     port: u16,
+    durable: bool,
 ) -> Result<Child, String> {
     let postgres = unprivileged(as_root, &bindir.join("postgres"));
     let mut words: Vec<String> = std::iter::once(postgres.get_program())
@@ -215,11 +231,10 @@ fn supervise(
         // three nodes at once.
         "-c".to_string(),
         "max_connections=400".to_string(),
-        "-c".to_string(),
-        "fsync=off".to_string(),
-        "-c".to_string(),
-        "full_page_writes=off".to_string(),
     ]);
+    if !durable {
+        words.extend(["-c", "fsync=off", "-c", "full_page_writes=off"].map(String::from));
+    }
     // "$@" is PostgreSQL's command line. SIGINT is PostgreSQL's fast
     // shutdown: open transactions are rolled back, then it exits.
     let script = r#"
