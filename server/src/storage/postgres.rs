@@ -847,7 +847,7 @@ mod tests {
 
     use super::*;
     use crate::storage::contract::put;
-    use crate::storage::test_postgres::fresh_database;
+    use crate::storage::test_postgres::{OutageProxy, fresh_database};
 
     /// A store on a fresh database of the test cluster, or `None` (the
     /// test skips, loudly; never under CI) when there is no PostgreSQL.
@@ -927,67 +927,20 @@ mod tests {
         Ok(())
     }
 
-    /// Forwards TCP connections to `target` while `up` is set; when it is
-    /// cleared, cuts every forwarded connection and closes new ones at once,
-    /// as a database that went down looks to its clients.
-    async fn flaky_proxy(
-        target: std::net::SocketAddr,
-        up: Arc<std::sync::atomic::AtomicBool>,
-    ) -> std::io::Result<std::net::SocketAddr> {
-        use std::sync::atomic::Ordering;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let address = listener.local_addr()?;
-        tokio::spawn(async move {
-            while let Ok((mut client, _)) = listener.accept().await {
-                if !up.load(Ordering::SeqCst) {
-                    continue;
-                }
-                let up = Arc::clone(&up);
-                tokio::spawn(async move {
-                    let Ok(mut server) = tokio::net::TcpStream::connect(target).await else {
-                        return;
-                    };
-                    let forward = tokio::io::copy_bidirectional(&mut client, &mut server);
-                    let cut = async {
-                        while up.load(Ordering::SeqCst) {
-                            tokio::time::sleep(Duration::from_millis(10)).await;
-                        }
-                    };
-                    tokio::select! {
-                        _ = forward => {}
-                        () = cut => {}
-                    }
-                });
-            }
-        });
-        Ok(address)
-    }
-
     /// The database going away and coming back: while it is away, reads and
     /// changes are answered `Busy` (a 503) promptly, never a hang; once it is
     /// back, the same store serves again without a restart.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_database_outage_is_busy_promptly_and_recovers() -> Result<(), StoreError> {
-        use std::sync::atomic::{AtomicBool, Ordering};
         let Some(url) = fresh_database() else {
             return Ok(());
         };
-        let config: tokio_postgres::Config = url.parse().map_err(backend)?;
-        let port = config.get_ports().first().copied().unwrap_or(5432);
-        let up = Arc::new(AtomicBool::new(true));
-        let proxy = flaky_proxy(
-            std::net::SocketAddr::from(([127, 0, 0, 1], port)),
-            Arc::clone(&up),
-        )
-        .await
-        .map_err(backend)?;
-        let through_proxy = url.replace(&format!(":{port}/"), &format!(":{}/", proxy.port()));
-        let store = PostgresStore::connect(&through_proxy)?;
+        let proxy = OutageProxy::start(&url).await.map_err(backend)?;
+        let store = PostgresStore::connect(proxy.url())?;
         let user = store.create_user("ada", "ada@example.com", true)?;
         put(&store, Api::Zitadel, user.id, json!({"n": 1})).await?;
 
-        up.store(false, Ordering::SeqCst);
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        proxy.cut().await;
         let started = Instant::now();
         let write = put(&store, Api::Zitadel, user.id, json!({"n": 2})).await;
         let read = store.user(user.id);
@@ -997,7 +950,7 @@ mod tests {
         assert!(outage < CALL_TIMEOUT, "answered after {outage:?}");
         eprintln!("during the outage, a change and a read were answered Busy in {outage:?}");
 
-        up.store(true, Ordering::SeqCst);
+        proxy.restore();
         let applied = put(&store, Api::Zitadel, user.id, json!({"n": 3})).await?;
         assert_eq!(applied.profile.sequence, 2);
         assert_eq!(store.user(user.id)?, Some(user));

@@ -32,7 +32,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Mutex, OnceLock};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use uuid::Uuid;
@@ -346,6 +347,76 @@ fn find_bindir() -> Option<PathBuf> {
         .filter(|dir| has_both(dir))
         .or_else(|| from_pg_config().filter(|dir| has_both(dir)))
         .or_else(|| packaged().filter(|dir| has_both(dir)))
+}
+
+/// A TCP proxy in front of a test database that can be cut and restored,
+/// as a database that goes down and comes back looks to its clients: cut,
+/// every connection through it is closed and new ones are closed as soon
+/// as they are accepted (so the client fails at once rather than waiting).
+/// Its tasks run on the runtime that started it.
+pub struct OutageProxy {
+    up: Arc<AtomicBool>,
+    url: String,
+}
+
+impl OutageProxy {
+    /// A proxy to the database at `database_url` (one of
+    /// [`fresh_database`]'s), up.
+    pub async fn start(database_url: &str) -> std::io::Result<OutageProxy> {
+        let config: tokio_postgres::Config = database_url
+            .parse()
+            .map_err(|e| std::io::Error::other(format!("{database_url}: {e}")))?;
+        let port = config.get_ports().first().copied().unwrap_or(5432);
+        let target = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let proxy_port = listener.local_addr()?.port();
+        let up = Arc::new(AtomicBool::new(true));
+        let running = Arc::clone(&up);
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                if !running.load(Ordering::SeqCst) {
+                    continue;
+                }
+                let running = Arc::clone(&running);
+                tokio::spawn(async move {
+                    let Ok(mut server) = tokio::net::TcpStream::connect(target).await else {
+                        return;
+                    };
+                    let forward = tokio::io::copy_bidirectional(&mut client, &mut server);
+                    let cut = async {
+                        while running.load(Ordering::SeqCst) {
+                            tokio::time::sleep(Duration::from_millis(5)).await;
+                        }
+                    };
+                    tokio::select! {
+                        _ = forward => {}
+                        () = cut => {}
+                    }
+                });
+            }
+        });
+        Ok(OutageProxy {
+            up,
+            url: database_url.replace(&format!(":{port}/"), &format!(":{proxy_port}/")),
+        })
+    }
+
+    /// The database's URL through the proxy.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The database goes down: every connection is closed, new ones too.
+    pub async fn cut(&self) {
+        self.up.store(false, Ordering::SeqCst);
+        // Long enough for every forwarding task to see it.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    /// The database is back.
+    pub fn restore(&self) {
+        self.up.store(true, Ordering::SeqCst);
+    }
 }
 
 #[cfg(test)]

@@ -8,5 +8,6 @@ mod ctrlhub;
 mod exante;
 mod harness;
 mod multinode;
+mod postgres_outage;
 mod seed_requests;
 mod zitadel;
