@@ -213,6 +213,12 @@ impl PostgresStore {
     /// Connects to the database at `url` (a libpq-style URL,
     /// `postgres://user:password@host:port/dbname`) and migrates it.
     pub fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with_limit(url, IN_FLIGHT_MAX)
+    }
+
+    /// [`connect`](Self::connect) taking at most `in_flight` changes at
+    /// once (at least 1) before answering [`StoreError::Busy`].
+    pub fn connect_with_limit(url: &str, in_flight: usize) -> Result<Self, StoreError> {
         let mut config: tokio_postgres::Config = url
             .parse()
             .map_err(|e| backend(format!("not a PostgreSQL URL: {e}")))?;
@@ -253,7 +259,7 @@ impl PostgresStore {
             .map_err(backend)?;
         let store = PostgresStore {
             pool,
-            in_flight: Arc::new(Semaphore::new(IN_FLIGHT_MAX)),
+            in_flight: Arc::new(Semaphore::new(in_flight.max(1))),
             handle: runtime.handle().clone(),
             runtime: Some(runtime),
         };
@@ -924,6 +930,39 @@ mod tests {
             |row| row.try_get::<_, String>(0).map_err(backend),
         )?;
         assert_eq!(setting, ["on"]);
+        Ok(())
+    }
+
+    /// A node with as many changes in flight as it takes refuses the next
+    /// at once, and takes changes again as soon as one is answered.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_node_at_its_in_flight_limit_is_busy_and_recovers() -> Result<(), StoreError> {
+        let Some(url) = fresh_database() else {
+            return Ok(());
+        };
+        let store = PostgresStore::connect_with_limit(&url, 1)?;
+        let user = store.create_user("ada", "ada@example.com", true)?;
+        let (started, running) = std::sync::mpsc::channel();
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let held = store.apply(ProfileChange {
+            api: Api::Cl2c,
+            user: user.id,
+            reads: Default::default(),
+            change: Box::new(move |_| {
+                let _ = started.send(());
+                let _ = released.recv();
+                Ok(Some(json!({"held": true})))
+            }),
+        });
+        running
+            .recv()
+            .map_err(|_| backend("the holding change never ran"))?;
+        let refused = put(&store, Api::Cl2c, user.id, json!({"n": 1})).await;
+        assert!(matches!(refused, Err(StoreError::Busy)), "{refused:?}");
+        let _ = release.send(());
+        held.await?;
+        let applied = put(&store, Api::Cl2c, user.id, json!({"n": 2})).await?;
+        assert_eq!(applied.profile.sequence, 2);
         Ok(())
     }
 
