@@ -407,9 +407,9 @@ async fn apply_change(pool: Pool, change: ProfileChange) -> Result<Applied, Stor
         change,
     } = change;
     let mut client = pool.get().await.map_err(pool_error)?;
-    let tx = client.transaction().await.map_err(pg)?;
-    let created = now();
-    let insert = tx
+    // Prepared once per connection (the statement cache), outside the
+    // transaction, so that nothing below waits for a prepare.
+    let insert = client
         .prepare_cached(
             "INSERT INTO profiles (api, user_id, document, sequence, created_at, changed_at)
              VALUES ($1, $2, '{}', 0, $3, $3)
@@ -417,46 +417,58 @@ async fn apply_change(pool: Pool, change: ProfileChange) -> Result<Applied, Stor
         )
         .await
         .map_err(pg)?;
-    tx.execute(&insert, &[&api.name(), &user, &created])
-        .await
-        .map_err(|e| {
-            if e.code() == Some(&SqlState::FOREIGN_KEY_VIOLATION) {
-                StoreError::NotFound(format!("user {user}"))
-            } else {
-                pg(e)
-            }
-        })?;
-    let lock = tx
+    let lock = client
         .prepare_cached(
             "SELECT document, sequence, created_at, changed_at FROM profiles
              WHERE api = $1 AND user_id = $2 FOR UPDATE",
         )
         .await
         .map_err(pg)?;
-    let row = tx
-        .query_one(&lock, &[&api.name(), &user])
-        .await
-        .map_err(pg)?;
-    let profile = profile_from_row(&row)?;
-    let account = if reads.account {
-        Some(
-            read_user(&tx, user)
-                .await?
-                .ok_or_else(|| StoreError::NotFound(format!("user {user}")))?,
-        )
-    } else {
-        None
+    let tx = client.transaction().await.map_err(pg)?;
+    let (name, created) = (api.name(), now());
+    let insert_params: [&(dyn tokio_postgres::types::ToSql + Sync); 3] = [&name, &user, &created];
+    let lock_params: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&name, &user];
+    // Awaited together, these statements are sent together (tokio-postgres
+    // pipelines the requests of one connection) and PostgreSQL runs them in
+    // the order sent: the row is created if missing, then locked and read,
+    // then what the change reads is read, all in one round trip.
+    let (inserted, locked, account, organisations, teams) = tokio::join!(
+        tx.execute(&insert, &insert_params),
+        tx.query_one(&lock, &lock_params),
+        async {
+            match reads.account {
+                true => read_user(&tx, user).await.map(Some),
+                false => Ok(None),
+            }
+        },
+        async {
+            match reads.organisations {
+                true => read_organisations(&tx, user).await,
+                false => Ok(Vec::new()),
+            }
+        },
+        async {
+            match reads.teams {
+                true => read_teams(&tx, user).await,
+                false => Ok(Vec::new()),
+            }
+        },
+    );
+    // The first failure is the one to report: after it, PostgreSQL refuses
+    // the rest of the transaction.
+    inserted.map_err(|e| {
+        if e.code() == Some(&SqlState::FOREIGN_KEY_VIOLATION) {
+            StoreError::NotFound(format!("user {user}"))
+        } else {
+            pg(e)
+        }
+    })?;
+    let profile = profile_from_row(&locked.map_err(pg)?)?;
+    let account = match account? {
+        Some(found) => Some(found.ok_or_else(|| StoreError::NotFound(format!("user {user}")))?),
+        None => None,
     };
-    let organisations = if reads.organisations {
-        read_organisations(&tx, user).await?
-    } else {
-        Vec::new()
-    };
-    let teams = if reads.teams {
-        read_teams(&tx, user).await?
-    } else {
-        Vec::new()
-    };
+    let (organisations, teams) = (organisations?, teams?);
     let current = Current {
         profile: &profile,
         account: account.as_ref(),
