@@ -167,7 +167,10 @@ fn start(durable: bool) -> Result<Cluster, String> {
         run(Command::new("chown").arg("nobody:").arg(&dir))?;
     }
     let data = dir.join("data");
+    // Run from the cluster's directory: `nobody` may not be able to enter
+    // the test's working directory (a clone under /root).
     run(unprivileged(as_root, &bindir.join("initdb"))
+        .current_dir(&dir)
         .arg("-D")
         .arg(&data)
         .args([
@@ -248,6 +251,7 @@ fn supervise(
         rm -rf "$CLUSTER_DIR"
     "#;
     Command::new("sh")
+        .current_dir(dir)
         .arg("-c")
         .arg(script)
         .arg("sh")
