@@ -20,6 +20,15 @@
 //!                      other's columns are then zero)
 //! --one-profile <n>    also run each API with <n> connections all updating
 //!                      one user's profile (default 32; 0 skips the case)
+//! --db sqlite|postgres|<postgres:// URL>
+//!                      the store (default sqlite). `postgres` starts a
+//!                      throwaway PostgreSQL cluster with fsync on (see
+//!                      server::storage::test_postgres); a URL must name an
+//!                      empty database
+//! --nodes <n>          PostgreSQL only: n server nodes, each with its own
+//!                      store (pool, runtime) and credential cache, in this
+//!                      process; connection i goes to node i mod n
+//!                      (default 1)
 //! ```
 //!
 //! Besides throughput and latency, which depend on the load generator
@@ -54,6 +63,7 @@ use serde_json::json;
 use server::apis::{REQUEST_BODY_MAX_BYTES, registration};
 use server::identity::add_user;
 use server::serve::{RunningApi, start_one};
+use server::storage::postgres::PostgresStore;
 use server::storage::sqlite::SqliteStore;
 use server::storage::{Api, Store};
 
@@ -69,6 +79,15 @@ struct Options {
     keep: bool,
     only: Option<String>,
     one_profile: usize,
+    db: Db,
+    nodes: usize,
+}
+
+/// `--db`.
+enum Db {
+    Sqlite,
+    /// A throwaway cluster (`None`) or the given URL.
+    Postgres(Option<String>),
 }
 
 fn number<T: std::str::FromStr>(flag: &str, value: Option<&String>) -> Result<T, String> {
@@ -89,6 +108,8 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
         keep: false,
         only: None,
         one_profile: 32,
+        db: Db::Sqlite,
+        nodes: 1,
     };
     let mut args = args.iter();
     while let Some(arg) = args.next() {
@@ -112,6 +133,19 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
                     .map(|n| Api::from_name(n.trim()).ok_or_else(|| format!("unknown API {n}")))
                     .collect::<Result<_, _>>()?;
             }
+            "--nodes" => options.nodes = number("--nodes", args.next())?,
+            "--db" => {
+                options.db = match args.next().map(String::as_str) {
+                    Some("sqlite") => Db::Sqlite,
+                    Some("postgres") => Db::Postgres(None),
+                    Some(url)
+                        if url.starts_with("postgres://") || url.starts_with("postgresql://") =>
+                    {
+                        Db::Postgres(Some(url.to_string()))
+                    }
+                    _ => return Err("--db takes sqlite, postgres or a postgres:// URL".into()),
+                }
+            }
             "--no-log" => options.log = false,
             "--one-profile" => options.one_profile = number("--one-profile", args.next())?,
             "--keep" => options.keep = true,
@@ -127,6 +161,9 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
     }
     if options.connections.contains(&0) || options.connections.is_empty() {
         return Err("--connections: each count must be at least 1".into());
+    }
+    if options.nodes == 0 || (options.nodes > 1 && matches!(options.db, Db::Sqlite)) {
+        return Err("--nodes: at least 1, and more than 1 only with --db postgres".into());
     }
     Ok(options)
 }
@@ -417,7 +454,7 @@ impl Measured {
 /// then `measure` measured.
 async fn drive(
     api: Api,
-    base_url: Arc<str>,
+    base_urls: Arc<[Arc<str>]>,
     users: Arc<Vec<BenchUser>>,
     one_profile: bool,
     connections: usize,
@@ -437,9 +474,10 @@ async fn drive(
             .pool_max_idle_per_host(1)
             .build()
             .map_err(|e| format!("cannot build a client: {e}"))?;
-        let base_url = Arc::clone(&base_url);
+        let base_urls = Arc::clone(&base_urls);
         let users = Arc::clone(&users);
         tasks.spawn(async move {
+            let base_url = &base_urls[index % base_urls.len()];
             let user = if one_profile {
                 &users[0]
             } else {
@@ -455,10 +493,7 @@ async fn drive(
                     break;
                 }
                 let n = SEQUENCE.fetch_add(1, Ordering::Relaxed);
-                let outcome = match request(&client, api, &base_url, user, index, n)
-                    .send()
-                    .await
-                {
+                let outcome = match request(&client, api, base_url, user, index, n).send().await {
                     Ok(response) => {
                         let status = response.status();
                         match response.bytes().await {
@@ -710,6 +745,27 @@ fn targets(rows: &[Row], fsync: f64) -> String {
     out
 }
 
+/// One store per node: SQLite's file, or a PostgreSQL database that every
+/// node's store connects to on its own.
+fn open_stores(options: &Options, sqlite: &std::path::Path) -> Result<Vec<Arc<dyn Store>>, String> {
+    let url = match &options.db {
+        Db::Sqlite => {
+            let store = SqliteStore::open(sqlite).map_err(|e| e.to_string())?;
+            return Ok(vec![Arc::new(store)]);
+        }
+        Db::Postgres(Some(url)) => url.clone(),
+        Db::Postgres(None) => server::storage::test_postgres::fresh_durable_database()
+            .ok_or("--db postgres: no PostgreSQL found (see the notice above)")?,
+    };
+    (0..options.nodes)
+        .map(|_| {
+            PostgresStore::connect(&url)
+                .map(|store| Arc::new(store) as Arc<dyn Store>)
+                .map_err(|e| e.to_string())
+        })
+        .collect()
+}
+
 fn run(options: Options) -> Result<(), String> {
     let connections_max = options.connections.iter().copied().max().unwrap_or(1);
     let user_count = options.users.unwrap_or(128).max(connections_max);
@@ -735,7 +791,9 @@ fn run(options: Options) -> Result<(), String> {
         dir.display()
     );
 
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&db).map_err(|e| e.to_string())?);
+    // Node 0's store creates the users; every node has a store of its own.
+    let stores = open_stores(&options, &db)?;
+    let store = Arc::clone(&stores[0]);
     let created = Instant::now();
     let mut users = Vec::with_capacity(user_count);
     for index in 0..user_count {
@@ -754,9 +812,12 @@ fn run(options: Options) -> Result<(), String> {
     }
     let users = Arc::new(users);
     eprintln!(
-        "{user_count} users created in {:.1} s; database {}",
+        "{user_count} users created in {:.1} s; {}",
         created.elapsed().as_secs_f64(),
-        db.display()
+        match options.db {
+            Db::Sqlite => format!("database {}", db.display()),
+            Db::Postgres(_) => format!("PostgreSQL, {} node(s)", stores.len()),
+        }
     );
 
     // The servers and the load generator run on separate runtimes (both
@@ -784,25 +845,32 @@ fn run(options: Options) -> Result<(), String> {
     let mut rows = Vec::new();
     for &api in &options.apis {
         let registration = registration(api).ok_or_else(|| format!("{} missing", api.name()))?;
-        let running: RunningApi = server_runtime.block_on(async {
-            start_one(
-                &registration,
-                Arc::clone(&store),
-                ([127, 0, 0, 1], 0).into(),
-                &log,
-            )
-        })?;
-        let server_url: Arc<str> = running.base_url().into();
-        let answer = client_runtime.block_on(sample_answer(api, &server_url, &users[0]))?;
+        let running: Vec<RunningApi> = stores
+            .iter()
+            .map(|store| {
+                server_runtime.block_on(async {
+                    start_one(
+                        &registration,
+                        Arc::clone(store),
+                        ([127, 0, 0, 1], 0).into(),
+                        &log,
+                    )
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        let server_urls: Arc<[Arc<str>]> =
+            running.iter().map(|r| Arc::from(r.base_url())).collect();
+        let answer = client_runtime.block_on(sample_answer(api, &server_urls[0], &users[0]))?;
         let ceiling = server_runtime.block_on(async { start_ceiling(api, answer, &quiet) })?;
-        let ceiling_url: Arc<str> = format!("http://{}", ceiling.local_addr()).into();
+        let ceiling_url: Arc<[Arc<str>]> =
+            Arc::new([Arc::from(format!("http://{}", ceiling.local_addr()))]);
         let mut cases: Vec<(usize, bool)> =
             options.connections.iter().map(|&c| (c, false)).collect();
         if options.one_profile > 0 {
             cases.push((options.one_profile, true));
         }
         for (connections, one_profile) in cases {
-            let measure_one = |url: &Arc<str>, label: &str| {
+            let measure_one = |url: &Arc<[Arc<str>]>, label: &str| {
                 if options.only.as_deref().is_some_and(|only| only != label) {
                     return Ok(Measured {
                         requests: 0,
@@ -840,7 +908,7 @@ fn run(options: Options) -> Result<(), String> {
                 }
                 Ok::<_, String>(measured)
             };
-            let server = measure_one(&server_url, "server")?;
+            let server = measure_one(&server_urls, "server")?;
             let ceiling = measure_one(&ceiling_url, "ceiling")?;
             rows.push(Row {
                 api,
@@ -851,15 +919,22 @@ fn run(options: Options) -> Result<(), String> {
             });
         }
         server_runtime.block_on(async {
-            let _ = running.server.close().await;
+            for node in running {
+                let _ = node.server.close().await;
+            }
             let _ = ceiling.close().await;
         });
     }
     drop(store);
+    drop(stores);
 
     println!(
-        "\n{} s per case after {} s warm-up; {user_count} users; latency in ms; \
+        "\n{}; {} s per case after {} s warm-up; {user_count} users; latency in ms; \
          4 KiB fsync median {fsync:.2} ms; server logging {}\n",
+        match options.db {
+            Db::Sqlite => "SQLite".to_string(),
+            Db::Postgres(_) => format!("PostgreSQL, {} node(s)", options.nodes),
+        },
         options.seconds,
         options.warmup,
         if options.log {

@@ -12,18 +12,31 @@
 //! caller is checked with one SHA-256 and no storage call, on the async
 //! thread. Only credentials that exist are kept, so the cache holds at most
 //! what the database holds and a stream of made-up tokens cannot grow it.
-//! Credentials are never changed or revoked once issued (nothing here can),
-//! which is what makes keeping them correct. When adding revocation: evict
-//! the key here too, or drop the cache.
+//!
+//! A credential can be revoked (`server token revoke`, `server user
+//! remove`), by another process and, on PostgreSQL, for every node at once,
+//! so a kept credential is trusted for [`CREDENTIAL_TTL`] only and then read
+//! again: a revoked token is refused by every node within that time,
+//! whatever it cached, with no message between nodes to lose. The cost is
+//! one indexed read per token per TTL per node, off the async thread.
+//! (LISTEN/NOTIFY would be quicker but needs a connection per node kept
+//! listening and a full cache flush whenever it drops; a version check
+//! would cost a read per request.)
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
 use crate::storage::{Api, Credential, Store, StoreError};
+
+/// How long a node trusts a credential it read before reading it again:
+/// the most a revoked token can still be accepted by a node that had it
+/// cached (see the module comment).
+pub const CREDENTIAL_TTL: Duration = Duration::from_millis(500);
 
 /// What a valid credential proves.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -91,10 +104,25 @@ fn parse(api: Api, token: &str) -> Result<(&str, &str), AuthError> {
         .strip_prefix(token_prefix(api))
         .ok_or(AuthError::Invalid)?;
     let (key_id, secret) = rest.split_once('.').ok_or(AuthError::Invalid)?;
-    if key_id.len() != 12 || !key_id.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !is_key_id(key_id) {
         return Err(AuthError::Invalid);
     }
     Ok((key_id, secret))
+}
+
+fn is_key_id(text: &str) -> bool {
+    text.len() == 12 && text.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The key id named by `text`: a key id itself, or a whole token of any API
+/// (so an operator can paste the leaked token to revoke it).
+pub fn key_id_of(text: &str) -> Option<&str> {
+    if is_key_id(text) {
+        return Some(text);
+    }
+    Api::ALL
+        .into_iter()
+        .find_map(|api| parse(api, text).ok().map(|(key_id, _)| key_id))
 }
 
 /// Whether `secret` is the one `stored` was issued with.
@@ -110,17 +138,25 @@ fn check(stored: &Credential, secret: &str) -> Result<Principal, AuthError> {
 }
 
 /// Checks tokens against the store, keeping the credentials it has read
-/// (see the module comment).
+/// for a while (see the module comment).
 pub struct Verifier {
     store: Arc<dyn Store>,
-    known: RwLock<HashMap<(Api, String), Credential>>,
+    /// Each credential read, with when it was read.
+    known: RwLock<HashMap<(Api, String), (Credential, Instant)>>,
+    ttl: Duration,
 }
 
 impl Verifier {
     pub fn new(store: Arc<dyn Store>) -> Self {
+        Self::with_ttl(store, CREDENTIAL_TTL)
+    }
+
+    /// A verifier that trusts what it read for `ttl` (tests use a short one).
+    pub fn with_ttl(store: Arc<dyn Store>, ttl: Duration) -> Self {
         Verifier {
             store,
             known: RwLock::new(HashMap::new()),
+            ttl,
         }
     }
 
@@ -133,7 +169,10 @@ impl Verifier {
             Err(e) => return Some(Err(e)),
         };
         let known = self.known.read().ok()?;
-        let stored = known.get(&(api, key_id.to_string()))?;
+        let (stored, read_at) = known.get(&(api, key_id.to_string()))?;
+        if read_at.elapsed() >= self.ttl {
+            return None;
+        }
         Some(check(stored, secret))
     }
 
@@ -141,15 +180,24 @@ impl Verifier {
     /// call) and keeping it.
     pub fn verify(&self, api: Api, token: &str) -> Result<Principal, AuthError> {
         let (key_id, secret) = parse(api, token)?;
-        let stored = self
+        let read_at = Instant::now();
+        let found = self
             .store
             .credential(api, key_id)
-            .map_err(AuthError::Store)?
-            .ok_or(AuthError::Invalid)?;
+            .map_err(AuthError::Store)?;
+        let key = (api, key_id.to_string());
+        // A poisoned lock only loses the cache's help, never correctness
+        // (`known` finds nothing in a poisoned cache).
+        let Some(stored) = found else {
+            // Revoked since it was kept, or never issued.
+            if let Ok(mut known) = self.known.write() {
+                known.remove(&key);
+            }
+            return Err(AuthError::Invalid);
+        };
         let outcome = check(&stored, secret);
-        // A poisoned lock only loses the cache's help, never correctness.
         if let Ok(mut known) = self.known.write() {
-            known.insert((api, key_id.to_string()), stored);
+            known.insert(key, (stored, read_at));
         }
         outcome
     }
@@ -207,6 +255,36 @@ mod tests {
         // The same key id under another API is another credential.
         let foreign = token.replacen("zat_", "ex_live_", 1);
         assert!(verifier.known(Api::Exante, &foreign).is_none());
+    }
+
+    /// A revoked token is accepted from the cache for at most the TTL, then
+    /// refused, and its entry is gone.
+    #[test]
+    fn a_revoked_credential_is_refused_once_its_entry_expires() {
+        let (store, user) = setup();
+        let token = issue(&store, Api::Ctrlhub, user, None).unwrap_or_else(|e| panic!("{e}"));
+        let store: Arc<dyn Store> = Arc::new(store);
+        let ttl = Duration::from_millis(50);
+        let verifier = Verifier::with_ttl(Arc::clone(&store), ttl);
+        assert!(verifier.verify(Api::Ctrlhub, &token).is_ok());
+        let key_id = key_id_of(&token).unwrap_or_else(|| panic!("no key id in {token}"));
+        assert_eq!(store.revoke_credential(key_id).ok(), Some(1));
+        std::thread::sleep(ttl);
+        assert!(verifier.known(Api::Ctrlhub, &token).is_none(), "expired");
+        assert!(matches!(
+            verifier.verify(Api::Ctrlhub, &token),
+            Err(AuthError::Invalid)
+        ));
+        assert!(verifier.known(Api::Ctrlhub, &token).is_none(), "evicted");
+    }
+
+    #[test]
+    fn a_key_id_is_named_by_itself_or_by_its_token() {
+        assert_eq!(key_id_of("0123456789ab"), Some("0123456789ab"));
+        assert_eq!(key_id_of("cl2c_0123456789ab.ff"), Some("0123456789ab"));
+        assert_eq!(key_id_of("ex_live_0123456789ab.ff"), Some("0123456789ab"));
+        assert_eq!(key_id_of("0123456789"), None);
+        assert_eq!(key_id_of("zz_0123456789ab.ff"), None);
     }
 
     #[test]

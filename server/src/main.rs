@@ -2,7 +2,6 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -10,15 +9,18 @@ use clap::{Parser, Subcommand};
 use server::apis::{DemoCredentials, registration};
 use server::identity::{add_user, issue_all};
 use server::serve::{default_listen, derived_openapi, start_all};
+use server::storage::postgres::PostgresStore;
 use server::storage::sqlite::SqliteStore;
 use server::storage::{Api, Store};
 
 #[derive(Parser)]
 #[command(name = "server", about = "Serves the five profile APIs on SQLite.")]
 struct Cli {
-    /// The SQLite database file (created and migrated on first start).
-    #[arg(long, global = true, default_value = "data/profiles.sqlite")]
-    db: PathBuf,
+    /// The database: a SQLite file (created and migrated on first start),
+    /// or a PostgreSQL URL, postgres://user:password@host:port/dbname
+    /// (migrated on start; any number of servers may share it).
+    #[arg(long, global = true, default_value = "data/profiles.sqlite", value_parser = parse_db)]
+    db: Database,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -44,6 +46,22 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Manage tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Revoke a token: every server on this database refuses it within
+    /// half a second.
+    Revoke {
+        /// The token's key id (the 12 hex digits after its prefix), or the
+        /// whole token.
+        key: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -57,6 +75,8 @@ enum UserCommand {
         #[arg(long)]
         tenant: Option<String>,
     },
+    /// Remove a user with their tokens, profiles and memberships.
+    Remove { username: String },
 }
 
 fn parse_listen(text: &str) -> Result<(Api, SocketAddr), String> {
@@ -66,10 +86,55 @@ fn parse_listen(text: &str) -> Result<(Api, SocketAddr), String> {
     Ok((api, address))
 }
 
-fn open(db: &std::path::Path) -> Result<Arc<dyn Store>, String> {
-    SqliteStore::open(db)
-        .map(|s| Arc::new(s) as Arc<dyn Store>)
-        .map_err(|e| e.to_string())
+/// Where the data lives: `--db`.
+#[derive(Clone)]
+enum Database {
+    Sqlite(std::path::PathBuf),
+    Postgres(String),
+}
+
+/// A `postgres://` or `postgresql://` URL is PostgreSQL; anything else is a
+/// SQLite file's path.
+fn parse_db(text: &str) -> Result<Database, String> {
+    if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+        Ok(Database::Postgres(text.to_string()))
+    } else {
+        Ok(Database::Sqlite(text.into()))
+    }
+}
+
+impl std::fmt::Display for Database {
+    /// The database as printed at start: a URL without its password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Database::Sqlite(path) => write!(f, "{}", path.display()),
+            Database::Postgres(url) => {
+                // postgres://user:password@host/db → postgres://user:***@host/db
+                let Some((scheme, rest)) = url.split_once("://") else {
+                    return write!(f, "{url}");
+                };
+                let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+                match authority.rsplit_once('@') {
+                    Some((userinfo, host)) => {
+                        let user = userinfo.split(':').next().unwrap_or_default();
+                        let hidden = if userinfo.contains(':') { ":***" } else { "" };
+                        write!(f, "{scheme}://{user}{hidden}@{host}{path}")
+                    }
+                    None => write!(f, "{url}"),
+                }
+            }
+        }
+    }
+}
+
+fn open(db: &Database) -> Result<Arc<dyn Store>, String> {
+    match db {
+        Database::Sqlite(path) => SqliteStore::open(path).map(|s| Arc::new(s) as Arc<dyn Store>),
+        Database::Postgres(url) => {
+            PostgresStore::connect(url).map(|s| Arc::new(s) as Arc<dyn Store>)
+        }
+    }
+    .map_err(|e| format!("{db}: {e}"))
 }
 
 fn print_tokens(tokens: &[(Api, String)], tenant: &str) {
@@ -81,7 +146,7 @@ fn print_tokens(tokens: &[(Api, String)], tenant: &str) {
     }
 }
 
-async fn serve(db: PathBuf, listen: Vec<(Api, SocketAddr)>, demo: bool) -> Result<(), String> {
+async fn serve(db: Database, listen: Vec<(Api, SocketAddr)>, demo: bool) -> Result<(), String> {
     let log = dropshot::ConfigLogging::StderrTerminal {
         level: dropshot::ConfigLoggingLevel::Info,
     }
@@ -100,7 +165,7 @@ async fn serve(db: PathBuf, listen: Vec<(Api, SocketAddr)>, demo: bool) -> Resul
 
     let mut signals = StopSignals::listen()?;
     let running = start_all(Arc::clone(&store), &addresses, &log)?;
-    println!("database: {}", db.display());
+    println!("database: {db}");
     for api in &running {
         println!(
             "{:<12} {}  (spec: {}/openapi.json)",
@@ -255,6 +320,29 @@ fn run(cli: Cli) -> Result<(), String> {
             print_tokens(&new.tokens, &new.tenant);
             Ok(())
         }
+        Command::User {
+            command: UserCommand::Remove { username },
+        } => {
+            open(&cli.db)?
+                .remove_user(&username)
+                .map_err(|e| e.to_string())?;
+            println!("user {username} removed, with their tokens and profiles");
+            Ok(())
+        }
+        Command::Token {
+            command: TokenCommand::Revoke { key },
+        } => {
+            let key_id = server::auth::key_id_of(&key)
+                .ok_or("expected a key id (12 hex digits) or a whole token")?;
+            let revoked = open(&cli.db)?
+                .revoke_credential(key_id)
+                .map_err(|e| e.to_string())?;
+            if revoked == 0 {
+                return Err(format!("no token has the key id {key_id}"));
+            }
+            println!("token {key_id} revoked");
+            Ok(())
+        }
     }
 }
 
@@ -265,5 +353,40 @@ fn main() -> ExitCode {
             eprintln!("server: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Database, parse_db};
+
+    #[test]
+    fn a_postgres_url_is_postgresql_and_anything_else_a_sqlite_file() {
+        assert!(matches!(
+            parse_db("postgres://u@h/db"),
+            Ok(Database::Postgres(_))
+        ));
+        assert!(matches!(
+            parse_db("postgresql://u@h/db"),
+            Ok(Database::Postgres(_))
+        ));
+        assert!(matches!(
+            parse_db("data/profiles.sqlite"),
+            Ok(Database::Sqlite(_))
+        ));
+    }
+
+    #[test]
+    fn a_printed_database_url_hides_its_password() {
+        let shown = |url: &str| parse_db(url).map(|db| db.to_string()).unwrap_or_default();
+        assert_eq!(
+            shown("postgres://app:s3cret@db.internal:5432/profiles"),
+            "postgres://app:***@db.internal:5432/profiles"
+        );
+        assert_eq!(
+            shown("postgres://app@db/profiles"),
+            "postgres://app@db/profiles"
+        );
+        assert_eq!(shown("data/x.sqlite"), "data/x.sqlite");
     }
 }

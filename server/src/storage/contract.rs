@@ -108,6 +108,56 @@ pub async fn a_credential_is_found_by_api_and_key_id(
     Ok(())
 }
 
+pub async fn a_revoked_credential_is_not_found(store: Arc<dyn Store>) -> Result<(), StoreError> {
+    let user = store.create_user("ada", "ada@example.com", true)?;
+    for (api, key_id) in [(Api::Cl2c, "k1"), (Api::Exante, "k2")] {
+        store.add_credential(&Credential {
+            key_id: key_id.to_string(),
+            api,
+            user_id: user.id,
+            tenant: None,
+            secret_sha256: [7; 32],
+        })?;
+    }
+    assert_eq!(store.revoke_credential("k1")?, 1);
+    assert_eq!(store.credential(Api::Cl2c, "k1")?, None);
+    assert!(
+        store.credential(Api::Exante, "k2")?.is_some(),
+        "another key"
+    );
+    assert_eq!(store.revoke_credential("k1")?, 0, "already revoked");
+    Ok(())
+}
+
+pub async fn a_removed_user_leaves_nothing_behind(store: Arc<dyn Store>) -> Result<(), StoreError> {
+    let user = store.create_user("ada", "ada@example.com", true)?;
+    let org = store.create_organisation("Analytical Engines", "analytical-engines")?;
+    store.add_member(org.id, user.id)?;
+    let team = store.create_team(org.id, "Difference")?;
+    store.add_team_member(team.id, user.id)?;
+    store.add_credential(&Credential {
+        key_id: "k1".to_string(),
+        api: Api::Zitadel,
+        user_id: user.id,
+        tenant: None,
+        secret_sha256: [7; 32],
+    })?;
+    put(&*store, Api::Zitadel, user.id, json!({"firstName": "Ada"})).await?;
+    store.remove_user("ada")?;
+    assert_eq!(store.user(user.id)?, None);
+    assert_eq!(store.credential(Api::Zitadel, "k1")?, None);
+    assert_eq!(store.profile(Api::Zitadel, user.id)?.sequence, 0);
+    assert!(store.organisations_of(user.id)?.is_empty());
+    assert!(store.teams_of(user.id)?.is_empty());
+    assert!(matches!(
+        store.remove_user("ada"),
+        Err(StoreError::NotFound(_))
+    ));
+    // The name is free again.
+    store.create_user("ada", "ada@example.com", true)?;
+    Ok(())
+}
+
 /// The heart of the write path: 32 concurrent writers each add one to a
 /// counter in the same profile 20 times. Every change is applied to the
 /// latest profile, so none is lost, none is refused, and the sequence
@@ -235,6 +285,8 @@ macro_rules! store_contract_tests {
             a_username_is_unique,
             memberships_and_teams_are_listed,
             a_credential_is_found_by_api_and_key_id,
+            a_revoked_credential_is_not_found,
+            a_removed_user_leaves_nothing_behind,
             concurrent_changes_to_one_profile_are_each_applied_once,
             a_change_that_keeps_the_profile_saves_nothing,
             a_refused_change_stores_nothing,

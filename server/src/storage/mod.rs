@@ -14,13 +14,16 @@
 //! Concurrent updates of one profile are therefore applied one after the
 //! other, each to what the previous one stored: none is lost and none is
 //! refused for having raced another. The SQLite backend runs changes on its
-//! one writer thread; a PostgreSQL backend runs each in its own transaction
-//! with the profile's row locked (`SELECT … FOR UPDATE`).
+//! one writer thread; the PostgreSQL backend ([`postgres::PostgresStore`],
+//! `--db postgres://…`, for several nodes on one database) runs each in its
+//! own transaction with the profile's row locked (`SELECT … FOR UPDATE`).
 
 #[cfg(test)]
 #[macro_use]
 pub mod contract;
+pub mod postgres;
 pub mod sqlite;
+pub mod test_postgres;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -226,6 +229,14 @@ pub trait Store: Send + Sync + 'static {
 
     fn add_credential(&self, credential: &Credential) -> Result<(), StoreError>;
     fn credential(&self, api: Api, key_id: &str) -> Result<Option<Credential>, StoreError>;
+    /// Deletes the credentials with this key id (in whichever API issued
+    /// it) and returns how many there were. Nodes that cached one refuse it
+    /// once their cache entry expires ([`crate::auth::CREDENTIAL_TTL`]).
+    fn revoke_credential(&self, key_id: &str) -> Result<u64, StoreError>;
+    /// Deletes the user `username` with everything that is theirs:
+    /// credentials, profiles, memberships. [`StoreError::NotFound`] if there
+    /// is no such user.
+    fn remove_user(&self, username: &str) -> Result<(), StoreError>;
 
     /// The user's profile in `api`; a fresh, empty one (sequence 0) if none
     /// was saved yet.

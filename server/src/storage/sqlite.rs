@@ -863,6 +863,41 @@ impl Store for SqliteStore {
         })
     }
 
+    fn revoke_credential(&self, key_id: &str) -> Result<u64, StoreError> {
+        let key_id = key_id.to_string();
+        self.on_writer(move |connection| {
+            let removed = connection
+                .execute("DELETE FROM credentials WHERE key_id = ?1", [key_id])
+                .map_err(backend)?;
+            u64::try_from(removed).map_err(backend)
+        })
+    }
+
+    fn remove_user(&self, username: &str) -> Result<(), StoreError> {
+        let username = username.to_string();
+        self.on_writer(move |connection| {
+            let tx = connection.transaction().map_err(backend)?;
+            let id: Option<String> = tx
+                .query_row(
+                    "SELECT id FROM users WHERE username = ?1",
+                    [&username],
+                    |row| row.get(0),
+                )
+                .optional()
+                .map_err(backend)?;
+            let id = id.ok_or_else(|| StoreError::NotFound(format!("user {username}")))?;
+            // Everything that references the user first (the foreign keys
+            // have no ON DELETE CASCADE in this schema).
+            for table in ["credentials", "profiles", "memberships", "team_members"] {
+                tx.execute(&format!("DELETE FROM {table} WHERE user_id = ?1"), [&id])
+                    .map_err(backend)?;
+            }
+            tx.execute("DELETE FROM users WHERE id = ?1", [&id])
+                .map_err(backend)?;
+            tx.commit().map_err(backend)
+        })
+    }
+
     fn profile(&self, api: Api, user: Uuid) -> Result<Profile, StoreError> {
         self.read(move |connection| read_profile(connection, api, user))
     }

@@ -1,5 +1,6 @@
 //! The server's behaviour per API, over HTTP against the real server
-//! (in-process, ephemeral port, SQLite in a temporary directory).
+//! (in-process, ephemeral port, SQLite in a temporary directory), and
+//! several server processes on one PostgreSQL database (`multinode`).
 
 mod cl2c;
 mod contention;
@@ -7,5 +8,7 @@ mod ctechnology;
 mod ctrlhub;
 mod exante;
 mod harness;
+mod multinode;
+mod postgres_outage;
 mod seed_requests;
 mod zitadel;

@@ -32,6 +32,7 @@ async fn authenticate_tenant(
         .await
         .map_err(|e| match e {
             AuthError::Invalid => ErrorResponse::unauthorized(),
+            AuthError::Store(StoreError::Busy) => ErrorResponse::unavailable(),
             AuthError::Store(e) => ErrorResponse::internal(e),
         })?;
     if principal.tenant.as_deref() == Some(tenant.as_str()) {

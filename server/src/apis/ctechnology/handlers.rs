@@ -182,6 +182,7 @@ impl CtechnologyApi for CtechnologyImpl {
             .await
             .map_err(|e| match e {
                 AuthError::Invalid => ErrorResponse::invalid_token(),
+                AuthError::Store(StoreError::Busy) => ErrorResponse::unavailable(),
                 AuthError::Store(e) => {
                     slog::error!(log, "checking the token failed"; "error" => %e);
                     ErrorResponse::internal()

@@ -282,6 +282,7 @@ fn user_document(stored: Stored) -> UserDocument {
 fn auth_error(error: AuthError) -> JsonApiError {
     match error {
         AuthError::Invalid => JsonApiError::unauthorized(),
+        AuthError::Store(StoreError::Busy) => JsonApiError::unavailable(),
         AuthError::Store(e) => JsonApiError::internal(e),
     }
 }

@@ -44,6 +44,7 @@ pub const DEFAULT_ORGANIZATION_PERMISSIONS: [&str; 1] = ["profile:update"];
 fn auth_error(error: AuthError) -> ErrorResponse {
     match error {
         AuthError::Invalid => ErrorResponse::unauthenticated(),
+        AuthError::Store(StoreError::Busy) => ErrorResponse::unavailable(),
         AuthError::Store(_) => ErrorResponse::server_error(),
     }
 }

@@ -21,6 +21,7 @@ pub enum ZitadelImpl {}
 fn auth_error(error: AuthError) -> RpcStatus {
     match error {
         AuthError::Invalid => RpcStatus::unauthenticated(),
+        AuthError::Store(StoreError::Busy) => RpcStatus::unavailable(),
         AuthError::Store(e) => RpcStatus::internal(e),
     }
 }
