@@ -6,5 +6,6 @@ mod ctechnology;
 mod ctrlhub;
 mod exante;
 mod harness;
+mod robustness;
 mod seed_requests;
 mod zitadel;

@@ -51,6 +51,15 @@ impl ErrorResponse {
         )
     }
 
+    /// `Authorization` was sent more than once (`apis::sent_once` says why
+    /// that is refused).
+    pub fn repeated_credentials() -> Self {
+        Self::new(
+            401,
+            "Authorization: sent more than once; send the API key in one `Authorization: Token <key>` header.",
+        )
+    }
+
     /// The key is unknown, wrong, or belongs to another API. The wording is
     /// the spec's own error example.
     pub fn invalid_token() -> Self {
