@@ -168,6 +168,9 @@ pub struct Registration {
     pub stub_description: fn() -> Result<ApiDescription<StubContext>, String>,
     /// A ready-to-paste curl line sending the seed's example request.
     pub demo_curl: fn(base_url: &str, credentials: &DemoCredentials) -> String,
+    /// An error in the API's format, for what the front answers itself (a
+    /// 503 while stopping, a 408 for a body that does not arrive).
+    pub error_body: crate::front::ErrorBody,
 }
 
 /// Everything a demo curl line may need.

@@ -141,7 +141,7 @@ impl TestApi {
         body: &str,
     ) -> Reply {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let address = self.running.server.local_addr();
+        let address = self.running.local_addr();
         let mut stream = tokio::net::TcpStream::connect(address)
             .await
             .unwrap_or_else(|e| panic!("cannot connect to {address}: {e}"));

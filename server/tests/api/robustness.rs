@@ -101,7 +101,8 @@ fn target(api: Api) -> Target {
             credentials: |t| vec![("x-session-token", t.token(&t.alice))],
             is_error_body: |reply| {
                 reply.content_type == "application/vnd.api+json"
-                    && reply.body["errors"][0]["status"] == reply.status.to_string()
+                    && reply.body["errors"][0]["status"].as_str()
+                        == Some(reply.status.to_string().as_str())
             },
         },
         Api::Zitadel => Target {
