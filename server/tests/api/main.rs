@@ -2,6 +2,8 @@
 //! (in-process, ephemeral port, SQLite in a temporary directory).
 
 mod cl2c;
+mod cli;
+mod connections;
 mod ctechnology;
 mod ctrlhub;
 mod exante;
