@@ -117,12 +117,85 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, HttpError> {
     let refuse = |detail: String| {
         HttpError::for_bad_request(None, format!("unable to parse JSON body: {detail}"))
     };
+    unique_members(bytes).map_err(|e| refuse(e.to_string()))?;
     let mut reader = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut reader).map_err(|e| refuse(e.to_string()))?;
     // `end` fails on anything but whitespace after the value ("trailing
     // characters at line 1 column 22").
     reader.end().map_err(|e| refuse(e.to_string()))?;
     Ok(value)
+}
+
+/// Refuses a JSON text in which an object names one member twice, at any
+/// depth. RFC 8259 leaves such a text's meaning to the reader: serde keeps
+/// the last value for a map and refuses a duplicate struct field, other
+/// readers keep the first; a gateway in front and this server could then
+/// act on different values. So no API reads one (400).
+///
+/// The same pass holds every value, kept or not, to serde_json's nesting
+/// limit (128 levels): serde skips an unknown member without one, so a
+/// deeply nested unknown member was accepted where the same nesting in a
+/// kept value was refused.
+pub fn unique_members(bytes: &[u8]) -> Result<(), serde_json::Error> {
+    use serde::Deserialize;
+    let mut reader = serde_json::Deserializer::from_slice(bytes);
+    Unique::deserialize(&mut reader).map(|Unique| ())
+}
+
+/// A JSON value read only to check that no object repeats a member.
+struct Unique;
+
+impl<'de> serde::Deserialize<'de> for Unique {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(UniqueVisitor)
+    }
+}
+
+struct UniqueVisitor;
+
+impl<'de> serde::de::Visitor<'de> for UniqueVisitor {
+    type Value = Unique;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Unique, E> {
+        Ok(Unique)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Unique, E> {
+        Ok(Unique)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Unique, E> {
+        Ok(Unique)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Unique, E> {
+        Ok(Unique)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Unique, E> {
+        Ok(Unique)
+    }
+    fn visit_unit<E>(self) -> Result<Unique, E> {
+        Ok(Unique)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut items: A) -> Result<Unique, A::Error> {
+        while items.next_element::<Unique>()?.is_some() {}
+        Ok(Unique)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut members: A) -> Result<Unique, A::Error> {
+        let mut names = std::collections::HashSet::new();
+        while let Some(name) = members.next_key::<String>()? {
+            members.next_value::<Unique>()?;
+            if !names.insert(name.clone()) {
+                return Err(serde::de::Error::custom(format_args!(
+                    "the member \"{name}\" appears more than once in one object"
+                )));
+            }
+        }
+        Ok(Unique)
+    }
 }
 
 #[cfg(test)]
@@ -161,6 +234,24 @@ mod tests {
                 String::from_utf8_lossy(body)
             );
         }
+    }
+
+    #[test]
+    fn a_member_named_twice_in_one_object_is_refused_at_any_depth() {
+        for body in [
+            r#"{"a":1,"a":2}"#,
+            r#"{"a":{"b":1,"b":1}}"#,
+            r#"{"x":[{"c":1},{"c":2,"c":3}]}"#,
+        ] {
+            let error = decode::<Value>(body.as_bytes()).err();
+            assert!(
+                error.is_some_and(|e| e.external_message.contains("more than once")),
+                "{body}"
+            );
+        }
+        let value: Value = decode(br#"{"a":{"b":1},"b":{"a":2},"c":[{"d":1},{"d":2}]}"#)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(value["c"][1]["d"], 2);
     }
 
     #[test]

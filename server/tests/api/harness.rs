@@ -101,6 +101,18 @@ impl TestApi {
         headers: &[(&str, &str)],
         body: Option<&str>,
     ) -> Reply {
+        self.send_bytes(method, path, headers, body.map(|b| b.as_bytes().to_vec()))
+            .await
+    }
+
+    /// Sends `body` as raw bytes (which need not be UTF-8).
+    pub async fn send_bytes(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> Reply {
         let mut request = self
             .client
             .request(method, format!("{}{path}", self.running.base_url()));
@@ -108,7 +120,7 @@ impl TestApi {
             request = request.header(*name, *value);
         }
         if let Some(body) = body {
-            request = request.body(body.to_string());
+            request = request.body(body);
         }
         let response = request
             .send()

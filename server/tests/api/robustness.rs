@@ -314,3 +314,190 @@ async fn the_probe_request_is_accepted_on_every_api() {
         assert!(matches!(reply.body, Value::Object(_)), "{reply:?}");
     }
 }
+
+impl Probe {
+    /// Sends raw `body` bytes as the API's media type.
+    async fn send_bytes(&self, body: Vec<u8>) -> Reply {
+        let credentials = (self.target.credentials)(&self.t);
+        let mut headers: Vec<(&str, &str)> = credentials
+            .iter()
+            .map(|(name, value)| (*name, value.as_str()))
+            .collect();
+        headers.push(("content-type", self.target.media_type));
+        let path = (self.target.path)(&self.t);
+        self.t
+            .send_bytes(self.target.method.clone(), &path, &headers, Some(body))
+            .await
+    }
+
+    /// The probe body with `member` (raw JSON text) added as its first
+    /// member: an unknown member, or the kept value it names.
+    fn body_with(&self, member: &str) -> String {
+        let body = self.body("First");
+        format!("{{{member},{}", &body[1..])
+    }
+}
+
+/// Bodies that are not one well-formed JSON text: 400 on every API.
+#[tokio::test]
+async fn malformed_bodies_are_refused_and_nothing_is_stored() {
+    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    for api in APIS {
+        let probe = Probe::start(api).await;
+        let whole = probe.body("First");
+        let mut cases: Vec<(&str, Vec<u8>)> = vec![
+            (
+                "a truncated body",
+                whole.as_bytes()[..whole.len() / 2].to_vec(),
+            ),
+            ("an empty body", Vec::new()),
+            (
+                "a NUL inside a string",
+                whole.replacen("First", "Fi\0rst", 1).into_bytes(),
+            ),
+            (
+                "a lone surrogate",
+                whole.replacen("First", "Fi\\ud800rst", 1).into_bytes(),
+            ),
+            (
+                "deep nesting in an unknown member",
+                probe
+                    .body_with(&format!(r#""unknown":{deep}"#))
+                    .into_bytes(),
+            ),
+        ];
+        let mut invalid_utf8 = whole.clone().into_bytes();
+        let at = whole.find("First").unwrap_or(0) + 2;
+        invalid_utf8.splice(at..at, [0xff, 0xfe]);
+        cases.push(("invalid UTF-8", invalid_utf8));
+        let mut overlong = whole.clone().into_bytes();
+        // An overlong encoding of '/' (0x2F).
+        overlong.splice(at..at, [0xc0, 0xaf]);
+        cases.push(("overlong UTF-8", overlong));
+        for (case, body) in cases {
+            let reply = probe.send_bytes(body).await;
+            probe.assert_refused(&reply, &[400], case);
+        }
+    }
+}
+
+/// Deep nesting inside a value the API keeps (Exante's free-form
+/// `settings`, Ctrl-Hub's document) is refused like any malformed body.
+#[tokio::test]
+async fn deep_nesting_inside_a_kept_value_is_refused() {
+    let deep = format!("{}{}", "{\"a\":".repeat(10_000), "}".repeat(10_000));
+    let probe = Probe::start(Api::Exante).await;
+    let reply = probe
+        .send(&probe.body_with(&format!(r#""settings":{deep}"#)))
+        .await;
+    probe.assert_refused(&reply, &[400], "deep settings");
+    let probe = Probe::start(Api::Ctrlhub).await;
+    let body = probe.body("First").replacen("\"First\"", &deep, 1);
+    let reply = probe.send(&body).await;
+    probe.assert_refused(&reply, &[400], "deep first_name");
+}
+
+/// RFC 8259 leaves a repeated member's meaning to the reader, and readers
+/// differ (first or last); so no API reads one.
+#[tokio::test]
+async fn a_member_named_twice_is_refused_on_every_api() {
+    for api in APIS {
+        let probe = Probe::start(api).await;
+        let body = probe.body("First");
+        // The body's first member, repeated with another value.
+        let first_member = &body[1..body.find(',').unwrap_or(body.len() - 1)];
+        let repeated = format!("{{{first_member},{}", &body[1..]);
+        let reply = probe.send(&repeated).await;
+        probe.assert_refused(&reply, &[400], "a repeated member");
+    }
+}
+
+/// A body far over the limit (10 MB), with a declared length and without:
+/// refused as too large (ZITADEL: 400 INVALID_ARGUMENT, as its gateway).
+#[tokio::test]
+async fn a_10_mb_body_is_refused_with_and_without_a_length() {
+    for api in APIS {
+        let probe = Probe::start(api).await;
+        let too_large = match api {
+            Api::Zitadel => 400,
+            _ => 413,
+        };
+        let huge = probe.body_with(&format!(r#""unknown":"{}""#, "x".repeat(10 << 20)));
+        let reply = probe.send(&huge).await;
+        probe.assert_refused(&reply, &[too_large], "10 MB with a length");
+        let credentials = (probe.target.credentials)(&probe.t);
+        let mut headers: Vec<(&str, &str)> = credentials
+            .iter()
+            .map(|(name, value)| (*name, value.as_str()))
+            .collect();
+        headers.push(("content-type", probe.target.media_type));
+        let path = (probe.target.path)(&probe.t);
+        let reply = probe
+            .t
+            .send_chunked(probe.target.method.clone(), &path, &headers, &huge)
+            .await;
+        probe.assert_refused(&reply, &[too_large], "10 MB without a length");
+    }
+}
+
+/// Every credential header, damaged in every way a client or an attacker
+/// can damage it: refused (401, or 400 where the API says the header is
+/// malformed), in the API's format, nothing stored.
+#[tokio::test]
+async fn a_damaged_credential_is_refused() {
+    let long = "k".repeat(64 * 1024);
+    for api in APIS {
+        let probe = Probe::start(api).await;
+        let credentials = (probe.target.credentials)(&probe.t);
+        // Another API's credential, for the same user.
+        let foreign_api = if api == Api::Exante {
+            Api::Zitadel
+        } else {
+            Api::Exante
+        };
+        let foreign = probe
+            .t
+            .alice
+            .tokens
+            .iter()
+            .find(|(a, _)| *a == foreign_api)
+            .map(|(_, token)| token.clone())
+            .unwrap_or_else(|| panic!("no {} token", foreign_api.name()));
+        for (name, valid) in &credentials {
+            let scheme = valid
+                .split_once(' ')
+                .map(|(scheme, _)| format!("{scheme} "))
+                .unwrap_or_default();
+            let truncated = &valid[..valid.len() - 1];
+            let damaged = [
+                ("empty", String::new()),
+                ("whitespace only", "   ".to_string()),
+                ("truncated", truncated.to_string()),
+                ("64 KiB long", format!("{scheme}{long}")),
+                ("another API's", format!("{scheme}{foreign}")),
+            ];
+            for (case, value) in damaged {
+                // CL2C's tenant is a name, not a secret: another API's key
+                // or a long name is just an unknown tenant.
+                let mut headers: Vec<(&str, &str)> = credentials
+                    .iter()
+                    .filter(|(n, _)| n != name)
+                    .map(|(n, v)| (*n, v.as_str()))
+                    .collect();
+                headers.push((name, value.as_str()));
+                headers.push(("content-type", probe.target.media_type));
+                let path = (probe.target.path)(&probe.t);
+                let reply = probe
+                    .t
+                    .send(
+                        probe.target.method.clone(),
+                        &path,
+                        &headers,
+                        Some(&probe.body("First")),
+                    )
+                    .await;
+                probe.assert_refused(&reply, &[400, 401], &format!("{name}: {case}"));
+            }
+        }
+    }
+}
