@@ -134,11 +134,25 @@ fn open(db: &std::path::Path) -> Result<Arc<dyn Store>, String> {
 
 /// Each API's credentials, as its requests carry them. Ctrl-Hub's path
 /// names the caller's own user id (`PUT /v3/users/{user_id}`), so its line
-/// says which id that is.
-fn print_tokens(user_id: uuid::Uuid, tokens: &[(Api, String)], tenant: &str) {
+/// says which id that is; Exante's `default_organization` must name one of
+/// the user's organisations, so its line names them.
+fn print_tokens(
+    user_id: uuid::Uuid,
+    organisations: &[uuid::Uuid],
+    tokens: &[(Api, String)],
+    tenant: &str,
+) {
     for (api, token) in tokens {
         match api {
             Api::Cl2c => println!("  {:<12} tenant {tenant}, X-API-Key {token}", api.name()),
+            Api::Exante => {
+                let ids: Vec<String> = organisations.iter().map(|id| id.to_string()).collect();
+                println!(
+                    "  {:<12} {token}  (organisation: {})",
+                    api.name(),
+                    ids.join(", ")
+                );
+            }
             Api::Ctrlhub => println!(
                 "  {:<12} X-Session-Token {token}  (path: /v3/users/{user_id}, your own user id)",
                 api.name()
@@ -358,7 +372,13 @@ fn run(cli: Cli) -> Result<(), String> {
             let new = add_user(store.as_ref(), &username, &email, tenant.as_deref())
                 .map_err(|e| e.to_string())?;
             println!("user {} ({})", new.user.username, new.user.id);
-            print_tokens(new.user.id, &new.tokens, &new.tenant);
+            let organisations: Vec<uuid::Uuid> = store
+                .organisations_of(new.user.id)
+                .map_err(|e| e.to_string())?
+                .iter()
+                .map(|o| o.id)
+                .collect();
+            print_tokens(new.user.id, &organisations, &new.tokens, &new.tenant);
             Ok(())
         }
     }
