@@ -100,6 +100,19 @@ impl Default for Limits {
 /// An error answer in the API's own format: the media type and the body.
 pub type ErrorBody = fn(StatusCode, &str) -> (&'static str, Vec<u8>);
 
+/// What the front needs to answer in the API's own shape.
+#[derive(Clone, Copy)]
+pub struct ApiShape {
+    pub error_body: ErrorBody,
+    /// The operation's method, for the `Allow` of a 405 on its path.
+    pub allow: &'static str,
+}
+
+/// The methods each API's stubs answer in its own shape (with `Allow`);
+/// dropshot's router answers any other with a 405 in its own shape, which
+/// the front renders in the API's.
+const STUB_METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+
 /// A running front.
 pub struct Front {
     local_addr: SocketAddr,
@@ -113,7 +126,7 @@ impl Front {
         address: SocketAddr,
         api: SocketAddr,
         limits: Limits,
-        error_body: ErrorBody,
+        shape: ApiShape,
         log: slog::Logger,
     ) -> std::io::Result<Front> {
         let socket = if address.is_ipv4() {
@@ -133,7 +146,7 @@ impl Front {
         let shared = Arc::new(Shared {
             api,
             limits,
-            error_body,
+            shape,
             log,
             stopping,
             connections: Mutex::new(BTreeMap::new()),
@@ -164,7 +177,7 @@ impl Front {
 struct Shared {
     api: SocketAddr,
     limits: Limits,
-    error_body: ErrorBody,
+    shape: ApiShape,
     log: slog::Logger,
     stopping: watch::Receiver<bool>,
     /// The open connections, by id, for the cap.
@@ -564,7 +577,29 @@ impl Handler {
             .unwrap_or_default();
         *forwarded.headers_mut() = headers;
 
+        let method = forwarded.method().clone();
+        let path = forwarded.uri().path().to_string();
         match self.send(forwarded).await {
+            Ok(response)
+                if response.status() == StatusCode::METHOD_NOT_ALLOWED
+                    && !STUB_METHODS.contains(&method.as_str()) =>
+            {
+                let allow = if path == "/openapi.json" {
+                    "GET"
+                } else {
+                    self.shared.shape.allow
+                };
+                let mut answer = self.error(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    &format!(
+                        "The {method} method is not supported here; this path accepts {allow}."
+                    ),
+                );
+                answer
+                    .headers_mut()
+                    .insert(http::header::ALLOW, HeaderValue::from_static(allow));
+                answer
+            }
             Ok(response) => {
                 let (mut parts, body) = response.into_parts();
                 for name in ["connection", "keep-alive", "transfer-encoding"] {
@@ -611,7 +646,7 @@ impl Handler {
     }
 
     fn error(&self, status: StatusCode, message: &str) -> Answer {
-        let (media_type, body) = (self.shared.error_body)(status, message);
+        let (media_type, body) = (self.shared.shape.error_body)(status, message);
         let mut answer = Response::new(
             Full::new(Bytes::from(body))
                 .map_err(|never| match never {})

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::apis::{ApiContext, REQUEST_BODY_MAX_BYTES, Registration, registrations, spec_json};
 use crate::auth::Verifier;
-use crate::front::{Front, Limits};
+use crate::front::{ApiShape, Front, Limits};
 use crate::storage::{Api, Store};
 
 /// One running API: its front on the API's address, and its dropshot
@@ -117,7 +117,10 @@ pub fn start_one_with(
         address,
         server.local_addr(),
         limits.clone(),
-        registration.error_body,
+        ApiShape {
+            error_body: registration.error_body,
+            allow: registration.allow,
+        },
         log,
     )
     .map_err(|e| cannot_listen(name, address, &e))?;

@@ -171,6 +171,8 @@ pub struct Registration {
     /// An error in the API's format, for what the front answers itself (a
     /// 503 while stopping, a 408 for a body that does not arrive).
     pub error_body: crate::front::ErrorBody,
+    /// The operation's method: the `Allow` of a 405 on its path.
+    pub allow: &'static str,
 }
 
 /// Everything a demo curl line may need.

@@ -501,3 +501,31 @@ async fn a_damaged_credential_is_refused() {
         }
     }
 }
+
+/// A method no endpoint of the path serves (TRACE; OPTIONS outside
+/// c.technology, which serves it) is a 405 in the API's format whose
+/// `Allow` names the operation's method only (found by Schemathesis:
+/// dropshot's router answered in its own shape and listed every stub's
+/// method).
+#[tokio::test]
+async fn a_method_no_endpoint_serves_is_a_405_in_the_apis_format() {
+    for api in APIS {
+        let probe = Probe::start(api).await;
+        let methods: &[&str] = match api {
+            Api::Ctechnology => &["TRACE"],
+            _ => &["TRACE", "OPTIONS"],
+        };
+        let path = (probe.target.path)(&probe.t);
+        for method in methods {
+            let method = Method::from_bytes(method.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+            let reply = probe.t.send(method.clone(), &path, &[], None).await;
+            probe.assert_refused(&reply, &[405], method.as_str());
+            assert_eq!(
+                reply.allow.as_deref(),
+                Some(probe.target.method.as_str()),
+                "{}: {reply:?}",
+                api.name()
+            );
+        }
+    }
+}

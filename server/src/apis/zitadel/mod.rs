@@ -22,6 +22,7 @@ pub fn registration() -> Registration {
         },
         demo_curl,
         error_body: errors::error_body,
+        allow: "PUT",
     }
 }
 
