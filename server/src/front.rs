@@ -204,7 +204,7 @@ impl Shared {
     /// needed), `false` when every connection has a request at the API.
     fn make_room(&self) -> bool {
         let mut connections = self.connections();
-        if connections.len() < self.limits.max_connections {
+        if connections.len() < self.limits.max_connections.max(1) {
             return true;
         }
         let longest_waiting = connections
@@ -483,8 +483,11 @@ struct Handler {
 
 /// Headers that describe one connection, not the message (RFC 9110 §7.6.1):
 /// not forwarded either way. The framing (`transfer-encoding`,
-/// `content-length`) is set anew by whoever sends the message on.
-const HOP_BY_HOP: [&str; 9] = [
+/// `content-length`) is set anew by whoever sends the message on; `expect:
+/// 100-continue` was answered by the front, which forwards a complete body;
+/// a client's own `x-forwarded-for` is replaced by the front's.
+const HOP_BY_HOP: [&str; 10] = [
+    "expect",
     "connection",
     "keep-alive",
     "proxy-connection",
