@@ -530,28 +530,29 @@ impl Handler {
         let limit = crate::apis::REQUEST_BODY_MAX_BYTES + 1;
         let had_body = parts.headers.contains_key(CONTENT_LENGTH)
             || parts.headers.contains_key(http::header::TRANSFER_ENCODING);
-        let bytes = match tokio::time::timeout(limits.body_read, read_at_most(body, limit)).await {
-            Ok(Ok(bytes)) => bytes,
-            Ok(Err(e)) => {
-                return self.error(
-                    StatusCode::BAD_REQUEST,
-                    &format!("The request body could not be read: {e}."),
-                );
-            }
-            Err(_) => {
-                let mut answer = self.error(
-                    StatusCode::REQUEST_TIMEOUT,
-                    &format!(
-                        "The request body did not arrive within {} s.",
-                        limits.body_read.as_secs_f64()
-                    ),
-                );
-                answer
-                    .headers_mut()
-                    .insert(CONNECTION, HeaderValue::from_static("close"));
-                return answer;
-            }
-        };
+        let (bytes, complete) =
+            match tokio::time::timeout(limits.body_read, read_at_most(body, limit)).await {
+                Ok(Ok(read)) => read,
+                Ok(Err(e)) => {
+                    return self.error(
+                        StatusCode::BAD_REQUEST,
+                        &format!("The request body could not be read: {e}."),
+                    );
+                }
+                Err(_) => {
+                    let mut answer = self.error(
+                        StatusCode::REQUEST_TIMEOUT,
+                        &format!(
+                            "The request body did not arrive within {} s.",
+                            limits.body_read.as_secs_f64()
+                        ),
+                    );
+                    answer
+                        .headers_mut()
+                        .insert(CONNECTION, HeaderValue::from_static("close"));
+                    return answer;
+                }
+            };
         self.connection.enter(Phase::AtApi);
 
         let mut headers = HeaderMap::with_capacity(parts.headers.len() + 2);
@@ -580,6 +581,21 @@ impl Handler {
             .unwrap_or_default();
         *forwarded.headers_mut() = headers;
 
+        let mut answer = self.answer_from_api(forwarded).await;
+        // A body left unread would have to be read to its end before the
+        // connection could carry another request: hyper would drain it all
+        // (10 MB, or without end). The connection closes instead.
+        if !complete {
+            answer
+                .headers_mut()
+                .insert(CONNECTION, HeaderValue::from_static("close"));
+        }
+        answer
+    }
+
+    /// The API's answer to `forwarded`, a 405 of dropshot's router rendered
+    /// in the API's shape.
+    async fn answer_from_api(&self, forwarded: Request<Full<Bytes>>) -> Answer {
         let method = forwarded.method().clone();
         let path = forwarded.uri().path().to_string();
         match self.send(forwarded).await {
@@ -663,9 +679,9 @@ impl Handler {
     }
 }
 
-/// The body, or its first `limit` bytes when it is longer (the rest is not
-/// read; the connection closes after the answer).
-async fn read_at_most(mut body: Incoming, limit: usize) -> Result<Bytes, String> {
+/// The body, or its first `limit` bytes when it is longer (then `false`:
+/// the rest is not read, and the connection closes after the answer).
+async fn read_at_most(mut body: Incoming, limit: usize) -> Result<(Bytes, bool), String> {
     let mut out = Vec::new();
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|e| e.to_string())?;
@@ -673,9 +689,9 @@ async fn read_at_most(mut body: Incoming, limit: usize) -> Result<Bytes, String>
             out.extend_from_slice(&data);
             if out.len() >= limit {
                 out.truncate(limit);
-                break;
+                return Ok((Bytes::from(out), false));
             }
         }
     }
-    Ok(Bytes::from(out))
+    Ok((Bytes::from(out), true))
 }
