@@ -177,12 +177,54 @@ async fn a_body_that_does_not_arrive_in_time_is_a_408_in_the_apis_format() {
     assert_eq!(t.stored(&t.alice).1, 0, "nothing may be stored");
 }
 
+/// Set in the child process that runs the stalled-connections case under
+/// a descriptor limit.
+const UNDER_LIMIT: &str = "SERVER_TEST_UNDER_DESCRIPTOR_LIMIT";
+
 /// 1,000 connections stalled in each way a client can stall (nothing sent,
-/// half a head, half a body), twice the default cap: a client that sends its
-/// update promptly is still answered within a second.
-#[tokio::test]
-async fn an_update_is_answered_within_a_second_under_1000_stalled_connections() {
-    let t = TestApi::start(Api::Exante).await;
+/// half a head, half a body), under a limit of 1,400 open descriptors for
+/// the whole process (clients and server share it): a client that sends
+/// its update promptly is still answered within a second. Without a cap
+/// the server's 1,000 sockets and the clients' 1,000 exhaust the limit and
+/// the prompt client is never accepted (as in the report: 320 stalled
+/// sockets under 256 descriptors). The case runs in a child process of
+/// this test binary, where `ulimit` can lower the limit.
+#[cfg(unix)]
+#[test]
+fn an_update_is_answered_within_a_second_under_1000_stalled_connections() {
+    let name = "connections::an_update_is_answered_within_a_second_under_1000_stalled_connections";
+    if std::env::var_os(UNDER_LIMIT).is_some() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        runtime.block_on(stalled_connections_case());
+        return;
+    }
+    let test_binary = std::env::current_exe().unwrap_or_else(|e| panic!("{e}"));
+    let output = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -n 1400 && exec \"$0\" \"$1\" --exact --test-threads 1 --nocapture")
+        .arg(&test_binary)
+        .arg(name)
+        .env(UNDER_LIMIT, "1")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run the case: {e}"));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && text.contains("1 passed"),
+        "{text}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+async fn stalled_connections_case() {
+    // A cap that leaves room under the limit for the clients' own sockets.
+    let limits = Limits {
+        max_connections: 256,
+        ..Limits::default()
+    };
+    let t = TestApi::start_with(Api::Exante, &limits).await;
     let address = t.running.local_addr();
     let mut stalled = Vec::with_capacity(1000);
     for i in 0..1000 {
