@@ -142,6 +142,9 @@ impl Front {
         // Room for a burst of connections between two accepts.
         let listener = socket.listen(1024)?;
         let local_addr = listener.local_addr()?;
+        // dropshot's own "listening" line names its loopback port; this is
+        // the address clients use.
+        slog::info!(log, "front listening"; "address" => %local_addr, "api_at" => %api);
         let (stop, stopping) = watch::channel(false);
         let shared = Arc::new(Shared {
             api,

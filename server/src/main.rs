@@ -27,7 +27,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve every API (the default command).
+    /// Serve the APIs: every one, unless --api names some (the default
+    /// command).
     Serve {
         /// Where an API listens, as <api>=<address>; repeatable. Defaults:
         /// ctechnology 127.0.0.1:8101, cl2c :8102, exante :8103,
