@@ -495,9 +495,13 @@ fn fuzz(root: &Path, args: &[&str]) -> Result<Vec<Outcome>, String> {
         if let Some(header) = credential_header(api, &user)? {
             command.args(["--header", &header]);
         }
-        let mut by_hand = format!("{command:?}");
-        by_hand = by_hand.replace('"', "");
-        println!("\n== {api}: {url}\n(by hand: {by_hand})");
+        println!(
+            "\n== {api}: {url}\nby hand, with `{} --db {} serve --api {api} --listen {api}={}` running:\n  {}",
+            server.display(),
+            db.display(),
+            url.trim_start_matches("http://"),
+            shell_line(&command)
+        );
         let started = Instant::now();
         let output = command
             .output()
@@ -533,6 +537,36 @@ fn fuzz(root: &Path, args: &[&str]) -> Result<Vec<Outcome>, String> {
     Ok(outcomes)
 }
 
+/// `command` as a line to paste into a POSIX shell.
+fn shell_line(command: &Command) -> String {
+    let quote = |text: &str| {
+        if text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,@".contains(c))
+        {
+            text.to_string()
+        } else {
+            format!("'{}'", text.replace('\'', r"'\''"))
+        }
+    };
+    let mut words = Vec::new();
+    if let Some(dir) = command.get_current_dir() {
+        words.push(format!("cd {} &&", quote(&dir.to_string_lossy())));
+    }
+    for (name, value) in command.get_envs() {
+        if let Some(value) = value {
+            words.push(format!(
+                "{}={}",
+                name.to_string_lossy(),
+                quote(&value.to_string_lossy())
+            ));
+        }
+    }
+    words.push(quote(&command.get_program().to_string_lossy()));
+    words.extend(command.get_args().map(|a| quote(&a.to_string_lossy())));
+    words.join(" ")
+}
+
 /// Every spec by API name, as JSON.
 fn crate_spec_discover(root: &Path) -> Result<Vec<(String, Value)>, String> {
     Ok(xtask::spec::discover(root)?
@@ -552,6 +586,18 @@ mod tests {
             tenant: "fuzz-tenant".into(),
             tokens: vec![("cl2c".into(), "cl2c_key".into())],
         }
+    }
+
+    #[test]
+    fn the_line_to_run_by_hand_quotes_what_the_shell_would_split() {
+        let mut command = Command::new("st");
+        command
+            .args(["run", "--header", "Authorization: Token it's"])
+            .env("FUZZ_API", "zitadel");
+        assert_eq!(
+            shell_line(&command),
+            r"FUZZ_API=zitadel st run --header 'Authorization: Token it'\''s'"
+        );
     }
 
     #[test]
