@@ -30,6 +30,10 @@ def filter_failure(context, failure, case, response):
     """
     if API == "zitadel" and response is not None and response.status_code == 400:
         body = _json(response)
-        if isinstance(body, dict) and body.get("code") == 9:
+        if (
+            isinstance(body, dict)
+            and body.get("code") == 9
+            and "Errors.User.Profile.NotChanged" in str(body.get("message", ""))
+        ):
             return False
     return True
