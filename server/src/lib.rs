@@ -2,6 +2,7 @@
 
 pub mod apis;
 pub mod auth;
+pub mod front;
 pub mod identity;
 pub mod serve;
 pub mod storage;

@@ -4,9 +4,11 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use server::apis::{DemoCredentials, registration};
+use server::front::Limits;
 use server::identity::{add_user, issue_all};
 use server::serve::{default_listen, derived_openapi, start_all};
 use server::storage::postgres::PostgresStore;
@@ -27,17 +29,24 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve every API (the default command).
+    /// Serve the APIs: every one, unless --api names some (the default
+    /// command).
     Serve {
         /// Where an API listens, as <api>=<address>; repeatable. Defaults:
         /// ctechnology 127.0.0.1:8101, cl2c :8102, exante :8103,
         /// ctrlhub :8104, zitadel :8105.
         #[arg(long = "listen", value_parser = parse_listen)]
         listen: Vec<(Api, SocketAddr)>,
+        /// Serve only this API; repeatable (default: every API). Another
+        /// instance can then serve the others, or the same API elsewhere.
+        #[arg(long = "api", value_name = "API", value_parser = parse_api)]
+        apis: Vec<Api>,
         /// Issue fresh demo credentials and print a curl line per API (done
         /// anyway when the database has no users).
         #[arg(long)]
         demo: bool,
+        #[command(flatten)]
+        limits: LimitFlags,
     },
     /// Print the OpenAPI document dropshot derives from an API's trait.
     Openapi { api: String },
@@ -64,6 +73,51 @@ enum TokenCommand {
     },
 }
 
+/// The connection limits (`server::front::Limits`), per API.
+#[derive(clap::Args)]
+struct LimitFlags {
+    /// Seconds from the first byte of a request head to its end; a slower
+    /// head closes the connection.
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds,
+          default_value_t = Limits::default().header_read.as_secs_f64())]
+    header_read_timeout: f64,
+    /// Seconds for the whole request body after its head; a slower body is
+    /// answered 408.
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds,
+          default_value_t = Limits::default().body_read.as_secs_f64())]
+    body_read_timeout: f64,
+    /// Seconds a connection may stay open without a request.
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds,
+          default_value_t = Limits::default().idle.as_secs_f64())]
+    idle_timeout: f64,
+    /// Open connections per API; at the cap, a new connection closes the
+    /// one that has waited longest for its client.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..),
+          default_value_t = u32::try_from(Limits::default().max_connections).unwrap_or(u32::MAX))]
+    max_connections: u32,
+}
+
+impl LimitFlags {
+    fn limits(&self) -> Limits {
+        Limits {
+            header_read: Duration::from_secs_f64(self.header_read_timeout),
+            body_read: Duration::from_secs_f64(self.body_read_timeout),
+            idle: Duration::from_secs_f64(self.idle_timeout),
+            max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
+            ..Limits::default()
+        }
+    }
+}
+
+fn parse_seconds(text: &str) -> Result<f64, String> {
+    let seconds: f64 = text.parse().map_err(|e| format!("{text}: {e}"))?;
+    if seconds.is_finite() && seconds > 0.0 && seconds <= 86_400.0 {
+        Ok(seconds)
+    } else {
+        Err(format!("{text}: expected seconds above 0, at most 86400"))
+    }
+}
+
 #[derive(Subcommand)]
 enum UserCommand {
     /// Create a user and print a token for each API.
@@ -79,9 +133,16 @@ enum UserCommand {
     Remove { username: String },
 }
 
+fn parse_api(name: &str) -> Result<Api, String> {
+    Api::from_name(name).ok_or_else(|| {
+        let known: Vec<&str> = default_listen().keys().map(|api| api.name()).collect();
+        format!("unknown API {name} (one of {})", known.join(", "))
+    })
+}
+
 fn parse_listen(text: &str) -> Result<(Api, SocketAddr), String> {
     let (api, address) = text.split_once('=').ok_or("expected <api>=<address>")?;
-    let api = Api::from_name(api).ok_or_else(|| format!("unknown API {api}"))?;
+    let api = parse_api(api)?;
     let address = address.parse().map_err(|e| format!("{address}: {e}"))?;
     Ok((api, address))
 }
@@ -137,16 +198,43 @@ fn open(db: &Database) -> Result<Arc<dyn Store>, String> {
     .map_err(|e| format!("{db}: {e}"))
 }
 
-fn print_tokens(tokens: &[(Api, String)], tenant: &str) {
+/// Each API's credentials, as its requests carry them. Ctrl-Hub's path
+/// names the caller's own user id (`PUT /v3/users/{user_id}`), so its line
+/// says which id that is; Exante's `default_organization` must name one of
+/// the user's organisations, so its line names them.
+fn print_tokens(
+    user_id: uuid::Uuid,
+    organisations: &[uuid::Uuid],
+    tokens: &[(Api, String)],
+    tenant: &str,
+) {
     for (api, token) in tokens {
         match api {
             Api::Cl2c => println!("  {:<12} tenant {tenant}, X-API-Key {token}", api.name()),
+            Api::Exante => {
+                let ids: Vec<String> = organisations.iter().map(|id| id.to_string()).collect();
+                println!(
+                    "  {:<12} {token}  (organisation: {})",
+                    api.name(),
+                    ids.join(", ")
+                );
+            }
+            Api::Ctrlhub => println!(
+                "  {:<12} X-Session-Token {token}  (path: /v3/users/{user_id}, your own user id)",
+                api.name()
+            ),
             _ => println!("  {:<12} {token}", api.name()),
         }
     }
 }
 
-async fn serve(db: Database, listen: Vec<(Api, SocketAddr)>, demo: bool) -> Result<(), String> {
+async fn serve(
+    db: Database,
+    listen: Vec<(Api, SocketAddr)>,
+    apis: Vec<Api>,
+    demo: bool,
+    limits: Limits,
+) -> Result<(), String> {
     let log = dropshot::ConfigLogging::StderrTerminal {
         level: dropshot::ConfigLoggingLevel::Info,
     }
@@ -154,7 +242,19 @@ async fn serve(db: Database, listen: Vec<(Api, SocketAddr)>, demo: bool) -> Resu
     .map_err(|e| format!("cannot set up logging: {e}"))?;
     let store = open(&db)?;
     let mut addresses: BTreeMap<Api, SocketAddr> = default_listen();
+    if let Some(stray) = listen
+        .iter()
+        .find(|(api, _)| !apis.is_empty() && !apis.contains(api))
+    {
+        return Err(format!(
+            "--listen {}=... names an API that --api leaves out",
+            stray.0.name()
+        ));
+    }
     addresses.extend(listen);
+    if !apis.is_empty() {
+        addresses.retain(|api, _| apis.contains(api));
+    }
 
     let first_start = store.user_count().map_err(|e| e.to_string())? == 0;
     let demo_user = if first_start || demo {
@@ -164,7 +264,7 @@ async fn serve(db: Database, listen: Vec<(Api, SocketAddr)>, demo: bool) -> Resu
     };
 
     let mut signals = StopSignals::listen()?;
-    let running = start_all(Arc::clone(&store), &addresses, &log)?;
+    let running = start_all(Arc::clone(&store), &addresses, &limits, &log)?;
     println!("database: {db}");
     for api in &running {
         println!(
@@ -175,7 +275,9 @@ async fn serve(db: Database, listen: Vec<(Api, SocketAddr)>, demo: bool) -> Resu
         );
     }
     if let Some((user_id, tenant, tokens)) = demo_user {
-        println!("\ndemo user {user_id}; one curl line per API:");
+        println!(
+            "\ndemo user {user_id} (Ctrl-Hub's path names this id: /v3/users/{user_id}); one curl line per API:"
+        );
         for api in &running {
             let (Some(registration), Some((_, token))) = (
                 registration(api.api),
@@ -204,10 +306,19 @@ async fn serve(db: Database, listen: Vec<(Api, SocketAddr)>, demo: bool) -> Resu
     // nothing acknowledged either.
     signals.next().await;
     eprintln!("stopping (a second Ctrl-C stops at once)");
+    // Every API drains at once: each front answers the requests that reach
+    // it meanwhile (503, `Connection: close`) and lets those at the API
+    // finish, then its dropshot server closes.
     let close_all = async {
+        let mut stopping = tokio::task::JoinSet::new();
         for api in running {
-            if let Err(e) = api.server.close().await {
-                eprintln!("{}: cannot stop cleanly: {e}", api.api.name());
+            stopping.spawn(async move { (api.api, api.stop().await) });
+        }
+        while let Some(stopped) = stopping.join_next().await {
+            match stopped {
+                Ok((api, Err(e))) => eprintln!("{}: cannot stop cleanly: {e}", api.name()),
+                Ok((_, Ok(()))) => {}
+                Err(e) => eprintln!("a server's stop failed: {e}"),
             }
         }
     };
@@ -289,17 +400,27 @@ fn demo_credentials(store: &dyn Store) -> Result<DemoUser, String> {
 }
 
 fn run(cli: Cli) -> Result<(), String> {
-    match cli.command.unwrap_or(Command::Serve {
-        listen: Vec::new(),
-        demo: false,
-    }) {
-        Command::Serve { listen, demo } => tokio::runtime::Builder::new_multi_thread()
+    // No command is `serve` with every default, as clap parses it.
+    let command = match cli.command {
+        Some(command) => command,
+        None => Cli::try_parse_from(["server", "serve"])
+            .map_err(|e| e.to_string())?
+            .command
+            .ok_or("no default command")?,
+    };
+    match command {
+        Command::Serve {
+            listen,
+            apis,
+            demo,
+            limits,
+        } => tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
             .map_err(|e| format!("cannot start the runtime: {e}"))?
-            .block_on(serve(cli.db, listen, demo)),
+            .block_on(serve(cli.db, listen, apis, demo, limits.limits())),
         Command::Openapi { api } => {
-            let api = Api::from_name(&api).ok_or_else(|| format!("unknown API {api}"))?;
+            let api = parse_api(&api)?;
             let document = derived_openapi(api)?;
             let text = serde_json::to_string_pretty(&document).map_err(|e| e.to_string())?;
             println!("{text}");
@@ -317,7 +438,13 @@ fn run(cli: Cli) -> Result<(), String> {
             let new = add_user(store.as_ref(), &username, &email, tenant.as_deref())
                 .map_err(|e| e.to_string())?;
             println!("user {} ({})", new.user.username, new.user.id);
-            print_tokens(&new.tokens, &new.tenant);
+            let organisations: Vec<uuid::Uuid> = store
+                .organisations_of(new.user.id)
+                .map_err(|e| e.to_string())?
+                .iter()
+                .map(|o| o.id)
+                .collect();
+            print_tokens(new.user.id, &organisations, &new.tokens, &new.tenant);
             Ok(())
         }
         Command::User {

@@ -10,17 +10,34 @@ use serde_json::Value;
 
 use crate::apis::{ApiContext, REQUEST_BODY_MAX_BYTES, Registration, registrations, spec_json};
 use crate::auth::Verifier;
+use crate::front::{ApiShape, Front, Limits};
 use crate::storage::{Api, Store};
 
-/// One running API.
+/// One running API: its front on the API's address, and its dropshot
+/// server behind it on an ephemeral loopback port (`front.rs` says why).
 pub struct RunningApi {
     pub api: Api,
+    /// Where clients connect.
+    pub front: Front,
+    /// dropshot's server, reached through the front only.
     pub server: HttpServer<ApiContext>,
 }
 
 impl RunningApi {
+    /// The API's address, the front's.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.front.local_addr()
+    }
+
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.server.local_addr())
+        format!("http://{}", self.local_addr())
+    }
+
+    /// Stops the front (which drains: every request that reached it gets an
+    /// answer), then dropshot's server.
+    pub async fn stop(self) -> Result<(), String> {
+        self.front.stop().await;
+        self.server.close().await
     }
 }
 
@@ -37,22 +54,41 @@ pub fn default_listen() -> BTreeMap<Api, SocketAddr> {
 pub fn start_all(
     store: Arc<dyn Store>,
     listen: &BTreeMap<Api, SocketAddr>,
+    limits: &Limits,
     log: &slog::Logger,
 ) -> Result<Vec<RunningApi>, String> {
     registrations()
         .into_iter()
         .filter_map(|registration| {
             let address = *listen.get(&registration.api)?;
-            Some(start_one(&registration, Arc::clone(&store), address, log))
+            Some(start_one_with(
+                &registration,
+                Arc::clone(&store),
+                address,
+                limits,
+                log,
+            ))
         })
         .collect()
 }
 
-/// Starts one API.
+/// Starts one API with the default [`Limits`].
 pub fn start_one(
     registration: &Registration,
     store: Arc<dyn Store>,
     address: SocketAddr,
+    log: &slog::Logger,
+) -> Result<RunningApi, String> {
+    start_one_with(registration, store, address, &Limits::default(), log)
+}
+
+/// Starts one API: its dropshot server on an ephemeral loopback port, then
+/// its front on `address`. Needs a tokio runtime.
+pub fn start_one_with(
+    registration: &Registration,
+    store: Arc<dyn Store>,
+    address: SocketAddr,
+    limits: &Limits,
     log: &slog::Logger,
 ) -> Result<RunningApi, String> {
     let name = registration.api.name();
@@ -65,18 +101,52 @@ pub fn start_one(
         spec_document: Arc::new(spec_document),
     };
     let config = ConfigDropshot {
-        bind_address: address,
+        bind_address: SocketAddr::from(([127, 0, 0, 1], 0)),
         default_request_body_max_bytes: REQUEST_BODY_MAX_BYTES,
+        // The client's address, which the front passes on: dropshot sees
+        // the front as the peer.
+        log_headers: vec!["x-forwarded-for".to_string()],
         ..Default::default()
     };
-    let server = ServerBuilder::new(description, context, log.new(slog::o!("api" => name)))
+    let log = log.new(slog::o!("api" => name));
+    let server = ServerBuilder::new(description, context, log.clone())
         .config(config)
         .start()
-        .map_err(|e| format!("{name}: cannot listen on {address}: {e}"))?;
+        .map_err(|e| format!("{name}: cannot start: {e}"))?;
+    let front = Front::start(
+        address,
+        server.local_addr(),
+        limits.clone(),
+        ApiShape {
+            error_body: registration.error_body,
+            allow: registration.allow,
+        },
+        log,
+    )
+    .map_err(|e| cannot_listen(name, address, &e))?;
     Ok(RunningApi {
         api: registration.api,
+        front,
         server,
     })
+}
+
+/// Why `api` cannot listen on `address`, with what to do about it.
+fn cannot_listen(api: &str, address: SocketAddr, error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::AddrInUse => format!(
+            "{api}: cannot listen on {address}: the address is in use (is another server \
+             running?); give {api} another address with --listen {api}=<address>, or serve \
+             only some APIs with --api <name>"
+        ),
+        std::io::ErrorKind::AddrNotAvailable => format!(
+            "{api}: cannot listen on {address}: no interface of this machine has that address"
+        ),
+        std::io::ErrorKind::PermissionDenied => format!(
+            "{api}: cannot listen on {address}: permission denied (ports below 1024 need privileges)"
+        ),
+        _ => format!("{api}: cannot listen on {address}: {error}"),
+    }
 }
 
 /// The OpenAPI document dropshot derives from `api`'s trait.

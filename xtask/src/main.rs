@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 mod bench;
+mod fuzz;
 
 const USAGE: &str = "usage: cargo xtask <command>
 
@@ -20,7 +21,10 @@ commands:
              load on each API's update: the server against a ceiling
              (release build; see docs/benchmarks.md)
   bench gen [--runs N]
-             time `generate` and `check` (median of N runs, default 5)";
+             time `generate` and `check` (median of N runs, default 5)
+  fuzz [--api <name>]... [--max-examples N] [--seed N]
+             Schemathesis (pinned, installed under target/) against a fresh
+             server, every check, positive and negative data";
 
 /// The OpenAPI document the server derives for `api`: `server openapi <api>`,
 /// built by cargo if needed.
@@ -134,6 +138,7 @@ fn main() -> ExitCode {
         }
         ["bench", "server", options @ ..] => bench::server(&root, options),
         ["bench", "gen", options @ ..] => bench::gen_commands(&root, options),
+        ["fuzz", options @ ..] => fuzz::main(&root, options),
         ["help"] | ["--help"] | ["-h"] => {
             println!("{USAGE}");
             ExitCode::SUCCESS

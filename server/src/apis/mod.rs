@@ -11,6 +11,7 @@
 
 // When adding an API: add its module here and its `registration()` to
 // `registrations()` below; nothing else in the server changes.
+pub mod body;
 pub mod cl2c;
 pub mod ctechnology;
 pub mod ctrlhub;
@@ -100,18 +101,37 @@ where
 
 /// The value of `Authorization: <scheme> <credential>`, if that is the form
 /// of the header (the scheme is matched case-insensitively, as RFC 9110
-/// says).
+/// says) and it was sent once (see [`sent_once`]).
 pub fn authorization<'h>(headers: &'h HeaderMap, scheme: &str) -> Option<&'h str> {
-    let value = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
+    let value = sent_once(headers, http::header::AUTHORIZATION.as_str())?
+        .to_str()
+        .ok()?;
     let (given, credential) = value.split_once(' ')?;
     given
         .eq_ignore_ascii_case(scheme)
         .then_some(credential.trim())
 }
 
-/// The value of a header as text, if present and printable.
+/// The value of a header as text, if it was sent once (see [`sent_once`])
+/// and is printable.
 pub fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
-    headers.get(name)?.to_str().ok()
+    sent_once(headers, name)?.to_str().ok()
+}
+
+/// The header's value if it was sent exactly once. A credential header sent
+/// twice is no credential: a gateway in front may read the first copy and
+/// this server another (or the reverse), and then the two disagree on who
+/// is calling. So two copies are refused like a missing header, whichever
+/// is valid, instead of picking one.
+pub fn sent_once<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h http::HeaderValue> {
+    let mut values = headers.get_all(name).iter();
+    let first = values.next()?;
+    values.next().is_none().then_some(first)
+}
+
+/// Whether header `name` was sent more than once.
+pub fn repeated(headers: &HeaderMap, name: &str) -> bool {
+    headers.get_all(name).iter().nth(1).is_some()
 }
 
 /// Checks `token` for `api`: on the executor when its credential is known,
@@ -150,6 +170,11 @@ pub struct Registration {
     pub stub_description: fn() -> Result<ApiDescription<StubContext>, String>,
     /// A ready-to-paste curl line sending the seed's example request.
     pub demo_curl: fn(base_url: &str, credentials: &DemoCredentials) -> String,
+    /// An error in the API's format, for what the front answers itself (a
+    /// 503 while stopping, a 408 for a body that does not arrive).
+    pub error_body: crate::front::ErrorBody,
+    /// The operation's method: the `Allow` of a 405 on its path.
+    pub allow: &'static str,
 }
 
 /// Everything a demo curl line may need.

@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use reqwest::Method;
 use serde_json::Value;
+use server::front::Limits;
 use server::identity::{NewUser, add_user};
-use server::serve::{RunningApi, start_one};
+use server::serve::{RunningApi, start_one_with};
 use server::storage::sqlite::SqliteStore;
 use server::storage::{Api, Store};
 
@@ -42,6 +43,11 @@ pub struct Reply {
 
 impl TestApi {
     pub async fn start(api: Api) -> TestApi {
+        Self::start_with(api, &Limits::default()).await
+    }
+
+    /// Starts `api` with its front set to `limits`.
+    pub async fn start_with(api: Api, limits: &Limits) -> TestApi {
         let dir = std::env::temp_dir().join(format!("server-test-{}", uuid::Uuid::new_v4()));
         let store: Arc<dyn Store> = match SqliteStore::open(&dir.join("db.sqlite")) {
             Ok(store) => Arc::new(store),
@@ -59,10 +65,11 @@ impl TestApi {
         let registration = server::apis::registration(api)
             .unwrap_or_else(|| panic!("{} is not registered", api.name()));
         let log = slog::Logger::root(slog::Discard, slog::o!());
-        let running = start_one(
+        let running = start_one_with(
             &registration,
             Arc::clone(&store),
             "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}")),
+            limits,
             &log,
         )
         .unwrap_or_else(|e| panic!("{e}"));
@@ -94,6 +101,18 @@ impl TestApi {
         headers: &[(&str, &str)],
         body: Option<&str>,
     ) -> Reply {
+        self.send_bytes(method, path, headers, body.map(|b| b.as_bytes().to_vec()))
+            .await
+    }
+
+    /// Sends `body` as raw bytes (which need not be UTF-8).
+    pub async fn send_bytes(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> Reply {
         let mut request = self
             .client
             .request(method, format!("{}{path}", self.running.base_url()));
@@ -101,7 +120,7 @@ impl TestApi {
             request = request.header(*name, *value);
         }
         if let Some(body) = body {
-            request = request.body(body.to_string());
+            request = request.body(body);
         }
         let response = request
             .send()
@@ -141,7 +160,7 @@ impl TestApi {
         body: &str,
     ) -> Reply {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let address = self.running.server.local_addr();
+        let address = self.running.local_addr();
         let mut stream = tokio::net::TcpStream::connect(address)
             .await
             .unwrap_or_else(|e| panic!("cannot connect to {address}: {e}"));

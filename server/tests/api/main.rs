@@ -4,11 +4,14 @@
 
 mod cl2c;
 mod contention;
+mod cli;
+mod connections;
 mod ctechnology;
 mod ctrlhub;
 mod exante;
 mod harness;
 mod multinode;
 mod postgres_outage;
+mod robustness;
 mod seed_requests;
 mod zitadel;

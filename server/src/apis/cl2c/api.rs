@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::errors::{Cl2cError, ValidationProblemDetails};
+use crate::apis::body::JsonBody;
 use crate::apis::fields::present;
 
 /// The operation's path.
@@ -160,7 +161,8 @@ pub struct UserProfile {
     pub wallet_address: Option<String>,
 }
 
-/// The request body, or why dropshot could not read it.
+/// The request body, or why it could not be read ([`JsonBody`]: one JSON
+/// text, sent as JSON).
 ///
 /// dropshot reads the body before the handler runs; with a plain
 /// `TypedBody` a malformed body would be refused before the credentials
@@ -185,11 +187,11 @@ impl ExclusiveExtractor for ProfileBody {
         Self: 'async_trait,
     {
         Box::pin(async move {
-            let body = <TypedBody<UpdateProfileRequest> as ExclusiveExtractor>::from_request(
+            let body = <JsonBody<UpdateProfileRequest> as ExclusiveExtractor>::from_request(
                 rqctx, request,
             )
             .await;
-            Ok(ProfileBody(body.map(TypedBody::into_inner)))
+            Ok(ProfileBody(body.map(JsonBody::into_inner)))
         })
     }
 

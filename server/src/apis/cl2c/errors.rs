@@ -298,3 +298,12 @@ impl From<HttpError> for Cl2cError {
         Cl2cError::Other(response)
     }
 }
+
+/// An error the front answers itself, in the default error body; the
+/// vendor's gateway is what answers these.
+pub fn error_body(status: http::StatusCode, message: &str) -> (&'static str, Vec<u8>) {
+    let status =
+        ErrorStatusCode::from_status(status).unwrap_or(ErrorStatusCode::INTERNAL_SERVER_ERROR);
+    let body = serde_json::to_vec(&ErrorResponse::new(status, SOURCE_GATEWAY, message));
+    ("application/json", body.unwrap_or_default())
+}

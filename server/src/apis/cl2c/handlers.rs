@@ -11,7 +11,9 @@ use super::api::{
 };
 use super::errors::{Cl2cError, ErrorResponse, ValidationProblemDetails};
 use super::validation::validate;
-use crate::apis::{ApiContext, authenticate, dropshot_status, method_not_allowed, update_profile};
+use crate::apis::{
+    ApiContext, authenticate, dropshot_status, method_not_allowed, repeated, update_profile,
+};
 use crate::auth::{AuthError, Principal};
 use crate::storage::{Api, Applied, Profile, Reads, Store, StoreError, User};
 
@@ -129,6 +131,12 @@ impl Cl2cApi for Cl2cImpl {
         body: ProfileBody,
     ) -> Result<ProfileUpdate, Cl2cError> {
         let context = rqctx.context();
+        // dropshot's `Header` extractor keeps the last copy of a repeated
+        // header; a repeated credential is refused instead (`sent_once`).
+        let request_headers = crate::apis::headers(&rqctx);
+        if repeated(request_headers, "tenant") || repeated(request_headers, "x-api-key") {
+            return Err(ErrorResponse::unauthorized().into());
+        }
         let principal = authenticate_tenant(context, headers.into_inner()).await?;
         let request = match body.0 {
             Ok(request) => request,

@@ -14,13 +14,14 @@
 //! wrap the reference in `allOf`.
 
 use chrono::{DateTime, Utc};
-use dropshot::{Body, HttpResponseOk, RequestContext, TypedBody};
+use dropshot::{Body, HttpResponseOk, RequestContext};
 use http::Response;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::errors::ErrorResponse;
 use super::validation::{date_time, nullable, object_only};
+use crate::apis::body::JsonBody;
 use crate::apis::fields::present;
 
 /// The chosen measurement units (metric or imperial). Note: This is only used
@@ -517,7 +518,7 @@ pub trait CtechnologyApi {
     }]
     async fn update_user_profile(
         rqctx: RequestContext<Self::Context>,
-        body: TypedBody<UserProfileUpdate>,
+        body: JsonBody<UserProfileUpdate>,
     ) -> Result<HttpResponseOk<UserProfileResponse>, ErrorResponse>;
 
     /// The hand-written spec of this API (`spec/ctechnology.yaml`) as JSON.

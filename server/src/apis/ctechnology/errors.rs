@@ -51,6 +51,15 @@ impl ErrorResponse {
         )
     }
 
+    /// `Authorization` was sent more than once (`apis::sent_once` says why
+    /// that is refused).
+    pub fn repeated_credentials() -> Self {
+        Self::new(
+            401,
+            "Authorization: sent more than once; send the API key in one `Authorization: Token <key>` header.",
+        )
+    }
+
     /// The key is unknown, wrong, or belongs to another API. The wording is
     /// the spec's own error example.
     pub fn invalid_token() -> Self {
@@ -104,4 +113,10 @@ impl From<HttpError> for ErrorResponse {
         let status = crate::apis::dropshot_status(&error).as_u16();
         ErrorResponse::new(status, error.external_message)
     }
+}
+
+/// An error the front answers itself, in this API's body.
+pub fn error_body(status: http::StatusCode, message: &str) -> (&'static str, Vec<u8>) {
+    let body = serde_json::to_vec(&ErrorResponse::new(status.as_u16(), message));
+    ("application/json", body.unwrap_or_default())
 }

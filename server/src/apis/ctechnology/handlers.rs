@@ -37,7 +37,7 @@
 //!   the ZITADEL reference. What a refusal reveals is the schema, which is
 //!   public anyway (`/openapi.json`).
 
-use dropshot::{Body, HttpResponseOk, RequestContext, TypedBody};
+use dropshot::{Body, HttpResponseOk, RequestContext};
 use http::Response;
 use serde_json::Value;
 use uuid::Uuid;
@@ -47,7 +47,8 @@ use super::api::{
     UserProfileUpdate,
 };
 use super::errors::{API_VERSION, ErrorResponse};
-use crate::apis::{ApiContext, authenticate, authorization, headers, update_profile};
+use crate::apis::body::JsonBody;
+use crate::apis::{ApiContext, authenticate, authorization, headers, repeated, update_profile};
 use crate::auth::AuthError;
 use crate::storage::{Api, Applied, Reads, Store, StoreError, User};
 
@@ -168,13 +169,16 @@ impl CtechnologyApi for CtechnologyImpl {
 
     async fn update_user_profile(
         rqctx: RequestContext<Self::Context>,
-        body: TypedBody<UserProfileUpdate>,
+        body: JsonBody<UserProfileUpdate>,
     ) -> Result<HttpResponseOk<UserProfileResponse>, ErrorResponse> {
         let context = rqctx.context();
         let log = &rqctx.log;
         let request_headers = headers(&rqctx);
         if !request_headers.contains_key(http::header::AUTHORIZATION) {
             return Err(ErrorResponse::missing_credentials());
+        }
+        if repeated(request_headers, http::header::AUTHORIZATION.as_str()) {
+            return Err(ErrorResponse::repeated_credentials());
         }
         let token =
             authorization(request_headers, "Token").ok_or_else(ErrorResponse::wrong_scheme)?;

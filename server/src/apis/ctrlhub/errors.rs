@@ -270,3 +270,9 @@ impl From<HttpError> for JsonApiError {
         }
     }
 }
+
+/// An error the front answers itself, as a JSON:API error document.
+pub fn error_body(status: http::StatusCode, message: &str) -> (&'static str, Vec<u8>) {
+    let body = serde_json::to_vec(&JsonApiError::new(status, message).document);
+    (super::media::JSON_API, body.unwrap_or_default())
+}

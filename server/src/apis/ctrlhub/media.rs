@@ -211,12 +211,15 @@ async fn read_document<Context: ServerContext>(
     let raw = <UntypedBody as ExclusiveExtractor>::from_request(rqctx, request)
         .await
         .map_err(JsonApiError::from)?;
-    serde_json::from_slice::<Value>(raw.as_bytes()).map_err(|e| {
-        JsonApiError::new(
-            StatusCode::BAD_REQUEST,
-            format!("The request body is not valid JSON: {e}."),
-        )
-    })
+    // A member named twice is refused as on every API (`body::unique_members`).
+    crate::apis::body::unique_members(raw.as_bytes())
+        .and_then(|()| serde_json::from_slice::<Value>(raw.as_bytes()))
+        .map_err(|e| {
+            JsonApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!("The request body is not valid JSON: {e}."),
+            )
+        })
 }
 
 /// The request's media type must be JSON:API's, without parameters: JSON:API

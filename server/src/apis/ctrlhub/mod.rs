@@ -24,6 +24,8 @@ pub fn registration() -> Registration {
             api::ctrlhub_api_mod::stub_api_description().map_err(|e| e.to_string())
         },
         demo_curl,
+        error_body: errors::error_body,
+        allow: "PUT",
     }
 }
 

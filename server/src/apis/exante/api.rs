@@ -7,13 +7,14 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use dropshot::{HttpResponseOk, RequestContext, TypedBody};
+use dropshot::{HttpResponseOk, RequestContext};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::errors::ErrorResponse;
+use crate::apis::body::JsonBody;
 
 /// The spec's integers carry no `format`; a Rust integer type would add one
 /// (`int64`, `uint16`), which the spec does not say.
@@ -244,7 +245,7 @@ pub trait ExanteApi {
     }]
     async fn update_current_user(
         rqctx: RequestContext<Self::Context>,
-        body: TypedBody<UserProfileUpdate>,
+        body: JsonBody<UserProfileUpdate>,
     ) -> Result<HttpResponseOk<UserProfileResponse>, ErrorResponse>;
 
     /// The hand-written spec of this API (`spec/exante.yaml`) as JSON.

@@ -110,3 +110,9 @@ impl From<HttpError> for ErrorResponse {
         )
     }
 }
+
+/// An error the front answers itself, in this API's body.
+pub fn error_body(status: http::StatusCode, message: &str) -> (&'static str, Vec<u8>) {
+    let body = serde_json::to_vec(&ErrorResponse::new(status.as_u16(), message));
+    ("application/json", body.unwrap_or_default())
+}

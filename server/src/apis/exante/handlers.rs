@@ -9,7 +9,7 @@
 //! organisations, timestamps) comes from the user's account and
 //! memberships, so it cannot go stale in the profile.
 
-use dropshot::{HttpResponseOk, RequestContext, TypedBody};
+use dropshot::{HttpResponseOk, RequestContext};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -19,6 +19,7 @@ use super::api::{
 };
 use super::errors::ErrorResponse;
 use super::validation::{Changes, check_membership, validate};
+use crate::apis::body::JsonBody;
 use crate::apis::{
     ApiContext, authenticate, authorization, headers, method_not_allowed, update_profile,
 };
@@ -235,7 +236,7 @@ impl ExanteApi for ExanteImpl {
 
     async fn update_current_user(
         rqctx: RequestContext<Self::Context>,
-        body: TypedBody<UserProfileUpdate>,
+        body: JsonBody<UserProfileUpdate>,
     ) -> Result<HttpResponseOk<UserProfileResponse>, ErrorResponse> {
         let context = rqctx.context();
         let token = authorization(headers(&rqctx), "Bearer");

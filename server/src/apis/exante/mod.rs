@@ -19,6 +19,8 @@ pub fn registration() -> Registration {
         },
         stub_description: || api::exante_api_mod::stub_api_description().map_err(|e| e.to_string()),
         demo_curl,
+        error_body: errors::error_body,
+        allow: "PATCH",
     }
 }
 

@@ -5,11 +5,12 @@
 //! to match; the conformance suite compares the two.
 
 use chrono::{DateTime, Utc};
-use dropshot::{HttpResponseOk, RequestContext, TypedBody};
+use dropshot::{HttpResponseOk, RequestContext};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::errors::RpcStatus;
+use crate::apis::body::JsonBody;
 use crate::apis::fields::present;
 
 /// A user's gender.
@@ -116,7 +117,7 @@ pub trait ZitadelApi {
     }]
     async fn update_my_profile(
         rqctx: RequestContext<Self::Context>,
-        body: TypedBody<UpdateMyProfileRequest>,
+        body: JsonBody<UpdateMyProfileRequest>,
     ) -> Result<HttpResponseOk<UpdateMyProfileResponse>, RpcStatus>;
 
     /// The hand-written spec of this API (`spec/zitadel.yaml`) as JSON.

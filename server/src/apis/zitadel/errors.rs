@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 /// gRPC status codes used here (google.rpc.Code).
 pub mod code {
     pub const INVALID_ARGUMENT: i32 = 3;
+    pub const DEADLINE_EXCEEDED: i32 = 4;
     pub const NOT_FOUND: i32 = 5;
     pub const PERMISSION_DENIED: i32 = 7;
     pub const RESOURCE_EXHAUSTED: i32 = 8;
@@ -144,4 +145,18 @@ impl From<HttpError> for RpcStatus {
         };
         RpcStatus::new(status.as_u16(), grpc, error.external_message)
     }
+}
+
+/// An error the front answers itself, as a gRPC status: UNAVAILABLE for a
+/// 503 (the server is stopping), DEADLINE_EXCEEDED for a 408 (the body did
+/// not arrive in time).
+pub fn error_body(status: http::StatusCode, message: &str) -> (&'static str, Vec<u8>) {
+    let grpc = match status.as_u16() {
+        408 => code::DEADLINE_EXCEEDED,
+        503 => code::UNAVAILABLE,
+        400 => code::INVALID_ARGUMENT,
+        _ => code::INTERNAL,
+    };
+    let body = serde_json::to_vec(&RpcStatus::new(status.as_u16(), grpc, message));
+    ("application/json", body.unwrap_or_default())
 }

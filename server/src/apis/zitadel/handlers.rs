@@ -2,13 +2,14 @@
 //! update that changes nothing (as the vendor does), save in one
 //! transaction, answer with the stored change's details.
 
-use dropshot::{HttpResponseOk, RequestContext, TypedBody};
+use dropshot::{HttpResponseOk, RequestContext};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::api::{ObjectDetails, UpdateMyProfileRequest, UpdateMyProfileResponse, ZitadelApi};
 use super::errors::{RpcStatus, code};
 use super::validation::validate;
+use crate::apis::body::JsonBody;
 use crate::apis::{
     ApiContext, authenticate, authorization, headers, method_not_allowed, update_profile,
 };
@@ -72,7 +73,7 @@ impl ZitadelApi for ZitadelImpl {
 
     async fn update_my_profile(
         rqctx: RequestContext<Self::Context>,
-        body: TypedBody<UpdateMyProfileRequest>,
+        body: JsonBody<UpdateMyProfileRequest>,
     ) -> Result<HttpResponseOk<UpdateMyProfileResponse>, RpcStatus> {
         let context = rqctx.context();
         let token = authorization(headers(&rqctx), "Bearer");

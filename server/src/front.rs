@@ -1,0 +1,700 @@
+//! The front door of each API: the listener clients connect to, with the
+//! connection limits dropshot cannot be given, and a stop that answers every
+//! request that reached the server.
+//!
+//! Why this exists: dropshot 0.18 binds its own listener and serves each
+//! connection with hyper's builder inside `HttpServerStarter::start`, set up
+//! with nothing but a timer. Neither the builder nor the accept loop is
+//! reachable (`ConfigDropshot` has no timeout or connection setting and no
+//! hook takes a socket), so a client that sends nothing keeps its socket
+//! forever (hyper's 30 s header timeout starts only once the HTTP version
+//! has been sniffed from the first bytes), a slow body has no deadline, the
+//! number of connections has no cap, and on `close()` hyper drops the idle
+//! keep-alive connections at once, so a request already on the wire gets no
+//! answer.
+//!
+//! So each API's dropshot server listens on an ephemeral loopback port, and
+//! this front listens on the API's address: it reads each request head and
+//! body under [`Limits`], then forwards the complete request over a
+//! keep-alive connection of its own (one per client connection) and streams
+//! the answer back. What it adds:
+//!
+//! - a header-read timeout (from the first byte of a request head to its
+//!   end), an idle keep-alive timeout (from the end of an answer, or the
+//!   connection's start, to the first byte of the next request) and a
+//!   body-read timeout (the whole body, from the end of the head): the first
+//!   two close the connection, the third answers 408 in the API's error
+//!   format;
+//! - a cap on open connections: at the cap, a new connection closes the one
+//!   that has waited longest for its client (no request head yet, or a body
+//!   still arriving); a connection whose request is at the API is never
+//!   closed, and when every connection has one the front stops accepting
+//!   until one finishes. Stalled clients therefore cannot lock out a client
+//!   that sends its request promptly;
+//! - a stop ([`Front::stop`]) that stops accepting, lets requests at the API
+//!   finish (answered with `Connection: close`), answers any request that
+//!   arrives meanwhile on an open connection with a 503 in the API's error
+//!   format and `Connection: close`, and closes a connection only once it
+//!   has had no request for [`Limits::last_call`].
+//!
+//! HTTP/1.1 only: an `h2c` prior-knowledge client is not served (dropshot
+//! would have served it). The API's log shows the front as the peer; the
+//! client's address is in the `x-forwarded-for` the front sets, which the
+//! request log includes.
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use http::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST};
+use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+/// The connection limits, each with a `server serve` flag.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// From the first byte of a request head to its end (a slow or stalled
+    /// head is closed). Default 10 s: a head is a few hundred bytes.
+    pub header_read: Duration,
+    /// The whole request body, from the end of its head (408 after). Default
+    /// 30 s: 64 KiB at 2.2 KB/s, far below any working link.
+    pub body_read: Duration,
+    /// An open connection with no request (closed after). Default 60 s,
+    /// above common client pools' idle timeouts (reqwest and hyper 90 s
+    /// excepted: they retry a request a closed idle connection refused).
+    pub idle: Duration,
+    /// Open connections per API. Default 512: a quarter of a 2,048
+    /// descriptor limit per API, with each connection holding two (the
+    /// client's and the one to the API).
+    pub max_connections: usize,
+    /// On stop, how long a connection without a request stays open for one
+    /// that may already be on the wire. Default 1 s.
+    pub last_call: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            header_read: Duration::from_secs(10),
+            body_read: Duration::from_secs(30),
+            idle: Duration::from_secs(60),
+            max_connections: 512,
+            last_call: Duration::from_secs(1),
+        }
+    }
+}
+
+/// An error answer in the API's own format: the media type and the body.
+pub type ErrorBody = fn(StatusCode, &str) -> (&'static str, Vec<u8>);
+
+/// What the front needs to answer in the API's own shape.
+#[derive(Clone, Copy)]
+pub struct ApiShape {
+    pub error_body: ErrorBody,
+    /// The operation's method, for the `Allow` of a 405 on its path.
+    pub allow: &'static str,
+}
+
+/// The methods each API's stubs answer in its own shape (with `Allow`);
+/// dropshot's router answers any other with a 405 in its own shape, which
+/// the front renders in the API's.
+const STUB_METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+/// A running front.
+pub struct Front {
+    local_addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    accepting: tokio::task::JoinHandle<()>,
+}
+
+impl Front {
+    /// Listens on `address` and forwards to the API at `api`.
+    pub fn start(
+        address: SocketAddr,
+        api: SocketAddr,
+        limits: Limits,
+        shape: ApiShape,
+        log: slog::Logger,
+    ) -> std::io::Result<Front> {
+        let socket = if address.is_ipv4() {
+            TcpSocket::new_v4()?
+        } else {
+            TcpSocket::new_v6()?
+        };
+        // As a restarted server must be able to listen again at once while
+        // the previous one's connections are in TIME_WAIT.
+        #[cfg(unix)]
+        socket.set_reuseaddr(true)?;
+        socket.bind(address)?;
+        // Room for a burst of connections between two accepts.
+        let listener = socket.listen(1024)?;
+        let local_addr = listener.local_addr()?;
+        // dropshot's own "listening" line names its loopback port; this is
+        // the address clients use.
+        slog::info!(log, "front listening"; "address" => %local_addr, "api_at" => %api);
+        let (stop, stopping) = watch::channel(false);
+        let shared = Arc::new(Shared {
+            api,
+            limits,
+            shape,
+            log,
+            stopping,
+            connections: Mutex::new(BTreeMap::new()),
+            next_id: AtomicU64::new(0),
+            slot_freed: Notify::new(),
+        });
+        let accepting = tokio::spawn(accept_loop(listener, shared));
+        Ok(Front {
+            local_addr,
+            stop,
+            accepting,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Stops accepting and drains (see the module comment); resolves when
+    /// every connection is closed.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.accepting.await;
+    }
+}
+
+/// What every connection of one front shares.
+struct Shared {
+    api: SocketAddr,
+    limits: Limits,
+    shape: ApiShape,
+    log: slog::Logger,
+    stopping: watch::Receiver<bool>,
+    /// The open connections, by id, for the cap.
+    connections: Mutex<BTreeMap<u64, Arc<Connection>>>,
+    next_id: AtomicU64,
+    slot_freed: Notify,
+}
+
+impl Shared {
+    fn connections(&self) -> std::sync::MutexGuard<'_, BTreeMap<u64, Arc<Connection>>> {
+        // A panic while holding this lock leaves the map consistent (every
+        // operation on it is a single insert, remove or scan).
+        self.connections
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn stopping(&self) -> bool {
+        *self.stopping.borrow()
+    }
+
+    /// Makes room for one more connection: `true` when there is room (after
+    /// closing the connection that has waited longest for its client, if
+    /// needed), `false` when every connection has a request at the API.
+    fn make_room(&self) -> bool {
+        let mut connections = self.connections();
+        if connections.len() < self.limits.max_connections.max(1) {
+            return true;
+        }
+        let longest_waiting = connections
+            .iter()
+            .filter(|(_, c)| c.phase() != Phase::AtApi)
+            .min_by_key(|(_, c)| c.phase_since())
+            .map(|(id, _)| *id);
+        match longest_waiting.and_then(|id| connections.remove(&id)) {
+            Some(connection) => {
+                connection.evicted.store(true, Ordering::SeqCst);
+                connection.wake.notify_one();
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// Where a connection is in its request cycle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+enum Phase {
+    /// No request byte since the last answer (or since it opened).
+    Idle = 0,
+    /// Bytes of a request head have arrived; its end has not.
+    ReadingHead = 1,
+    /// The head is in; the body is arriving.
+    ReadingBody = 2,
+    /// The request is at the API.
+    AtApi = 3,
+}
+
+/// One client connection's state, shared by its task, its I/O and its
+/// request handler.
+struct Connection {
+    phase: AtomicU8,
+    /// When the current phase began, in milliseconds since `epoch`.
+    phase_since: AtomicU64,
+    epoch: Instant,
+    /// Set when the cap closed this connection for a newer one.
+    evicted: AtomicBool,
+    /// Wakes the connection's task to look at its deadlines again.
+    wake: Notify,
+}
+
+impl Connection {
+    fn new() -> Connection {
+        Connection {
+            phase: AtomicU8::new(Phase::Idle as u8),
+            phase_since: AtomicU64::new(0),
+            epoch: Instant::now(),
+            evicted: AtomicBool::new(false),
+            wake: Notify::new(),
+        }
+    }
+
+    fn phase(&self) -> Phase {
+        match self.phase.load(Ordering::SeqCst) {
+            0 => Phase::Idle,
+            1 => Phase::ReadingHead,
+            2 => Phase::ReadingBody,
+            _ => Phase::AtApi,
+        }
+    }
+
+    fn phase_since(&self) -> Instant {
+        self.epoch + Duration::from_millis(self.phase_since.load(Ordering::SeqCst))
+    }
+
+    fn enter(&self, phase: Phase) {
+        let since = u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.phase_since.store(since, Ordering::SeqCst);
+        self.phase.store(phase as u8, Ordering::SeqCst);
+        self.wake.notify_one();
+    }
+
+    /// When the connection is to be closed for want of bytes from its
+    /// client, if the current phase has such a deadline.
+    fn deadline(&self, limits: &Limits) -> Option<Instant> {
+        match self.phase() {
+            Phase::Idle => Some(self.phase_since() + limits.idle),
+            Phase::ReadingHead => Some(self.phase_since() + limits.header_read),
+            // The body's deadline is the request handler's (a 408).
+            Phase::ReadingBody | Phase::AtApi => None,
+        }
+    }
+}
+
+async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    let mut connections = JoinSet::new();
+    let mut stopping = shared.stopping.clone();
+    loop {
+        if !shared.make_room() {
+            // Every connection has a request at the API: accept again when
+            // one of them closes.
+            tokio::select! {
+                () = shared.slot_freed.notified() => continue,
+                _ = stopping.changed() => break,
+            }
+        }
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    let id = shared.next_id.fetch_add(1, Ordering::SeqCst);
+                    let connection = Arc::new(Connection::new());
+                    shared.connections().insert(id, Arc::clone(&connection));
+                    connections.spawn(serve(stream, peer, id, connection, Arc::clone(&shared)));
+                }
+                // Out of descriptors, or a connection reset before it was
+                // accepted: wait a moment rather than spin.
+                Err(e) => {
+                    slog::warn!(shared.log, "cannot accept a connection"; "error" => %e);
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+            },
+            _ = stopping.changed() => break,
+        }
+        // Reap finished connections so the set does not grow.
+        while connections.try_join_next().is_some() {}
+    }
+    drop(listener);
+    while connections.join_next().await.is_some() {}
+}
+
+/// Serves one client connection until it closes, a deadline passes, the cap
+/// closes it, or the front's stop has drained it.
+async fn serve(
+    stream: TcpStream,
+    peer: SocketAddr,
+    id: u64,
+    connection: Arc<Connection>,
+    shared: Arc<Shared>,
+) {
+    let _ = stream.set_nodelay(true);
+    let io = Watched {
+        inner: stream,
+        connection: Arc::clone(&connection),
+    };
+    let handler = Arc::new(Handler {
+        shared: Arc::clone(&shared),
+        connection: Arc::clone(&connection),
+        peer,
+        api: tokio::sync::Mutex::new(None),
+    });
+    let service = hyper::service::service_fn(move |request| {
+        let handler = Arc::clone(&handler);
+        async move { Ok::<_, Infallible>(handler.answer(request).await) }
+    });
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    // The front's own deadlines replace hyper's header timeout, which runs
+    // from the end of the previous answer and so cannot tell an idle
+    // connection from a slow head.
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(None)
+        .keep_alive(true);
+    let conn = builder.serve_connection(TokioIo::new(io), service);
+    tokio::pin!(conn);
+    let mut stopping = shared.stopping.clone();
+    // When the stop began, once it has.
+    let mut stop_began: Option<Instant> = None;
+    loop {
+        if connection.evicted.load(Ordering::SeqCst) {
+            slog::debug!(shared.log, "closed for a newer connection (cap)"; "peer" => %peer);
+            break;
+        }
+        let deadline = close_at(&connection, &shared.limits, stop_began);
+        let sleep = async {
+            match deadline {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = conn.as_mut() => break,
+            () = connection.wake.notified() => {}
+            () = sleep => {
+                // A phase change may have moved the deadline; only a
+                // deadline that still stands closes the connection.
+                let still = close_at(&connection, &shared.limits, stop_began);
+                if still.is_some_and(|at| at <= Instant::now()) {
+                    slog::debug!(shared.log, "connection closed: deadline";
+                        "peer" => %peer, "phase" => ?connection.phase());
+                    break;
+                }
+            }
+            changed = stopping.changed(), if stop_began.is_none() => {
+                if changed.is_err() || *stopping.borrow() {
+                    stop_began = Some(Instant::now());
+                }
+            }
+        }
+    }
+    shared.connections().remove(&id);
+    shared.slot_freed.notify_one();
+}
+
+/// When `connection` is to be closed for want of a request. While the front
+/// stops, a connection without a request gets [`Limits::last_call`] from
+/// the stop or from its last answer, whichever is later (an answer sent
+/// during the stop carries `Connection: close`, so hyper closes its
+/// connection once it is written, before this).
+fn close_at(
+    connection: &Connection,
+    limits: &Limits,
+    stop_began: Option<Instant>,
+) -> Option<Instant> {
+    match (connection.phase(), stop_began) {
+        (Phase::Idle, Some(began)) => Some(began.max(connection.phase_since()) + limits.last_call),
+        _ => connection.deadline(limits),
+    }
+}
+
+/// The client's socket, noting the first byte of each request head.
+struct Watched {
+    inner: TcpStream,
+    connection: Arc<Connection>,
+}
+
+impl AsyncRead for Watched {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if buf.filled().len() > before && self.connection.phase() == Phase::Idle {
+            self.connection.enter(Phase::ReadingHead);
+        }
+        polled
+    }
+}
+
+impl AsyncWrite for Watched {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+}
+
+type Answer = Response<BoxBody<Bytes, hyper::Error>>;
+type ApiConnection = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
+
+/// Answers the requests of one client connection.
+struct Handler {
+    shared: Arc<Shared>,
+    connection: Arc<Connection>,
+    peer: SocketAddr,
+    /// The connection to the API, opened at the first request.
+    api: tokio::sync::Mutex<Option<ApiConnection>>,
+}
+
+/// Headers that describe one connection, not the message (RFC 9110 §7.6.1):
+/// not forwarded either way. The framing (`transfer-encoding`,
+/// `content-length`) is set anew by whoever sends the message on; `expect:
+/// 100-continue` was answered by the front, which forwards a complete body;
+/// a client's own `x-forwarded-for` is replaced by the front's.
+const HOP_BY_HOP: [&str; 10] = [
+    "expect",
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "content-length",
+    "x-forwarded-for",
+];
+
+impl Handler {
+    async fn answer(&self, request: Request<Incoming>) -> Answer {
+        let shared = &self.shared;
+        let mut answer = if shared.stopping() {
+            self.error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The server is stopping; send the request again shortly.",
+            )
+        } else {
+            self.connection.enter(Phase::ReadingBody);
+            self.forward(request).await
+        };
+        // Read after the request was answered: a request at the API when
+        // the stop began is answered, and its connection closes with it.
+        if shared.stopping() {
+            answer
+                .headers_mut()
+                .insert(CONNECTION, HeaderValue::from_static("close"));
+        }
+        self.connection.enter(Phase::Idle);
+        answer
+    }
+
+    async fn forward(&self, request: Request<Incoming>) -> Answer {
+        let (parts, body) = request.into_parts();
+        let limits = &self.shared.limits;
+        // One byte over the API's limit is enough for it to answer 413 in
+        // its own format; the rest is not read.
+        let limit = crate::apis::REQUEST_BODY_MAX_BYTES + 1;
+        let had_body = parts.headers.contains_key(CONTENT_LENGTH)
+            || parts.headers.contains_key(http::header::TRANSFER_ENCODING);
+        let (bytes, complete) =
+            match tokio::time::timeout(limits.body_read, read_at_most(body, limit)).await {
+                Ok(Ok(read)) => read,
+                Ok(Err(e)) => {
+                    return self.error(
+                        StatusCode::BAD_REQUEST,
+                        &format!("The request body could not be read: {e}."),
+                    );
+                }
+                Err(_) => {
+                    let mut answer = self.error(
+                        StatusCode::REQUEST_TIMEOUT,
+                        &format!(
+                            "The request body did not arrive within {} s.",
+                            limits.body_read.as_secs_f64()
+                        ),
+                    );
+                    answer
+                        .headers_mut()
+                        .insert(CONNECTION, HeaderValue::from_static("close"));
+                    return answer;
+                }
+            };
+        self.connection.enter(Phase::AtApi);
+
+        let mut headers = HeaderMap::with_capacity(parts.headers.len() + 2);
+        for (name, value) in &parts.headers {
+            if !HOP_BY_HOP.contains(&name.as_str()) {
+                headers.append(name.clone(), value.clone());
+            }
+        }
+        if had_body || !bytes.is_empty() {
+            headers.insert(CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+        }
+        if let Ok(peer) = HeaderValue::from_str(&self.peer.ip().to_string()) {
+            headers.insert("x-forwarded-for", peer);
+        }
+        if !headers.contains_key(HOST)
+            && let Ok(host) = HeaderValue::from_str(&self.shared.api.to_string())
+        {
+            headers.insert(HOST, host);
+        }
+        let mut forwarded = Request::new(Full::new(bytes));
+        *forwarded.method_mut() = parts.method;
+        *forwarded.uri_mut() = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().parse().unwrap_or_default())
+            .unwrap_or_default();
+        *forwarded.headers_mut() = headers;
+
+        let mut answer = self.answer_from_api(forwarded).await;
+        // A body left unread would have to be read to its end before the
+        // connection could carry another request: hyper would drain it all
+        // (10 MB, or without end). The connection closes instead.
+        if !complete {
+            answer
+                .headers_mut()
+                .insert(CONNECTION, HeaderValue::from_static("close"));
+        }
+        answer
+    }
+
+    /// The API's answer to `forwarded`, a 405 of dropshot's router rendered
+    /// in the API's shape.
+    async fn answer_from_api(&self, forwarded: Request<Full<Bytes>>) -> Answer {
+        let method = forwarded.method().clone();
+        let path = forwarded.uri().path().to_string();
+        match self.send(forwarded).await {
+            Ok(response)
+                if response.status() == StatusCode::METHOD_NOT_ALLOWED
+                    && !STUB_METHODS.contains(&method.as_str()) =>
+            {
+                let allow = if path == "/openapi.json" {
+                    "GET"
+                } else {
+                    self.shared.shape.allow
+                };
+                let mut answer = self.error(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    &format!(
+                        "The {method} method is not supported here; this path accepts {allow}."
+                    ),
+                );
+                answer
+                    .headers_mut()
+                    .insert(http::header::ALLOW, HeaderValue::from_static(allow));
+                answer
+            }
+            Ok(response) => {
+                let (mut parts, body) = response.into_parts();
+                for name in ["connection", "keep-alive", "transfer-encoding"] {
+                    parts.headers.remove(name);
+                }
+                Response::from_parts(parts, body.boxed())
+            }
+            Err(e) => {
+                slog::error!(self.shared.log, "the API did not answer"; "error" => %e);
+                self.error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "The server cannot answer right now; send the request again shortly.",
+                )
+            }
+        }
+    }
+
+    /// Sends `request` on this connection's connection to the API, opening
+    /// it (again) when there is none or it has closed.
+    async fn send(&self, request: Request<Full<Bytes>>) -> Result<Response<Incoming>, String> {
+        let mut api = self.api.lock().await;
+        if let Some(open) = api.as_mut()
+            && open.ready().await.is_err()
+        {
+            *api = None;
+        }
+        let open = match api.as_mut() {
+            Some(open) => open,
+            None => {
+                let stream = TcpStream::connect(self.shared.api)
+                    .await
+                    .map_err(|e| format!("cannot connect to the API: {e}"))?;
+                let _ = stream.set_nodelay(true);
+                let (sender, driver) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+                    .await
+                    .map_err(|e| format!("cannot talk to the API: {e}"))?;
+                tokio::spawn(driver);
+                api.insert(sender)
+            }
+        };
+        open.send_request(request)
+            .await
+            .map_err(|e| format!("the API's answer failed: {e}"))
+    }
+
+    fn error(&self, status: StatusCode, message: &str) -> Answer {
+        let (media_type, body) = (self.shared.shape.error_body)(status, message);
+        let mut answer = Response::new(
+            Full::new(Bytes::from(body))
+                .map_err(|never| match never {})
+                .boxed(),
+        );
+        *answer.status_mut() = status;
+        answer
+            .headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static(media_type));
+        answer
+    }
+}
+
+/// The body, or its first `limit` bytes when it is longer (then `false`:
+/// the rest is not read, and the connection closes after the answer).
+async fn read_at_most(mut body: Incoming, limit: usize) -> Result<(Bytes, bool), String> {
+    let mut out = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| e.to_string())?;
+        if let Ok(data) = frame.into_data() {
+            out.extend_from_slice(&data);
+            if out.len() >= limit {
+                out.truncate(limit);
+                return Ok((Bytes::from(out), false));
+            }
+        }
+    }
+    Ok((Bytes::from(out), true))
+}

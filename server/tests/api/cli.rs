@@ -1,0 +1,139 @@
+//! The `server` command as a user runs it: serving a subset of the APIs, an
+//! address already in use, and the credentials `user add` prints.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+
+use server::serve::start_one;
+use server::storage::Api;
+use server::storage::sqlite::SqliteStore;
+
+/// A fresh database path in its own temporary directory.
+fn temporary_database() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("server-cli-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    dir.join("db.sqlite")
+}
+
+#[tokio::test]
+async fn an_address_in_use_is_an_error_naming_the_api_and_the_address() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+    let address: SocketAddr = taken.local_addr().unwrap_or_else(|e| panic!("{e}"));
+    let store = SqliteStore::in_memory().unwrap_or_else(|e| panic!("{e}"));
+    let registration =
+        server::apis::registration(Api::Zitadel).unwrap_or_else(|| panic!("zitadel"));
+    let log = slog::Logger::root(slog::Discard, slog::o!());
+    let Err(message) = start_one(&registration, Arc::new(store), address, &log) else {
+        panic!("started on an address in use");
+    };
+    assert!(message.starts_with("zitadel: "), "{message}");
+    assert!(message.contains(&address.to_string()), "{message}");
+    assert!(message.contains("in use"), "{message}");
+    assert!(message.contains("--listen zitadel="), "{message}");
+}
+
+/// `serve --api zitadel` starts ZITADEL only, so a second instance for
+/// another API does not collide with this one's defaults.
+#[test]
+fn serve_api_starts_only_the_named_api() {
+    let db = temporary_database();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
+        .arg("--db")
+        .arg(&db)
+        .args([
+            "serve",
+            "--api",
+            "zitadel",
+            "--listen",
+            "zitadel=127.0.0.1:0",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start the server: {e}"));
+    let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+    // The listing ends where the demo user's block begins.
+    let listing: Vec<String> = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .take_while(|line| !line.is_empty())
+        .collect();
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(db.parent().unwrap_or(&db));
+    assert_eq!(listing.len(), 2, "{listing:?}");
+    assert!(listing[0].starts_with("database: "), "{listing:?}");
+    assert!(listing[1].starts_with("zitadel "), "{listing:?}");
+}
+
+/// Ctrl-Hub's path names the caller's own user id; `user add` says which.
+#[test]
+fn user_add_prints_the_user_id_ctrl_hubs_path_needs() {
+    let db = temporary_database();
+    let output = Command::new(env!("CARGO_BIN_EXE_server"))
+        .arg("--db")
+        .arg(&db)
+        .args(["user", "add", "alice", "--email", "alice@example.com"])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run the server: {e}"));
+    let _ = std::fs::remove_dir_all(db.parent().unwrap_or(&db));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{text}");
+    let id = text
+        .lines()
+        .next()
+        .and_then(|line| line.split_once('('))
+        .and_then(|(_, rest)| rest.strip_suffix(')'))
+        .unwrap_or_else(|| panic!("no user id in {text}"));
+    let ctrlhub = text
+        .lines()
+        .find(|line| line.trim_start().starts_with("ctrlhub"))
+        .unwrap_or_else(|| panic!("no Ctrl-Hub line in {text}"));
+    assert!(
+        ctrlhub.contains(&format!("/v3/users/{id}")),
+        "the Ctrl-Hub line does not name the path with the id: {text}"
+    );
+}
+
+/// SIGTERM (what `docker stop` sends) stops a serving server cleanly and
+/// promptly: every front drains (1 s for connections without a request),
+/// then the servers and the store close; exit status 0.
+#[cfg(unix)]
+#[test]
+fn sigterm_stops_the_server_cleanly() {
+    let db = temporary_database();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
+        .arg("--db")
+        .arg(&db)
+        .args(["serve", "--api", "exante", "--listen", "exante=127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start the server: {e}"));
+    let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+    let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
+    let listening = lines.any(|line| line.starts_with("exante "));
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            break Some(status);
+        }
+        if started.elapsed() > std::time::Duration::from_secs(8) {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let _ = std::fs::remove_dir_all(db.parent().unwrap_or(&db));
+    assert!(listening, "the server never listed its address");
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "not stopped cleanly within 8 s: {status:?}"
+    );
+}
