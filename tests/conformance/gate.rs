@@ -7,7 +7,7 @@ use xtask::gate::{check_spec, check_workspace, render};
 use xtask::spec::{ApiSpec, discover};
 
 fn root() -> std::path::PathBuf {
-    xtask::workspace_root()
+    xtask::workspace_root().unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The server's derived document, straight from the server library.

@@ -13,7 +13,7 @@ use xtask::gate::{Outcome, allowances_file, compare_server};
 use xtask::spec::discover;
 
 fn root() -> std::path::PathBuf {
-    xtask::workspace_root()
+    xtask::workspace_root().unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The spec document of `api`, as the gate loads it.

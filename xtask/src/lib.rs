@@ -18,11 +18,12 @@ pub mod prose;
 pub mod release;
 pub mod spec;
 pub mod validate;
+pub mod workspace;
 
 use std::path::PathBuf;
 
-/// The workspace root: the parent of this crate's directory.
-pub fn workspace_root() -> PathBuf {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().map(PathBuf::from).unwrap_or(manifest)
+/// The workspace root: found from the current directory, and refused unless
+/// it is the tree this binary was built from (see [`workspace`]).
+pub fn workspace_root() -> Result<PathBuf, String> {
+    workspace::root()
 }

@@ -24,7 +24,7 @@ commands:
 
 /// The OpenAPI document the server derives for `api`: `server openapi <api>`,
 /// built by cargo if needed.
-fn server_document(api: &str) -> Result<serde_json::Value, String> {
+fn server_document(root: &std::path::Path, api: &str) -> Result<serde_json::Value, String> {
     let output =
         std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
             .args([
@@ -36,7 +36,7 @@ fn server_document(api: &str) -> Result<serde_json::Value, String> {
                 "openapi",
                 api,
             ])
-            .current_dir(xtask::workspace_root())
+            .current_dir(root)
             .output()
             .map_err(|e| format!("cannot run the server: {e}"))?;
     if !output.status.success() {
@@ -48,7 +48,13 @@ fn server_document(api: &str) -> Result<serde_json::Value, String> {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let root = xtask::workspace_root();
+    let root = match xtask::workspace_root() {
+        Ok(root) => root,
+        Err(e) => {
+            eprintln!("cargo xtask: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     match args
         .iter()
         .map(String::as_str)
@@ -65,20 +71,22 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        ["check"] => match xtask::gate::check_workspace(&root, &server_document) {
-            Ok(reports) => {
-                print!("{}", xtask::gate::render(&reports));
-                if reports.iter().all(|r| r.passed()) {
-                    ExitCode::SUCCESS
-                } else {
+        ["check"] => {
+            match xtask::gate::check_workspace(&root, &|api| server_document(&root, api)) {
+                Ok(reports) => {
+                    print!("{}", xtask::gate::render(&reports));
+                    if reports.iter().all(|r| r.passed()) {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::FAILURE
+                    }
+                }
+                Err(e) => {
+                    eprintln!("cargo xtask check: {e}");
                     ExitCode::FAILURE
                 }
             }
-            Err(e) => {
-                eprintln!("cargo xtask check: {e}");
-                ExitCode::FAILURE
-            }
-        },
+        }
         ["release", api] => {
             let result = xtask::spec::discover(&root).and_then(|specs| {
                 let spec = specs
