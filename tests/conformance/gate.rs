@@ -4,6 +4,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 use xtask::gate::{check_spec, check_workspace, render};
+use xtask::release_lock;
 use xtask::spec::{ApiSpec, discover};
 
 fn root() -> std::path::PathBuf {
@@ -297,5 +298,136 @@ fn a_bare_html_tag_in_a_description_is_refused_with_the_pointer() {
             "at /components/securitySchemes/BearerAuth/description: <token> is an HTML tag"
         ),
         "{failure}"
+    );
+}
+
+/// zitadel 1.0.0's snapshot text, as checked in.
+fn zitadel_snapshot() -> String {
+    let path = root().join("spec/released/zitadel/1.0.0.yaml");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn version(text: &str) -> semver::Version {
+    semver::Version::parse(text).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn every_released_snapshot_matches_its_lock_entry_and_its_first_commit() {
+    let root = root();
+    let lock = release_lock::read(&root).unwrap_or_else(|e| panic!("{e}"));
+    let committed = release_lock::committed_snapshots(&root);
+    for spec in discover(&root).unwrap_or_else(|e| panic!("{e}")) {
+        assert!(
+            lock.keys().any(|(api, _)| *api == spec.name),
+            "{} has no lock entry",
+            spec.name
+        );
+        let failures = release_lock::verify_api(&root, &spec.name, &lock, &committed);
+        assert!(failures.is_empty(), "{failures:#?}");
+    }
+}
+
+#[test]
+fn a_released_snapshot_narrowed_after_release_fails_naming_the_file_and_what_changed() {
+    let released = zitadel_snapshot();
+    let edited = released.replacen("maxLength: 200", "maxLength: 100", 1);
+    assert_ne!(edited, released);
+    let failures = release_lock::verify_snapshot(
+        "zitadel",
+        &version("1.0.0"),
+        &edited,
+        Some(&release_lock::digest(&released)),
+        Some(&released),
+    )
+    .join("\n");
+    assert!(
+        failures.contains("spec/released/zitadel/1.0.0.yaml changed after it was released")
+            && failures.contains("spec/released/released.lock records sha256:"),
+        "{failures}"
+    );
+    assert!(
+        failures
+            .contains("/components/schemas/UpdateMyProfileRequest/properties/firstName/maxLength")
+            && failures.contains("breaking"),
+        "{failures}"
+    );
+}
+
+#[test]
+fn rewriting_the_lock_entry_too_is_caught_by_the_first_commit_of_the_snapshot() {
+    let released = zitadel_snapshot();
+    let edited = released.replacen("maxLength: 200", "maxLength: 100", 1);
+    let failures = release_lock::verify_snapshot(
+        "zitadel",
+        &version("1.0.0"),
+        &edited,
+        Some(&release_lock::digest(&edited)),
+        Some(&released),
+    );
+    assert_eq!(failures.len(), 1, "{failures:#?}");
+    assert!(
+        failures[0].contains("differs from the text first committed for zitadel 1.0.0 in git")
+            && failures[0].contains("firstName/maxLength"),
+        "{}",
+        failures[0]
+    );
+}
+
+/// A scratch workspace holding one spec, removed when dropped.
+struct ScratchTree(std::path::PathBuf);
+
+impl ScratchTree {
+    fn with_spec(name: &str, text: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("gate-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("spec/released"))
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        std::fs::write(dir.join(format!("spec/{name}.yaml")), text)
+            .unwrap_or_else(|e| panic!("{e}"));
+        ScratchTree(dir)
+    }
+}
+
+impl Drop for ScratchTree {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn release_records_the_snapshot_digest_and_a_missing_line_or_file_fails() {
+    let text = zitadel_snapshot();
+    let scratch = ScratchTree::with_spec("zitadel", &text);
+    let spec = ApiSpec::from_yaml("zitadel", Path::new("spec/zitadel.yaml"), &text)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let line = xtask::release::release(&scratch.0, &spec).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        line.contains("digest recorded in spec/released/released.lock"),
+        "{line}"
+    );
+    let lock = release_lock::read(&scratch.0).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        lock.get(&("zitadel".to_string(), version("1.0.0"))),
+        Some(&release_lock::digest(&text))
+    );
+    let none = Default::default();
+    assert_eq!(
+        release_lock::verify_api(&scratch.0, "zitadel", &lock, &none),
+        Vec::<String>::new()
+    );
+    // A snapshot without its line.
+    let failures =
+        release_lock::verify_api(&scratch.0, "zitadel", &Default::default(), &none).join("\n");
+    assert!(
+        failures.contains("has no digest in spec/released/released.lock"),
+        "{failures}"
+    );
+    // A line without its snapshot.
+    let snapshot = scratch.0.join("spec/released/zitadel/1.0.0.yaml");
+    std::fs::remove_file(&snapshot).unwrap_or_else(|e| panic!("{e}"));
+    let failures = release_lock::verify_api(&scratch.0, "zitadel", &lock, &none).join("\n");
+    assert!(
+        failures.contains("a released version is never removed"),
+        "{failures}"
     );
 }

@@ -351,6 +351,8 @@ pub fn check_workspace(
     derived: DerivedDocument<'_>,
 ) -> Result<Vec<SpecReport>, String> {
     let specs = discover(root)?;
+    let lock = crate::release_lock::read(root);
+    let committed = crate::release_lock::committed_snapshots(root);
     Ok(specs
         .iter()
         .map(|spec| {
@@ -368,6 +370,15 @@ pub fn check_workspace(
                     note: String::new(),
                 },
             };
+            match &lock {
+                Ok(lock) => report
+                    .semver
+                    .failures
+                    .extend(crate::release_lock::verify_api(
+                        root, &spec.name, lock, &committed,
+                    )),
+                Err(e) => report.semver.failures.push(e.clone()),
+            }
             report
         })
         .collect())

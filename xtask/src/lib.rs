@@ -16,6 +16,7 @@ pub mod gate;
 pub mod generator_view;
 pub mod prose;
 pub mod release;
+pub mod release_lock;
 pub mod spec;
 pub mod validate;
 pub mod workspace;
