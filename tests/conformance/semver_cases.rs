@@ -1712,3 +1712,60 @@ fn path_item_summary_changed_is_documentation_only() {
         "/paths/~1profiles~1{id}/summary",
     );
 }
+
+// ---------------------------------------------------------------------------
+// False alarms: edits that change nothing a client can see.
+
+#[test]
+fn a_second_server_entry_is_documentation_only() {
+    doc_only(
+        |d| {
+            push(
+                d,
+                "/servers",
+                json!({ "url": "https://staging.example.com/v1", "description": "Staging." }),
+            )
+        },
+        "/servers/1",
+    );
+}
+
+#[test]
+fn a_request_pattern_rewritten_with_the_same_character_classes_is_documentation_only() {
+    let at = format!("{UPDATE}/properties/handle/pattern");
+    doc_only(|d| set(d, &at, json!("^[_0-9a-z]+$")), &at);
+}
+
+#[test]
+fn a_request_pattern_narrowed_inside_its_character_class_is_still_breaking() {
+    let at = format!("{UPDATE}/properties/handle/pattern");
+    case(|d| set(d, &at, json!("^[a-z0-9]+$")), Class::Breaking, &at);
+}
+
+#[test]
+fn a_lower_bound_of_zero_written_out_is_no_change() {
+    let new = mutated(|d| {
+        insert(
+            d,
+            &format!("{UPDATE}/properties/nickName"),
+            "minLength",
+            json!(0),
+        )
+    });
+    let findings = classify(&base(), &new);
+    assert!(findings.is_empty(), "{}", listing(&findings));
+}
+
+#[test]
+fn nullable_false_written_out_is_no_change() {
+    let new = mutated(|d| {
+        insert(
+            d,
+            &format!("{UPDATE}/properties/nickName"),
+            "nullable",
+            json!(false),
+        )
+    });
+    let findings = classify(&base(), &new);
+    assert!(findings.is_empty(), "{}", listing(&findings));
+}

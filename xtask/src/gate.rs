@@ -13,9 +13,7 @@ use serde_json::Value;
 
 use crate::codegen;
 use crate::compat::{Class, check_version, classify};
-use crate::conformance::{
-    Allowance, apply_allowances, check_test_reference, compare, parse_allowances,
-};
+use crate::conformance::{Allowance, apply_allowances, check_api_test, compare, parse_allowances};
 use crate::examples::validate_examples;
 use crate::generator_view::{Adaptation, generator_view};
 use crate::spec::{ApiSpec, Problem, discover};
@@ -307,9 +305,9 @@ pub fn compare_server(
         ));
     }
     for allowance in allowances {
-        if let Err(why) = check_test_reference(root, &allowance.test) {
+        if let Err(why) = check_api_test(root, api, &allowance.test, &allowance.shows) {
             outcome.failures.push(format!(
-                "{api}: allowance {} in {} names the test {}, which does not exist: {why}",
+                "{api}: allowance {} in {} names the test {}, which cannot prove it: {why}",
                 allowance.pointer,
                 file.display(),
                 allowance.test
