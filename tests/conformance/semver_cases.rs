@@ -1769,3 +1769,39 @@ fn nullable_false_written_out_is_no_change() {
     let findings = classify(&base(), &new);
     assert!(findings.is_empty(), "{}", listing(&findings));
 }
+
+// x-rule: a rule beyond JSON Schema is part of the contract.
+
+#[test]
+fn request_x_rule_added_is_breaking() {
+    case(
+        |d| {
+            insert(
+                d,
+                &format!("{UPDATE}/properties/nickName"),
+                "x-rule",
+                json!("unique-nickname"),
+            )
+        },
+        Class::Breaking,
+        &format!("{UPDATE}/properties/nickName/x-rule"),
+    );
+}
+
+#[test]
+fn request_x_rule_removed_is_compatible() {
+    let with_rule = mutated(|d| {
+        insert(
+            d,
+            &format!("{UPDATE}/properties/nickName"),
+            "x-rule",
+            json!("unique-nickname"),
+        )
+    });
+    expect(
+        &with_rule,
+        &base(),
+        Class::Compatible,
+        &format!("{UPDATE}/properties/nickName/x-rule"),
+    );
+}

@@ -831,3 +831,73 @@ fn a_media_type_dropped_from_cl2cs_400_in_the_spec_is_not_covered_by_its_allowan
         )],
     );
 }
+
+// x-rules: each one the spec states is enforced, tested, and listed in
+// server/rules/<api>.yaml; each one listed is stated.
+
+fn enforced_rules(api: &str) -> Vec<xtask::rules::EnforcedRule> {
+    let path = root().join(xtask::rules::rules_file(api));
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    xtask::rules::parse_rules(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn every_x_rule_of_every_spec_names_its_enforcing_test() {
+    for api in ["cl2c", "ctechnology", "ctrlhub", "exante", "zitadel"] {
+        let failures = xtask::rules::check_rules(&root(), api, &spec(api), &enforced_rules(api));
+        assert!(failures.is_empty(), "{failures:#?}");
+    }
+    assert_eq!(enforced_rules("exante").len(), 2);
+}
+
+#[test]
+fn an_x_rule_removed_from_the_spec_while_the_server_enforces_it_fails() {
+    // Exante's "User must be a member of this organization." deleted from
+    // the spec (with a minor bump, which the classifier allows: a removed
+    // rule widens the request), while the server still refuses.
+    let mut spec = spec("exante");
+    let property = "/components/schemas/UserProfileUpdate/properties/default_organization";
+    object(&mut spec, property).remove("x-rule");
+    let failures = xtask::rules::check_rules(&root(), "exante", &spec, &enforced_rules("exante"));
+    assert_eq!(
+        failures,
+        [format!(
+            "exante: server/rules/exante.yaml lists x-rule member-organization at {property}, \
+             which the spec no longer states, but the server enforces it \
+             (server/tests/api/exante.rs::alice_cannot_set_bobs_organisation_as_her_default \
+             shows that): a rule is part of the contract; restore it in the spec, or stop \
+             enforcing it and remove its test and this entry"
+        )]
+    );
+}
+
+#[test]
+fn an_x_rule_added_to_the_spec_without_an_enforcing_test_fails() {
+    let mut spec = spec("zitadel");
+    object(
+        &mut spec,
+        "/components/schemas/UpdateMyProfileRequest/properties/nickName",
+    )
+    .insert("x-rule".to_string(), json!("unique-nickname"));
+    let failures = xtask::rules::check_rules(&root(), "zitadel", &spec, &[]);
+    assert_eq!(
+        failures,
+        ["zitadel: x-rule unique-nickname at \
+          /components/schemas/UpdateMyProfileRequest/properties/nickName names no enforcing \
+          server test: add it to server/rules/zitadel.yaml with the test in \
+          server/tests/api/zitadel.rs that shows the server enforcing it"]
+    );
+}
+
+#[test]
+fn an_x_rule_proved_by_another_apis_test_fails() {
+    let mut enforced = enforced_rules("exante");
+    enforced[0].test = "server/tests/api/cl2c.rs::phone_number_is_e164".to_string();
+    let failures = xtask::rules::check_rules(&root(), "exante", &spec("exante"), &enforced);
+    assert_eq!(failures.len(), 1, "{failures:#?}");
+    assert!(
+        failures[0].contains("it is not in exante's own test file server/tests/api/exante.rs"),
+        "{}",
+        failures[0]
+    );
+}

@@ -273,7 +273,16 @@ pub fn check_server(root: &Path, spec: &ApiSpec, derived: Result<Value, String>)
             return outcome;
         }
     };
-    compare_server(root, &spec.name, &spec.doc, &derived, &allowances)
+    let mut outcome = compare_server(root, &spec.name, &spec.doc, &derived, &allowances);
+    let file = crate::rules::rules_file(&spec.name);
+    let text = std::fs::read_to_string(root.join(&file)).unwrap_or_default();
+    match crate::rules::parse_rules(&text) {
+        Ok(enforced) => outcome.failures.extend(crate::rules::check_rules(
+            root, &spec.name, &spec.doc, &enforced,
+        )),
+        Err(e) => outcome.failures.push(format!("{}: {e}", file.display())),
+    }
+    outcome
 }
 
 /// The server column for one API: every difference between its spec

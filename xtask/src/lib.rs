@@ -18,6 +18,7 @@ pub mod pattern;
 pub mod prose;
 pub mod release;
 pub mod release_lock;
+pub mod rules;
 pub mod spec;
 pub mod validate;
 pub mod workspace;
