@@ -901,3 +901,73 @@ fn an_x_rule_proved_by_another_apis_test_fails() {
         failures[0]
     );
 }
+
+// schemars overrides: `with` / `schema_with` document the field's own type.
+
+#[test]
+fn every_schemars_override_documents_its_fields_own_type() {
+    let sources =
+        xtask::schema_types::read_server_sources(&root()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(sources.len() > 10, "{} server sources", sources.len());
+    let failures = xtask::schema_types::check_sources(&sources);
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[test]
+fn a_type_changed_behind_schema_with_fails_the_server_column() {
+    // Exante's max_documents sent as a string while `plain_integer` still
+    // documents an integer: the derived document is unchanged, so only this
+    // check sees it.
+    let mut sources =
+        xtask::schema_types::read_server_sources(&root()).unwrap_or_else(|e| panic!("{e}"));
+    let api = sources
+        .iter_mut()
+        .find(|s| s.path == "server/src/apis/exante/api.rs")
+        .unwrap_or_else(|| panic!("no exante api.rs"));
+    let before = api.text.clone();
+    api.text = before.replacen(
+        "pub max_documents: Option<i64>,",
+        "pub max_documents: Option<String>,",
+        1,
+    );
+    assert_ne!(api.text, before);
+    let failures = xtask::schema_types::check_sources(&sources);
+    let [failure] = failures.as_slice() else {
+        panic!("one failure expected: {failures:#?}");
+    };
+    assert!(
+        failure.starts_with("server/src/apis/exante/api.rs:")
+            && failure.contains(
+                "`ActiveCompany.max_documents` is `Option<String>` but \
+                 `#[schemars(schema_with = \"plain_integer\")]` documents integer"
+            )
+            && failure.contains("what the server sends"),
+        "{failure}"
+    );
+}
+
+#[test]
+fn a_type_changed_behind_with_fails_the_server_column() {
+    let mut sources =
+        xtask::schema_types::read_server_sources(&root()).unwrap_or_else(|e| panic!("{e}"));
+    let api = sources
+        .iter_mut()
+        .find(|s| s.path == "server/src/apis/cl2c/api.rs")
+        .unwrap_or_else(|| panic!("no cl2c api.rs"));
+    api.text = api.text.replacen(
+        "pub email_confirmed: Option<bool>,",
+        "pub email_confirmed: Option<String>,",
+        1,
+    );
+    let failures = xtask::schema_types::check_sources(&sources);
+    let [failure] = failures.as_slice() else {
+        panic!("one failure expected: {failures:#?}");
+    };
+    assert!(
+        failure.contains(
+            "`UserProfile.email_confirmed` is `Option<String>` but \
+             `#[schemars(with = \"bool\")]` documents `bool`"
+        ),
+        "{failure}"
+    );
+}

@@ -282,6 +282,16 @@ pub fn check_server(root: &Path, spec: &ApiSpec, derived: Result<Value, String>)
         )),
         Err(e) => outcome.failures.push(format!("{}: {e}", file.display())),
     }
+    let own = format!("server/src/apis/{}/", spec.name);
+    match crate::schema_types::read_server_sources(root) {
+        Ok(sources) => outcome.failures.extend(
+            crate::schema_types::check_sources(&sources)
+                .into_iter()
+                .filter(|f| f.starts_with(&own))
+                .map(|f| format!("{}: {f}", spec.name)),
+        ),
+        Err(e) => outcome.failures.push(e),
+    }
     outcome
 }
 

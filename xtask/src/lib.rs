@@ -19,6 +19,7 @@ pub mod prose;
 pub mod release;
 pub mod release_lock;
 pub mod rules;
+pub mod schema_types;
 pub mod spec;
 pub mod validate;
 pub mod workspace;
