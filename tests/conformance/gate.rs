@@ -431,3 +431,103 @@ fn release_records_the_snapshot_digest_and_a_missing_line_or_file_fails() {
         "{failures}"
     );
 }
+
+#[test]
+fn findings_name_the_yaml_line_and_column_and_the_generated_line_in_every_format() {
+    let text =
+        std::fs::read_to_string(root().join("spec/zitadel.yaml")).unwrap_or_else(|e| panic!("{e}"));
+    let edited = text.replacen("maxLength: 200", "maxLength: 100", 1);
+    let (index, line) = edited
+        .lines()
+        .zip(text.lines())
+        .enumerate()
+        .find(|(_, (a, b))| a != b)
+        .map(|(i, (a, _))| (i, a))
+        .unwrap_or_else(|| panic!("no narrowed maxLength"));
+    let (line, column) = (index + 1, line.find("maxLength").unwrap_or_default() + 1);
+    let scratch = ScratchTree::with_spec("zitadel", &edited);
+    let spec = ApiSpec::from_yaml("zitadel", Path::new("spec/zitadel.yaml"), &edited)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let current = checked_in(&spec);
+    // The first line of the checked-in file that the regenerated one changes.
+    let (fresh, _) = xtask::gate::regenerate(&spec).unwrap_or_else(|e| panic!("{e:?}"));
+    let generated_line = current
+        .lines()
+        .zip(fresh.lines())
+        .position(|(a, b)| a != b)
+        .unwrap_or_else(|| panic!("the regenerated file is the same"))
+        + 1;
+    assert!(
+        current
+            .lines()
+            .nth(generated_line - 1)
+            .is_some_and(|l| l.contains("200usize"))
+    );
+    let released = xtask::release::latest(&root(), "zitadel").unwrap_or_else(|e| panic!("{e}"));
+    let mut report = check_spec(&spec, Some(&current));
+    report.semver = xtask::gate::check_semver(&spec, released.as_ref(), Some("1.0.0"));
+    xtask::report::resolve_sites(&scratch.0, &mut report);
+    let reports = [report];
+
+    let table = render(&reports);
+    assert!(
+        table.contains(&format!(
+            "  - spec/zitadel.yaml:{line}:{column}: semver:   breaking at \
+             /components/schemas/UpdateMyProfileRequest/properties/firstName/maxLength"
+        )),
+        "{table}"
+    );
+    assert!(
+        table.contains(&format!(
+            "  - sdk/zitadel/src/generated_sdk.rs:{generated_line}:1: sdk: "
+        )),
+        "{table}"
+    );
+
+    let github = xtask::report::render_github(&reports);
+    assert!(
+        github.contains(&format!(
+            "::error file=spec/zitadel.yaml,line={line},col={column},title=zitadel semver::\
+             breaking at /components/schemas/UpdateMyProfileRequest/properties/firstName/maxLength"
+        )),
+        "{github}"
+    );
+    // A multi-line message stays one annotation.
+    assert!(
+        github
+            .lines()
+            .all(|l| l.starts_with("::error ") || l.ends_with("specs fail")),
+        "{github}"
+    );
+
+    let json: Value = serde_json::from_str(&xtask::report::render_json(&reports))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(json["passed"], false);
+    let finding = json["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|f| {
+            f["column"] == "semver"
+                && f["pointer"]
+                    .as_str()
+                    .is_some_and(|p| p.ends_with("maxLength"))
+        })
+        .unwrap_or_else(|| panic!("no semver finding: {json:#}"));
+    assert_eq!(
+        (
+            &finding["api"],
+            &finding["severity"],
+            &finding["file"],
+            &finding["line"],
+            &finding["col"]
+        ),
+        (
+            &json!("zitadel"),
+            &json!("error"),
+            &json!("spec/zitadel.yaml"),
+            &json!(line),
+            &json!(column)
+        )
+    );
+}

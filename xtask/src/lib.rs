@@ -18,11 +18,13 @@ pub mod pattern;
 pub mod prose;
 pub mod release;
 pub mod release_lock;
+pub mod report;
 pub mod rules;
 pub mod schema_types;
 pub mod spec;
 pub mod validate;
 pub mod workspace;
+pub mod yaml_position;
 
 use std::path::PathBuf;
 

@@ -8,9 +8,13 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   generate   regenerate every SDK's generated code from spec/*.yaml
-  check      fail when a spec is invalid, an example does not match its
-             schema, checked-in generated code is stale, or a spec changed
-             more than its version says since its last release
+  check [--format table|github|json]
+             fail when a spec is invalid, an example does not match its
+             schema, checked-in generated code is stale, a spec changed
+             more than its version says since its last release, a released
+             snapshot changed, or the server says something else; each
+             failure with its file:line:column. `github` prints GitHub
+             Actions annotations, `json` a machine-readable report
   release <api>
              freeze spec/<api>.yaml as released (spec/released/<api>/)
   compare <spec.yaml> <openapi.json>
@@ -46,6 +50,24 @@ fn server_document(root: &std::path::Path, api: &str) -> Result<serde_json::Valu
         .map_err(|e| format!("`server openapi {api}` did not print JSON: {e}"))
 }
 
+/// `cargo xtask check`: every check, printed by `render`; fails on any ✗.
+fn check(root: &std::path::Path, render: fn(&[xtask::gate::SpecReport]) -> String) -> ExitCode {
+    match xtask::gate::check_workspace(root, &|api| server_document(root, api)) {
+        Ok(reports) => {
+            print!("{}", render(&reports));
+            if reports.iter().all(|r| r.passed()) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(e) => {
+            eprintln!("cargo xtask check: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let root = match xtask::workspace_root() {
@@ -71,21 +93,17 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        ["check"] => {
-            match xtask::gate::check_workspace(&root, &|api| server_document(&root, api)) {
-                Ok(reports) => {
-                    print!("{}", xtask::gate::render(&reports));
-                    if reports.iter().all(|r| r.passed()) {
-                        ExitCode::SUCCESS
-                    } else {
-                        ExitCode::FAILURE
-                    }
+        ["check", options @ ..] => {
+            let render: fn(&[xtask::gate::SpecReport]) -> String = match options {
+                [] | ["--format", "table"] => xtask::gate::render,
+                ["--format", "github"] => xtask::report::render_github,
+                ["--format", "json"] => xtask::report::render_json,
+                _ => {
+                    eprintln!("{USAGE}");
+                    return ExitCode::from(2);
                 }
-                Err(e) => {
-                    eprintln!("cargo xtask check: {e}");
-                    ExitCode::FAILURE
-                }
-            }
+            };
+            check(&root, render)
         }
         ["release", api] => {
             let result = xtask::spec::discover(&root).and_then(|specs| {
