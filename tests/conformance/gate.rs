@@ -531,3 +531,55 @@ fn findings_name_the_yaml_line_and_column_and_the_generated_line_in_every_format
         )
     );
 }
+
+#[test]
+fn the_changelog_of_each_api_since_its_release_needs_no_release() {
+    // The real history: each working spec against its latest release; the
+    // gate passes, so nothing needs a release.
+    for spec in discover(&root()).unwrap_or_else(|e| panic!("{e}")) {
+        let markdown = xtask::changelog::changelog(&root(), &spec.name, None, None)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let version = spec.version().unwrap_or_default();
+        assert!(
+            markdown.contains(&format!(" {version} → {version} (working spec)"))
+                && markdown.contains("These changes need no release"),
+            "{markdown}"
+        );
+        assert!(!markdown.contains("### Breaking"), "{markdown}");
+    }
+}
+
+#[test]
+fn the_changelog_between_two_releases_starts_at_the_one_before() {
+    let released = zitadel_snapshot();
+    let next = released
+        .replacen("version: 1.0.0", "version: 1.1.0", 1)
+        .replacen("maxLength: 200", "maxLength: 300", 1);
+    assert_ne!(next, released);
+    let scratch = ScratchTree::with_spec("zitadel", &next);
+    for (version, text) in [("1.0.0", &released), ("1.1.0", &next)] {
+        let path = scratch
+            .0
+            .join(format!("spec/released/zitadel/{version}.yaml"));
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("{e}"));
+        }
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let markdown = xtask::changelog::changelog(&scratch.0, "zitadel", None, Some("1.1.0"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(markdown.contains(" 1.0.0 → 1.1.0\n"), "{markdown}");
+    assert!(
+        markdown.contains("These changes need a feature (minor) release.")
+            && markdown.contains(
+                "### Compatible\n\n- `/components/schemas/UpdateMyProfileRequest/properties/firstName/maxLength`: \
+                 maxLength changed from 200 to 300"
+            ),
+        "{markdown}"
+    );
+    let unknown = xtask::changelog::changelog(&scratch.0, "zitadel", Some("0.9.0"), None);
+    assert!(
+        unknown.is_err_and(|e| e.contains("spec/released/zitadel/0.9.0.yaml")),
+        "an unreleased --from is an error naming the file"
+    );
+}

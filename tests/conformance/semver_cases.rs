@@ -1805,3 +1805,52 @@ fn request_x_rule_removed_is_compatible() {
         &format!("{UPDATE}/properties/nickName/x-rule"),
     );
 }
+
+// ---------------------------------------------------------------------------
+// The changelog: the findings as release notes.
+
+#[test]
+fn the_changelog_groups_the_findings_by_class_with_pointer_and_sentence() {
+    let new = mutated(|d| {
+        remove(d, &format!("{UPDATE}/properties/email"));
+        insert(
+            d,
+            &format!("{UPDATE}/properties"),
+            "bio",
+            json!({ "type": "string" }),
+        );
+        set(d, &format!("{PUT}/summary"), json!("Change a profile"));
+    });
+    let markdown =
+        xtask::changelog::render("Profiles API", "1.2.3", "2.0.0", &classify(&base(), &new));
+    let expected_order = [
+        "## Profiles API 1.2.3 → 2.0.0",
+        "These changes need a breaking (major) release.",
+        "### Breaking",
+        &format!("- `{UPDATE}/properties/email`: "),
+        "### Compatible",
+        &format!("- `{UPDATE}/properties/bio`: "),
+        "### Documentation",
+        &format!("- `{PUT}/summary`: "),
+    ];
+    let mut from = 0;
+    for piece in expected_order {
+        match markdown[from..].find(piece) {
+            Some(at) => from += at + piece.len(),
+            None => panic!("{piece:?} missing or out of order in:\n{markdown}"),
+        }
+    }
+    assert!(
+        !markdown.contains("### Breaking for the Rust SDK"),
+        "{markdown}"
+    );
+}
+
+#[test]
+fn the_changelog_of_no_change_says_so() {
+    let markdown = xtask::changelog::render("Profiles API", "1.2.3", "1.2.3", &[]);
+    assert_eq!(
+        markdown,
+        "## Profiles API 1.2.3 → 1.2.3\n\nThese changes need no release: nothing changed.\n"
+    );
+}

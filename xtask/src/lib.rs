@@ -8,6 +8,7 @@
 //! It is a library as well as a binary so that `cargo test` runs the very same
 //! gate (see `tests/`), and CI fails on drift even if nobody runs the xtask.
 
+pub mod changelog;
 pub mod codegen;
 pub mod compat;
 pub mod conformance;

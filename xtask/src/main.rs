@@ -17,6 +17,9 @@ commands:
              Actions annotations, `json` a machine-readable report
   release <api>
              freeze spec/<api>.yaml as released (spec/released/<api>/)
+  changelog <api> [--from V] [--to V|working]
+             the classified changes between two versions as Markdown
+             (default: the latest release → the working spec)
   compare <spec.yaml> <openapi.json>
              list the semantic differences between a spec and another
              OpenAPI document (e.g. `server openapi <api>` output)
@@ -104,6 +107,38 @@ fn main() -> ExitCode {
                 }
             };
             check(&root, render)
+        }
+        ["changelog", api, options @ ..] => {
+            let mut from = None;
+            let mut to = None;
+            let mut rest = options;
+            loop {
+                match rest {
+                    [] => break,
+                    ["--from", v, tail @ ..] => {
+                        from = Some(*v);
+                        rest = tail;
+                    }
+                    ["--to", v, tail @ ..] => {
+                        to = Some(*v);
+                        rest = tail;
+                    }
+                    _ => {
+                        eprintln!("{USAGE}");
+                        return ExitCode::from(2);
+                    }
+                }
+            }
+            match xtask::changelog::changelog(&root, api, from, to) {
+                Ok(markdown) => {
+                    print!("{markdown}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("cargo xtask changelog: {e}");
+                    ExitCode::FAILURE
+                }
+            }
         }
         ["release", api] => {
             let result = xtask::spec::discover(&root).and_then(|specs| {
