@@ -3,5 +3,6 @@
 pub mod apis;
 pub mod auth;
 pub mod identity;
+pub mod reference;
 pub mod serve;
 pub mod storage;

@@ -12,6 +12,7 @@ pub mod changelog;
 pub mod codegen;
 pub mod compat;
 pub mod conformance;
+pub mod docs;
 pub mod examples;
 pub mod gate;
 pub mod generator_view;

@@ -20,6 +20,8 @@ commands:
   changelog <api> [--from V] [--to V|working]
              the classified changes between two versions as Markdown
              (default: the latest release → the working spec)
+  docs       write each spec's reference page (as served at /docs) to
+             target/docs/<api>.html, with an index
   compare <spec.yaml> <openapi.json>
              list the semantic differences between a spec and another
              OpenAPI document (e.g. `server openapi <api>` output)
@@ -136,6 +138,21 @@ fn main() -> ExitCode {
                 }
                 Err(e) => {
                     eprintln!("cargo xtask changelog: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        ["docs"] => {
+            let dir = xtask::docs::docs_dir(&root);
+            match xtask::docs::write_docs(&root, &dir) {
+                Ok(files) => {
+                    for file in files {
+                        println!("wrote {}", file.display());
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("cargo xtask docs: {e}");
                     ExitCode::FAILURE
                 }
             }
