@@ -149,8 +149,11 @@ pub fn regenerate(spec: &ApiSpec) -> Result<(String, Vec<Adaptation>), Vec<Strin
     regenerate_sited(spec).map_err(|failures| failures.into_iter().map(|(line, _)| line).collect())
 }
 
+/// A failure message and the place it points at.
+type SitedFailure = (String, Site);
+
 /// [`regenerate`], each failure with the place in the spec it is about.
-fn regenerate_sited(spec: &ApiSpec) -> Result<(String, Vec<Adaptation>), Vec<(String, Site)>> {
+fn regenerate_sited(spec: &ApiSpec) -> Result<(String, Vec<Adaptation>), Vec<SitedFailure>> {
     let (view, adaptations) = generator_view(spec).map_err(|problems| {
         let lines = located(spec, &problems);
         lines

@@ -155,7 +155,7 @@ async fn the_seed_request_is_stored_and_answered_with_its_details() {
     assert!(details.creation_date.is_some());
     // Each credential the spec's security requirement names is one the
     // server needs.
-    t.assert_each_credential_is_required(&exchange).await;
+    t.assert_each_credential_is_required(exchange).await;
 }
 
 #[tokio::test]
