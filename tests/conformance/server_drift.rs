@@ -908,7 +908,7 @@ fn an_x_rule_proved_by_another_apis_test_fails() {
 fn every_schemars_override_documents_its_fields_own_type() {
     let sources =
         xtask::schema_types::read_server_sources(&root()).unwrap_or_else(|e| panic!("{e}"));
-    assert!(sources.len() > 10, "{} server sources", sources.len());
+    assert!(sources.len() >= 5, "{} server sources", sources.len());
     let failures = xtask::schema_types::check_sources(&sources);
     assert!(failures.is_empty(), "{failures:#?}");
 }

@@ -347,10 +347,24 @@ pub fn allowances_file(api: &str) -> std::path::PathBuf {
         .join(format!("{api}.yaml"))
 }
 
+/// Every schemars override in the server's sources that documents another
+/// type than its field's (`schema_types`), read once for all APIs: parsing
+/// the sources is the slow part of the check.
+pub fn schema_type_failures(root: &Path) -> Result<Vec<String>, String> {
+    crate::schema_types::read_server_sources(root)
+        .map(|sources| crate::schema_types::check_sources(&sources))
+}
+
 /// Compares the server's derived document with the spec, applying the
-/// API's allowances. `root` is used to check that each allowance's test
-/// exists.
-pub fn check_server(root: &Path, spec: &ApiSpec, derived: Result<Value, String>) -> Outcome {
+/// API's allowances and rules. `root` is used to check that each
+/// allowance's and rule's test exists; `schema_types` is
+/// [`schema_type_failures`], of which this API's are kept.
+pub fn check_server(
+    root: &Path,
+    spec: &ApiSpec,
+    derived: Result<Value, String>,
+    schema_types: &Result<Vec<String>, String>,
+) -> Outcome {
     let mut outcome = Outcome::default();
     let derived = match derived {
         Ok(document) => document,
@@ -382,16 +396,16 @@ pub fn check_server(root: &Path, spec: &ApiSpec, derived: Result<Value, String>)
         Err(e) => outcome.fail(format!("{}: {e}", file.display()), Site::file(&file)),
     }
     let own = format!("server/src/apis/{}/", spec.name);
-    match crate::schema_types::read_server_sources(root) {
-        Ok(sources) => outcome.fail_all(
-            crate::schema_types::check_sources(&sources)
-                .into_iter()
+    match schema_types {
+        Ok(failures) => outcome.fail_all(
+            failures
+                .iter()
                 .filter(|f| f.starts_with(&own))
                 .map(|f| format!("{}: {f}", spec.name))
                 .collect(),
             Path::new(&own),
         ),
-        Err(e) => outcome.fail(e, Site::file(Path::new(&own))),
+        Err(e) => outcome.fail(e.clone(), Site::file(Path::new(&own))),
     }
     outcome
 }
@@ -484,6 +498,7 @@ pub fn check_workspace(
     let specs = discover(root)?;
     let lock = crate::release_lock::read(root);
     let committed = crate::release_lock::committed_snapshots(root);
+    let schema_types = schema_type_failures(root);
     Ok(specs
         .iter()
         .map(|spec| {
@@ -493,7 +508,7 @@ pub fn check_workspace(
                 std::fs::read_to_string(root.join(spec.sdk_dir()).join("Cargo.toml"))
                     .ok()
                     .and_then(|m| package_version(&m));
-            report.server = check_server(root, spec, derived(&spec.name));
+            report.server = check_server(root, spec, derived(&spec.name), &schema_types);
             report.semver = match crate::release::latest(root, &spec.name) {
                 Ok(released) => check_semver(spec, released.as_ref(), crate_version.as_deref()),
                 Err(e) => {
