@@ -23,6 +23,7 @@ pub mod release_lock;
 pub mod report;
 pub mod rules;
 pub mod schema_types;
+pub mod server_binary;
 pub mod spec;
 pub mod validate;
 pub mod workspace;

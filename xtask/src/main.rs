@@ -31,33 +31,15 @@ commands:
   bench gen [--runs N]
              time `generate` and `check` (median of N runs, default 5)";
 
-/// The OpenAPI document the server derives for `api`: `server openapi <api>`,
-/// built by cargo if needed.
-fn server_document(root: &std::path::Path, api: &str) -> Result<serde_json::Value, String> {
-    let output =
-        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .args([
-                "run",
-                "--quiet",
-                "--package",
-                "server",
-                "--",
-                "openapi",
-                api,
-            ])
-            .current_dir(root)
-            .output()
-            .map_err(|e| format!("cannot run the server: {e}"))?;
-    if !output.status.success() {
-        return Err(String::from_utf8_lossy(&output.stderr).trim().to_string());
-    }
-    serde_json::from_slice(&output.stdout)
-        .map_err(|e| format!("`server openapi {api}` did not print JSON: {e}"))
-}
-
 /// `cargo xtask check`: every check, printed by `render`; fails on any ✗.
 fn check(root: &std::path::Path, render: fn(&[xtask::gate::SpecReport]) -> String) -> ExitCode {
-    match xtask::gate::check_workspace(root, &|api| server_document(root, api)) {
+    // Built once; an error is reported per API by the server column.
+    let server = xtask::server_binary::build(root);
+    let derived = |api: &str| {
+        let executable = server.as_ref().map_err(Clone::clone)?;
+        xtask::server_binary::derived_document(executable, api)
+    };
+    match xtask::gate::check_workspace(root, &derived) {
         Ok(reports) => {
             print!("{}", render(&reports));
             if reports.iter().all(|r| r.passed()) {
