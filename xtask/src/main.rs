@@ -57,6 +57,10 @@ fn check(root: &std::path::Path, render: fn(&[xtask::gate::SpecReport]) -> Strin
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if matches!(args.as_slice(), [a] if ["help", "--help", "-h"].contains(&a.as_str())) {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
     let root = match xtask::workspace_root() {
         Ok(root) => root,
         Err(e) => {
@@ -194,10 +198,6 @@ fn main() -> ExitCode {
         }
         ["bench", "server", options @ ..] => bench::server(&root, options),
         ["bench", "gen", options @ ..] => bench::gen_commands(&root, options),
-        ["help"] | ["--help"] | ["-h"] => {
-            println!("{USAGE}");
-            ExitCode::SUCCESS
-        }
         _ => {
             eprintln!("{USAGE}");
             ExitCode::from(2)
