@@ -9,8 +9,10 @@
 //!   media types, method, path, body, and error decoding by status.
 //! - `sdk_server`: each SDK against the running server, every response checked against the spec.
 //! - `seed_requests`: the SDK-built request examples both SDK suites send.
+//! - `reference_page`: each API's rendered reference page (`/docs`).
 
 mod gate;
+mod reference_page;
 mod sdk_server;
 mod sdk_wire;
 mod seed_requests;

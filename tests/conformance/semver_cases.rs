@@ -1712,3 +1712,145 @@ fn path_item_summary_changed_is_documentation_only() {
         "/paths/~1profiles~1{id}/summary",
     );
 }
+
+// ---------------------------------------------------------------------------
+// False alarms: edits that change nothing a client can see.
+
+#[test]
+fn a_second_server_entry_is_documentation_only() {
+    doc_only(
+        |d| {
+            push(
+                d,
+                "/servers",
+                json!({ "url": "https://staging.example.com/v1", "description": "Staging." }),
+            )
+        },
+        "/servers/1",
+    );
+}
+
+#[test]
+fn a_request_pattern_rewritten_with_the_same_character_classes_is_documentation_only() {
+    let at = format!("{UPDATE}/properties/handle/pattern");
+    doc_only(|d| set(d, &at, json!("^[_0-9a-z]+$")), &at);
+}
+
+#[test]
+fn a_request_pattern_narrowed_inside_its_character_class_is_still_breaking() {
+    let at = format!("{UPDATE}/properties/handle/pattern");
+    case(|d| set(d, &at, json!("^[a-z0-9]+$")), Class::Breaking, &at);
+}
+
+#[test]
+fn a_lower_bound_of_zero_written_out_is_no_change() {
+    let new = mutated(|d| {
+        insert(
+            d,
+            &format!("{UPDATE}/properties/nickName"),
+            "minLength",
+            json!(0),
+        )
+    });
+    let findings = classify(&base(), &new);
+    assert!(findings.is_empty(), "{}", listing(&findings));
+}
+
+#[test]
+fn nullable_false_written_out_is_no_change() {
+    let new = mutated(|d| {
+        insert(
+            d,
+            &format!("{UPDATE}/properties/nickName"),
+            "nullable",
+            json!(false),
+        )
+    });
+    let findings = classify(&base(), &new);
+    assert!(findings.is_empty(), "{}", listing(&findings));
+}
+
+// x-rule: a rule beyond JSON Schema is part of the contract.
+
+#[test]
+fn request_x_rule_added_is_breaking() {
+    case(
+        |d| {
+            insert(
+                d,
+                &format!("{UPDATE}/properties/nickName"),
+                "x-rule",
+                json!("unique-nickname"),
+            )
+        },
+        Class::Breaking,
+        &format!("{UPDATE}/properties/nickName/x-rule"),
+    );
+}
+
+#[test]
+fn request_x_rule_removed_is_compatible() {
+    let with_rule = mutated(|d| {
+        insert(
+            d,
+            &format!("{UPDATE}/properties/nickName"),
+            "x-rule",
+            json!("unique-nickname"),
+        )
+    });
+    expect(
+        &with_rule,
+        &base(),
+        Class::Compatible,
+        &format!("{UPDATE}/properties/nickName/x-rule"),
+    );
+}
+
+// ---------------------------------------------------------------------------
+// The changelog: the findings as release notes.
+
+#[test]
+fn the_changelog_groups_the_findings_by_class_with_pointer_and_sentence() {
+    let new = mutated(|d| {
+        remove(d, &format!("{UPDATE}/properties/email"));
+        insert(
+            d,
+            &format!("{UPDATE}/properties"),
+            "bio",
+            json!({ "type": "string" }),
+        );
+        set(d, &format!("{PUT}/summary"), json!("Change a profile"));
+    });
+    let markdown =
+        xtask::changelog::render("Profiles API", "1.2.3", "2.0.0", &classify(&base(), &new));
+    let expected_order = [
+        "## Profiles API 1.2.3 → 2.0.0",
+        "These changes need a breaking (major) release.",
+        "### Breaking",
+        &format!("- `{UPDATE}/properties/email`: "),
+        "### Compatible",
+        &format!("- `{UPDATE}/properties/bio`: "),
+        "### Documentation",
+        &format!("- `{PUT}/summary`: "),
+    ];
+    let mut from = 0;
+    for piece in expected_order {
+        match markdown[from..].find(piece) {
+            Some(at) => from += at + piece.len(),
+            None => panic!("{piece:?} missing or out of order in:\n{markdown}"),
+        }
+    }
+    assert!(
+        !markdown.contains("### Breaking for the Rust SDK"),
+        "{markdown}"
+    );
+}
+
+#[test]
+fn the_changelog_of_no_change_says_so() {
+    let markdown = xtask::changelog::render("Profiles API", "1.2.3", "1.2.3", &[]);
+    assert_eq!(
+        markdown,
+        "## Profiles API 1.2.3 → 1.2.3\n\nThese changes need no release: nothing changed.\n"
+    );
+}

@@ -288,10 +288,13 @@ impl Classifier<'_> {
         }
         for (i, (url, _)) in new.iter().enumerate() {
             if !old.iter().any(|(u, _)| u == url) {
+                // Another host (a staging server) changes nothing for a
+                // client of the hosts that were there: the SDK takes its
+                // base URL from the caller, and every operation is the same.
                 self.add(
-                    Class::Compatible,
+                    Class::Documentation,
                     format!("/servers/{i}"),
-                    format!("server {url} was added"),
+                    format!("server {url} was added; the existing hosts are unchanged"),
                 );
             }
         }
@@ -913,10 +916,13 @@ impl Classifier<'_> {
             ("minProperties", true),
         ];
         for (keyword, larger_narrows) in LIMITS {
-            let (x, y) = (
-                a.get(keyword).and_then(Value::as_f64),
-                b.get(keyword).and_then(Value::as_f64),
-            );
+            // A lower bound of 0 is the default: writing it out limits nothing.
+            let bound = |s: &Value| {
+                s.get(keyword).and_then(Value::as_f64).filter(|v| {
+                    !(matches!(keyword, "minLength" | "minItems" | "minProperties") && *v == 0.0)
+                })
+            };
+            let (x, y) = (bound(a), bound(b));
             let narrowed = match (x, y) {
                 (None, Some(_)) => true,
                 (Some(_), None) => false,
@@ -940,6 +946,19 @@ impl Classifier<'_> {
         for keyword in ["pattern", "multipleOf", "x-rule"] {
             let (x, y) = (a.get(keyword), b.get(keyword));
             if x == y {
+                continue;
+            }
+            if keyword == "pattern"
+                && let (Some(Value::String(p)), Some(Value::String(q))) = (x, y)
+                && crate::pattern::same_meaning(p, q)
+            {
+                self.add(
+                    Class::Documentation,
+                    format!("{at}/pattern"),
+                    format!(
+                        "pattern rewritten from {p:?} to {q:?}, which matches the same strings"
+                    ),
+                );
                 continue;
             }
             // Adding or changing a rule narrows; removing one widens.

@@ -4,6 +4,7 @@
 //! same output and the same exit code on every run (specs are visited in
 //! name order; problems in document order).
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Instant;
@@ -13,11 +14,10 @@ use serde_json::Value;
 
 use crate::codegen;
 use crate::compat::{Class, check_version, classify};
-use crate::conformance::{
-    Allowance, apply_allowances, check_test_reference, compare, parse_allowances,
-};
+use crate::conformance::{Allowance, apply_allowances, check_api_test, compare, parse_allowances};
 use crate::examples::validate_examples;
 use crate::generator_view::{Adaptation, generator_view};
+use crate::report::Site;
 use crate::spec::{ApiSpec, Problem, discover};
 use crate::validate::validate_openapi;
 
@@ -28,11 +28,28 @@ pub struct Outcome {
     pub failures: Vec<String>,
     /// A short figure shown in the table when it passed (e.g. "34").
     pub note: String,
+    /// Where a failure points (by its index in `failures`), when known.
+    pub sites: BTreeMap<usize, Site>,
 }
 
 impl Outcome {
     pub fn passed(&self) -> bool {
         self.failures.is_empty()
+    }
+
+    /// Records a failure and the place it points at.
+    pub fn fail(&mut self, message: String, site: Site) {
+        self.sites.insert(self.failures.len(), site);
+        self.failures.push(message);
+    }
+
+    /// [`Outcome::fail`] for each of `failures`, all at `site`'s file,
+    /// reading a leading `file:line:` of a message as its line.
+    fn fail_all(&mut self, failures: Vec<String>, file: &Path) {
+        for failure in failures {
+            let site = Site::at_line_prefix(&failure).unwrap_or_else(|| Site::file(file));
+            self.fail(failure, site);
+        }
     }
 }
 
@@ -61,6 +78,31 @@ impl SpecReport {
             && self.server.passed()
     }
 
+    /// Each check's name and outcome, in table order.
+    pub fn outcomes(&self) -> [(&'static str, &Outcome); 5] {
+        [
+            ("spec", &self.spec_valid),
+            ("examples", &self.examples_valid),
+            ("sdk", &self.sdk_fresh),
+            ("semver", &self.semver),
+            ("server", &self.server),
+        ]
+    }
+
+    /// Every failure with its check's name and the place it points at.
+    pub fn sited_failures(&self) -> Vec<(&'static str, &str, Option<&Site>)> {
+        self.outcomes()
+            .into_iter()
+            .flat_map(|(check, outcome)| {
+                outcome
+                    .failures
+                    .iter()
+                    .enumerate()
+                    .map(move |(i, f)| (check, f.as_str(), outcome.sites.get(&i)))
+            })
+            .collect()
+    }
+
     /// Every failure line, prefixed with the check's name.
     pub fn failures(&self) -> Vec<String> {
         [
@@ -81,6 +123,13 @@ impl SpecReport {
     }
 }
 
+/// Records each problem of `spec` as a failure pointing into the spec.
+fn fail_problems(outcome: &mut Outcome, spec: &ApiSpec, problems: &[Problem]) {
+    for (line, problem) in located(spec, problems).into_iter().zip(problems) {
+        outcome.fail(line, Site::pointer(&spec.path, &problem.pointer));
+    }
+}
+
 fn located(spec: &ApiSpec, problems: &[Problem]) -> Vec<String> {
     problems
         .iter()
@@ -97,14 +146,30 @@ fn located(spec: &ApiSpec, problems: &[Problem]) -> Vec<String> {
 
 /// Regenerates the SDK source of `spec` in memory.
 pub fn regenerate(spec: &ApiSpec) -> Result<(String, Vec<Adaptation>), Vec<String>> {
+    regenerate_sited(spec).map_err(|failures| failures.into_iter().map(|(line, _)| line).collect())
+}
+
+/// A failure message and the place it points at.
+type SitedFailure = (String, Site);
+
+/// [`regenerate`], each failure with the place in the spec it is about.
+fn regenerate_sited(spec: &ApiSpec) -> Result<(String, Vec<Adaptation>), Vec<SitedFailure>> {
     let (view, adaptations) = generator_view(spec).map_err(|problems| {
-        let mut lines = located(spec, &problems);
-        for line in &mut lines {
-            line.push_str(" (no generator-view rule covers this; see xtask/src/generator_view.rs)");
-        }
+        let lines = located(spec, &problems);
         lines
+            .into_iter()
+            .zip(&problems)
+            .map(|(line, problem)| {
+                (
+                    format!(
+                        "{line} (no generator-view rule covers this; see xtask/src/generator_view.rs)"
+                    ),
+                    Site::pointer(&spec.path, &problem.pointer),
+                )
+            })
+            .collect::<Vec<_>>()
     })?;
-    let code = codegen::generate(spec, &view).map_err(|e| vec![e])?;
+    let code = codegen::generate(spec, &view).map_err(|e| vec![(e, Site::file(&spec.path))])?;
     Ok((code, adaptations))
 }
 
@@ -122,39 +187,55 @@ pub fn check_spec(spec: &ApiSpec, checked_in: Option<&str>) -> SpecReport {
         adaptations: Vec::new(),
     };
 
-    report.spec_valid.failures = located(spec, &validate_openapi(spec));
+    fail_problems(&mut report.spec_valid, spec, &validate_openapi(spec));
     report.spec_valid.note = "3.0.3".to_string();
 
     let (count, problems) = validate_examples(spec);
-    report.examples_valid.failures = located(spec, &problems);
+    fail_problems(&mut report.examples_valid, spec, &problems);
     report.examples_valid.note = count.to_string();
 
     let generated = spec.generated_file();
-    match (regenerate(spec), checked_in) {
-        (Err(lines), _) => report.sdk_fresh.failures = lines,
+    match (regenerate_sited(spec), checked_in) {
+        (Err(lines), _) => {
+            for (line, site) in lines {
+                report.sdk_fresh.fail(line, site);
+            }
+        }
         (Ok((_, adaptations)), None) => {
             report.adaptations = adaptations;
-            report.sdk_fresh.failures.push(format!(
-                "{} does not exist; run `cargo xtask generate`",
-                generated.display()
-            ));
+            report.sdk_fresh.fail(
+                format!(
+                    "{} does not exist; run `cargo xtask generate`",
+                    generated.display()
+                ),
+                Site::file(&generated),
+            );
         }
         (Ok((fresh, adaptations)), Some(current)) => {
             report.adaptations = adaptations;
             report.sdk_fresh.note = format!("{} rules", report.adaptations.len());
             if fresh != current {
-                report.sdk_fresh.failures.push(format!(
-                    "{} is stale: it differs from what {} generates. Run `cargo xtask generate` \
-                     (never edit the generated file by hand).\n{}",
-                    generated.display(),
-                    spec.path.display(),
-                    unified_diff(
-                        current,
-                        &fresh,
-                        &generated.display().to_string(),
-                        &spec.path.display().to_string()
-                    )
-                ));
+                // The first line of the checked-in file that differs.
+                let line = current
+                    .lines()
+                    .zip(fresh.lines())
+                    .position(|(a, b)| a != b)
+                    .unwrap_or_else(|| current.lines().count().min(fresh.lines().count()));
+                report.sdk_fresh.fail(
+                    format!(
+                        "{} is stale: it differs from what {} generates. Run `cargo xtask generate` \
+                         (never edit the generated file by hand).\n{}",
+                        generated.display(),
+                        spec.path.display(),
+                        unified_diff(
+                            current,
+                            &fresh,
+                            &generated.display().to_string(),
+                            &spec.path.display().to_string()
+                        )
+                    ),
+                    Site::line(&generated, line + 1),
+                );
             }
         }
     }
@@ -172,16 +253,19 @@ pub fn check_semver(
     let version = match crate::release::spec_version(spec) {
         Ok(version) => version,
         Err(e) => {
-            outcome.failures.push(e);
+            outcome.fail(e, Site::pointer(&spec.path, "/info/version"));
             return outcome;
         }
     };
     match released {
-        None => outcome.failures.push(format!(
-            "{} has no released snapshot; run `cargo xtask release {}`",
-            crate::release::released_dir(&spec.name).display(),
-            spec.name
-        )),
+        None => outcome.fail(
+            format!(
+                "{} has no released snapshot; run `cargo xtask release {}`",
+                crate::release::released_dir(&spec.name).display(),
+                spec.name
+            ),
+            Site::pointer(&spec.path, "/info/version"),
+        ),
         Some((last, snapshot)) => {
             let findings = classify(&snapshot.doc, &spec.doc);
             match check_version(last, &version, &findings) {
@@ -193,13 +277,21 @@ pub fn check_semver(
                     };
                 }
                 Err(why) => {
-                    outcome.failures.push(format!(
-                        "{} (against {}):",
-                        why,
-                        snapshot.path.display()
-                    ));
+                    outcome.fail(
+                        format!("{} (against {}):", why, snapshot.path.display()),
+                        Site::pointer(&spec.path, "/info/version"),
+                    );
                     for finding in findings.iter().filter(|f| f.class != Class::Documentation) {
-                        outcome.failures.push(format!("  {finding}"));
+                        // Something removed is only in the snapshot.
+                        let file = if spec.doc.pointer(&finding.pointer).is_some() {
+                            &spec.path
+                        } else {
+                            &snapshot.path
+                        };
+                        outcome.fail(
+                            format!("  {finding}"),
+                            Site::pointer(file, &finding.pointer),
+                        );
                     }
                 }
             }
@@ -208,11 +300,14 @@ pub fn check_semver(
     let manifest = spec.sdk_dir().join("Cargo.toml");
     match crate_version {
         Some(v) if v == version.to_string() => {}
-        Some(v) => outcome.failures.push(format!(
-            "{} has version {v} but {} says {version}: the SDK crate's version follows its spec's",
-            manifest.display(),
-            spec.path.display()
-        )),
+        Some(v) => outcome.fail(
+            format!(
+                "{} has version {v} but {} says {version}: the SDK crate's version follows its spec's",
+                manifest.display(),
+                spec.path.display()
+            ),
+            Site::file(&manifest),
+        ),
         None => outcome.failures.push(format!(
             "{} has no readable [package] version",
             manifest.display()
@@ -252,17 +347,32 @@ pub fn allowances_file(api: &str) -> std::path::PathBuf {
         .join(format!("{api}.yaml"))
 }
 
+/// Every schemars override in the server's sources that documents another
+/// type than its field's (`schema_types`), read once for all APIs: parsing
+/// the sources is the slow part of the check.
+pub fn schema_type_failures(root: &Path) -> Result<Vec<String>, String> {
+    crate::schema_types::read_server_sources(root)
+        .map(|sources| crate::schema_types::check_sources(&sources))
+}
+
 /// Compares the server's derived document with the spec, applying the
-/// API's allowances. `root` is used to check that each allowance's test
-/// exists.
-pub fn check_server(root: &Path, spec: &ApiSpec, derived: Result<Value, String>) -> Outcome {
+/// API's allowances and rules. `root` is used to check that each
+/// allowance's and rule's test exists; `schema_types` is
+/// [`schema_type_failures`], of which this API's are kept.
+pub fn check_server(
+    root: &Path,
+    spec: &ApiSpec,
+    derived: Result<Value, String>,
+    schema_types: &Result<Vec<String>, String>,
+) -> Outcome {
     let mut outcome = Outcome::default();
     let derived = match derived {
         Ok(document) => document,
         Err(e) => {
-            outcome
-                .failures
-                .push(format!("no server document for {}: {e}", spec.name));
+            outcome.fail(
+                format!("no server document for {}: {e}", spec.name),
+                Site::file(Path::new("server/src/apis").join(&spec.name).join("api.rs")),
+            );
             return outcome;
         }
     };
@@ -271,11 +381,33 @@ pub fn check_server(root: &Path, spec: &ApiSpec, derived: Result<Value, String>)
     let allowances = match parse_allowances(&text) {
         Ok(allowances) => allowances,
         Err(e) => {
-            outcome.failures.push(format!("{}: {e}", file.display()));
+            outcome.fail(format!("{}: {e}", file.display()), Site::file(&file));
             return outcome;
         }
     };
-    compare_server(root, &spec.name, &spec.doc, &derived, &allowances)
+    let mut outcome = compare_server(root, &spec.name, &spec.doc, &derived, &allowances);
+    let file = crate::rules::rules_file(&spec.name);
+    let text = std::fs::read_to_string(root.join(&file)).unwrap_or_default();
+    match crate::rules::parse_rules(&text) {
+        Ok(enforced) => outcome.fail_all(
+            crate::rules::check_rules(root, &spec.name, &spec.doc, &enforced),
+            &file,
+        ),
+        Err(e) => outcome.fail(format!("{}: {e}", file.display()), Site::file(&file)),
+    }
+    let own = format!("server/src/apis/{}/", spec.name);
+    match schema_types {
+        Ok(failures) => outcome.fail_all(
+            failures
+                .iter()
+                .filter(|f| f.starts_with(&own))
+                .map(|f| format!("{}: {f}", spec.name))
+                .collect(),
+            Path::new(&own),
+        ),
+        Err(e) => outcome.fail(e.clone(), Site::file(Path::new(&own))),
+    }
+    outcome
 }
 
 /// The server column for one API: every difference between its spec
@@ -292,28 +424,41 @@ pub fn compare_server(
 ) -> Outcome {
     let mut outcome = Outcome::default();
     let file = allowances_file(api);
+    // The spec's path, as `discover` names it.
+    let spec_path = Path::new("spec").join(format!("{api}.yaml"));
     let differences = compare(spec, derived);
     let (remaining, stale) = apply_allowances(differences, allowances);
     for difference in &remaining {
-        outcome.failures.push(format!("{api}: {difference}"));
+        outcome.fail(
+            format!("{api}: {difference}"),
+            Site::pointer(&spec_path, &difference.pointer),
+        );
     }
+    let entry =
+        |allowance: &Allowance| Site::needle(&file, &format!("pointer: {}", allowance.pointer));
     for allowance in &stale {
-        outcome.failures.push(format!(
-            "{api}: stale allowance in {}: {} (spec {}, server {}) matches no difference any more; remove it",
-            file.display(),
-            allowance.pointer,
-            allowance.spec,
-            allowance.server
-        ));
+        outcome.fail(
+            format!(
+                "{api}: stale allowance in {}: {} (spec {}, server {}) matches no difference any more; remove it",
+                file.display(),
+                allowance.pointer,
+                allowance.spec,
+                allowance.server
+            ),
+            entry(allowance),
+        );
     }
     for allowance in allowances {
-        if let Err(why) = check_test_reference(root, &allowance.test) {
-            outcome.failures.push(format!(
-                "{api}: allowance {} in {} names the test {}, which does not exist: {why}",
-                allowance.pointer,
-                file.display(),
-                allowance.test
-            ));
+        if let Err(why) = check_api_test(root, api, &allowance.test, &allowance.shows) {
+            outcome.fail(
+                format!(
+                    "{api}: allowance {} in {} names the test {}, which cannot prove it: {why}",
+                    allowance.pointer,
+                    file.display(),
+                    allowance.test
+                ),
+                entry(allowance),
+            );
         }
     }
     outcome.note = format!("{} allowed", allowances.len());
@@ -351,6 +496,9 @@ pub fn check_workspace(
     derived: DerivedDocument<'_>,
 ) -> Result<Vec<SpecReport>, String> {
     let specs = discover(root)?;
+    let lock = crate::release_lock::read(root);
+    let committed = crate::release_lock::committed_snapshots(root);
+    let schema_types = schema_type_failures(root);
     Ok(specs
         .iter()
         .map(|spec| {
@@ -360,14 +508,28 @@ pub fn check_workspace(
                 std::fs::read_to_string(root.join(spec.sdk_dir()).join("Cargo.toml"))
                     .ok()
                     .and_then(|m| package_version(&m));
-            report.server = check_server(root, spec, derived(&spec.name));
+            report.server = check_server(root, spec, derived(&spec.name), &schema_types);
             report.semver = match crate::release::latest(root, &spec.name) {
                 Ok(released) => check_semver(spec, released.as_ref(), crate_version.as_deref()),
-                Err(e) => Outcome {
-                    failures: vec![e],
-                    note: String::new(),
-                },
+                Err(e) => {
+                    let mut outcome = Outcome::default();
+                    outcome.fail(e, Site::file(crate::release::released_dir(&spec.name)));
+                    outcome
+                }
             };
+            match &lock {
+                Ok(lock) => report.semver.fail_all(
+                    crate::release_lock::verify_api(root, &spec.name, lock, &committed),
+                    &crate::release::released_dir(&spec.name),
+                ),
+                Err(e) => report
+                    .semver
+                    .fail(e.clone(), Site::file(crate::release_lock::lock_file())),
+            }
+            report
+        })
+        .map(|mut report| {
+            crate::report::resolve_sites(root, &mut report);
             report
         })
         .collect())
@@ -409,8 +571,15 @@ pub fn render(reports: &[SpecReport]) -> String {
     }
     for r in reports.iter().filter(|r| !r.passed()) {
         let _ = writeln!(out, "\n✗ {} ({}):", r.name, r.path);
-        for failure in r.failures() {
-            let _ = writeln!(out, "  - {failure}");
+        for (check, failure, site) in r.sited_failures() {
+            match site.and_then(Site::location) {
+                Some(location) => {
+                    let _ = writeln!(out, "  - {location}: {check}: {failure}");
+                }
+                None => {
+                    let _ = writeln!(out, "  - {check}: {failure}");
+                }
+            }
         }
     }
     let failed = reports.iter().filter(|r| !r.passed()).count();

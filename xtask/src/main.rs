@@ -9,11 +9,20 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   generate   regenerate every SDK's generated code from spec/*.yaml
-  check      fail when a spec is invalid, an example does not match its
-             schema, checked-in generated code is stale, or a spec changed
-             more than its version says since its last release
+  check [--format table|github|json]
+             fail when a spec is invalid, an example does not match its
+             schema, checked-in generated code is stale, a spec changed
+             more than its version says since its last release, a released
+             snapshot changed, or the server says something else; each
+             failure with its file:line:column. `github` prints GitHub
+             Actions annotations, `json` a machine-readable report
   release <api>
              freeze spec/<api>.yaml as released (spec/released/<api>/)
+  changelog <api> [--from V] [--to V|working]
+             the classified changes between two versions as Markdown
+             (default: the latest release → the working spec)
+  docs       write each spec's reference page (as served at /docs) to
+             target/docs/<api>.html, with an index
   compare <spec.yaml> <openapi.json>
              list the semantic differences between a spec and another
              OpenAPI document (e.g. `server openapi <api>` output)
@@ -26,33 +35,43 @@ commands:
              Schemathesis (pinned, installed under target/) against a fresh
              server, every check, positive and negative data";
 
-/// The OpenAPI document the server derives for `api`: `server openapi <api>`,
-/// built by cargo if needed.
-fn server_document(api: &str) -> Result<serde_json::Value, String> {
-    let output =
-        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .args([
-                "run",
-                "--quiet",
-                "--package",
-                "server",
-                "--",
-                "openapi",
-                api,
-            ])
-            .current_dir(xtask::workspace_root())
-            .output()
-            .map_err(|e| format!("cannot run the server: {e}"))?;
-    if !output.status.success() {
-        return Err(String::from_utf8_lossy(&output.stderr).trim().to_string());
+/// `cargo xtask check`: every check, printed by `render`; fails on any ✗.
+fn check(root: &std::path::Path, render: fn(&[xtask::gate::SpecReport]) -> String) -> ExitCode {
+    // Built once; an error is reported per API by the server column.
+    let server = xtask::server_binary::build(root);
+    let derived = |api: &str| {
+        let executable = server.as_ref().map_err(Clone::clone)?;
+        xtask::server_binary::derived_document(executable, api)
+    };
+    match xtask::gate::check_workspace(root, &derived) {
+        Ok(reports) => {
+            print!("{}", render(&reports));
+            if reports.iter().all(|r| r.passed()) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(e) => {
+            eprintln!("cargo xtask check: {e}");
+            ExitCode::FAILURE
+        }
     }
-    serde_json::from_slice(&output.stdout)
-        .map_err(|e| format!("`server openapi {api}` did not print JSON: {e}"))
 }
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let root = xtask::workspace_root();
+    if matches!(args.as_slice(), [a] if ["help", "--help", "-h"].contains(&a.as_str())) {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
+    let root = match xtask::workspace_root() {
+        Ok(root) => root,
+        Err(e) => {
+            eprintln!("cargo xtask: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     match args
         .iter()
         .map(String::as_str)
@@ -69,20 +88,65 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        ["check"] => match xtask::gate::check_workspace(&root, &server_document) {
-            Ok(reports) => {
-                print!("{}", xtask::gate::render(&reports));
-                if reports.iter().all(|r| r.passed()) {
+        ["check", options @ ..] => {
+            let render: fn(&[xtask::gate::SpecReport]) -> String = match options {
+                [] | ["--format", "table"] => xtask::gate::render,
+                ["--format", "github"] => xtask::report::render_github,
+                ["--format", "json"] => xtask::report::render_json,
+                _ => {
+                    eprintln!("{USAGE}");
+                    return ExitCode::from(2);
+                }
+            };
+            check(&root, render)
+        }
+        ["changelog", api, options @ ..] => {
+            let mut from = None;
+            let mut to = None;
+            let mut rest = options;
+            loop {
+                match rest {
+                    [] => break,
+                    ["--from", v, tail @ ..] => {
+                        from = Some(*v);
+                        rest = tail;
+                    }
+                    ["--to", v, tail @ ..] => {
+                        to = Some(*v);
+                        rest = tail;
+                    }
+                    _ => {
+                        eprintln!("{USAGE}");
+                        return ExitCode::from(2);
+                    }
+                }
+            }
+            match xtask::changelog::changelog(&root, api, from, to) {
+                Ok(markdown) => {
+                    print!("{markdown}");
                     ExitCode::SUCCESS
-                } else {
+                }
+                Err(e) => {
+                    eprintln!("cargo xtask changelog: {e}");
                     ExitCode::FAILURE
                 }
             }
-            Err(e) => {
-                eprintln!("cargo xtask check: {e}");
-                ExitCode::FAILURE
+        }
+        ["docs"] => {
+            let dir = xtask::docs::docs_dir(&root);
+            match xtask::docs::write_docs(&root, &dir) {
+                Ok(files) => {
+                    for file in files {
+                        println!("wrote {}", file.display());
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("cargo xtask docs: {e}");
+                    ExitCode::FAILURE
+                }
             }
-        },
+        }
         ["release", api] => {
             let result = xtask::spec::discover(&root).and_then(|specs| {
                 let spec = specs
@@ -139,10 +203,6 @@ fn main() -> ExitCode {
         ["bench", "server", options @ ..] => bench::server(&root, options),
         ["bench", "gen", options @ ..] => bench::gen_commands(&root, options),
         ["fuzz", options @ ..] => fuzz::main(&root, options),
-        ["help"] | ["--help"] | ["-h"] => {
-            println!("{USAGE}");
-            ExitCode::SUCCESS
-        }
         _ => {
             eprintln!("{USAGE}");
             ExitCode::from(2)

@@ -98,11 +98,13 @@ pub fn release(root: &Path, spec: &ApiSpec) -> Result<String, String> {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
-    std::fs::write(&absolute, text)
+    std::fs::write(&absolute, &text)
         .map_err(|e| format!("cannot write {}: {e}", target.display()))?;
+    crate::release_lock::record(root, &spec.name, &version, &text)?;
     Ok(format!(
-        "released {} {version} ({verdict}) → {}",
+        "released {} {version} ({verdict}) → {}, digest recorded in {}",
         spec.name,
-        target.display()
+        target.display(),
+        crate::release_lock::lock_file().display()
     ))
 }

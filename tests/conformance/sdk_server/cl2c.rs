@@ -143,6 +143,9 @@ async fn the_seed_request_is_stored_and_answered_from_storage() {
     assert_eq!(profile.email.as_deref(), Some("alice@example.com"));
     assert_eq!(profile.email_confirmed, Some(true));
     assert_eq!(profile.authenticated, Some(true));
+    // Each credential the spec's security requirement names is one the
+    // server needs.
+    t.assert_each_credential_is_required(exchange).await;
 }
 
 // Every CL2C field rule is also checked by the SDK (a required newtype

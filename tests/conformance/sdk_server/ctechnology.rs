@@ -138,6 +138,9 @@ async fn the_seed_request_is_stored_and_answered_from_storage() {
             .map(|d| d.to_rfc3339()),
         Some("2023-11-07T05:31:56+00:00".to_string())
     );
+    // Each credential the spec's security requirement names is one the
+    // server needs.
+    t.assert_each_credential_is_required(&exchange).await;
 }
 
 // measurement_units: METRIC | IMPERIAL.

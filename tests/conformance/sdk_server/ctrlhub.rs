@@ -246,6 +246,9 @@ async fn the_seed_request_is_stored_and_answered_from_storage() {
         })
         .collect();
     assert_eq!(included, [organisation[0].id, team[0].id]);
+    // Each credential the spec's security requirement names is one the
+    // server needs.
+    t.assert_each_credential_is_required(exchange).await;
 }
 
 // data.id: "it must equal the user_id path parameter" (x-rule

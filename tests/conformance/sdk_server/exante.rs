@@ -189,6 +189,9 @@ async fn the_seed_request_is_stored_and_answered_from_storage() {
     assert_eq!(user.organizations[0].uid, Some(organisation));
     assert!(user.settings.is_empty());
     assert!(user.last_seen.is_some() && user.first_seen.is_some());
+    // Each credential the spec's security requirement names is one the
+    // server needs.
+    t.assert_each_credential_is_required(&exchange).await;
 }
 
 #[tokio::test]

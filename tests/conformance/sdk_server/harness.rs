@@ -34,6 +34,8 @@ pub struct Exchange {
     pub method: String,
     /// The request target, e.g. `/api/user`.
     pub path: String,
+    /// The request's headers as the client sent them.
+    pub request_headers: Vec<(String, String)>,
     pub request_body: Vec<u8>,
     pub status: u16,
     pub content_type: Option<String>,
@@ -224,6 +226,9 @@ impl Live {
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
+        // Raw requests leave credentials out or spoil them on purpose; the
+        // marker exempts them from the credential check SDK requests get.
+        request = request.header(RAW_MARKER, "1");
         let response = request
             .body(body.to_string())
             .send()
@@ -250,7 +255,13 @@ impl Live {
         drop(checked);
         let problems: Vec<String> = fresh
             .iter()
-            .flat_map(|exchange| problems(&self.spec, exchange))
+            .flat_map(|exchange| {
+                let mut found = problems(&self.spec, exchange);
+                if !exchange.is_raw() {
+                    found.extend(credential_problems(&self.spec, exchange));
+                }
+                found
+            })
             .collect();
         assert!(
             problems.is_empty(),
@@ -275,6 +286,66 @@ impl Live {
     pub fn assert_nothing_sent(&self) {
         let fresh = self.conform();
         assert!(fresh.is_empty(), "the SDK sent {fresh:?}");
+    }
+}
+
+impl Live {
+    /// Sends `exchange`'s request again once per credential header the
+    /// spec's security requirement names, each time without that one
+    /// header, and asserts that the server refuses each with 401 and
+    /// stores nothing. What the spec calls the credential must be what the
+    /// server needs: a scheme renamed in the spec but not in the server
+    /// leaves the server accepting a request without the spec's header.
+    pub async fn assert_each_credential_is_required(&self, exchange: &Exchange) {
+        let failures = self.credentials_not_required(exchange).await;
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    /// What [`Live::assert_each_credential_is_required`] finds wrong.
+    pub async fn credentials_not_required(&self, exchange: &Exchange) -> Vec<String> {
+        let at = format!("{} {} {}", self.api.name(), exchange.method, exchange.path);
+        let Some(placements) = satisfied_requirement(&self.spec, exchange) else {
+            return vec![format!(
+                "{at}: the request carries no credential where the spec asks for one"
+            )];
+        };
+        if placements.is_empty() {
+            return vec![format!("{at}: the spec asks for no credential")];
+        }
+        let before = (self.stored(&self.alice), self.stored(&self.bob));
+        let mut failures = Vec::new();
+        for placement in &placements {
+            let kept: Vec<(&str, &str)> = exchange
+                .request_headers
+                .iter()
+                .filter(|(name, _)| {
+                    !name.eq_ignore_ascii_case(&placement.header)
+                        && !["host", "content-length", "connection", RAW_MARKER]
+                            .iter()
+                            .any(|hop| name.eq_ignore_ascii_case(hop))
+                })
+                .map(|(n, v)| (n.as_str(), v.as_str()))
+                .collect();
+            let method = reqwest::Method::from_bytes(exchange.method.as_bytes())
+                .unwrap_or_else(|e| panic!("{e}"));
+            let body = String::from_utf8_lossy(&exchange.request_body).to_string();
+            let reply = self.raw(method, &exchange.path, &kept, &body).await;
+            if reply.status != 401 {
+                failures.push(format!(
+                    "{at}: without {} (security scheme {}) the server answered {}, not 401: {}",
+                    placement.header,
+                    placement.scheme,
+                    reply.status,
+                    String::from_utf8_lossy(&reply.body)
+                ));
+            }
+        }
+        if (self.stored(&self.alice), self.stored(&self.bob)) != before {
+            failures.push(format!(
+                "{at}: a request without a credential stored something"
+            ));
+        }
+        failures
     }
 }
 
@@ -343,6 +414,148 @@ fn problems(spec: &Value, exchange: &Exchange) -> Vec<String> {
         .into_iter()
         .map(|problem| format!("{problem:?}\n  body: {body}"))
         .collect()
+}
+
+/// The header marking a raw request (see [`Live::raw`]).
+const RAW_MARKER: &str = "x-conformance-raw";
+
+impl Exchange {
+    /// Sent by [`Live::raw`] rather than by an SDK.
+    pub fn is_raw(&self) -> bool {
+        self.request_headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case(RAW_MARKER))
+    }
+
+    fn request_header(&self, name: &str) -> Option<&str> {
+        self.request_headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Where one security scheme puts its credential on the wire.
+#[derive(Clone, Debug)]
+struct Placement {
+    scheme: String,
+    header: String,
+    /// The `Authorization` scheme the value starts with (`Bearer`, `Basic`),
+    /// if the scheme fixes one.
+    prefix: Option<&'static str>,
+}
+
+/// Each alternative of the operation's security requirement (its own, or
+/// the document's), as the placements it needs together.
+fn security_alternatives(spec: &Value, exchange: &Exchange) -> Result<Vec<Vec<Placement>>, String> {
+    let operation = operation(spec, &exchange.method, &exchange.path)
+        .ok_or_else(|| "the spec has no such operation".to_string())?;
+    let requirement = operation
+        .get("security")
+        .or_else(|| spec.get("security"))
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    requirement
+        .iter()
+        .map(|alternative| {
+            alternative
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(name, _)| {
+                    let scheme = &spec["components"]["securitySchemes"][name];
+                    let kind = scheme["type"].as_str().unwrap_or_default();
+                    let http = scheme["scheme"].as_str().unwrap_or_default();
+                    let (header, prefix) = match (kind, http.to_ascii_lowercase().as_str()) {
+                        ("apiKey", _) if scheme["in"] == "header" => (
+                            scheme["name"].as_str().unwrap_or_default().to_string(),
+                            None,
+                        ),
+                        ("http", "bearer") | ("oauth2", _) | ("openIdConnect", _) => {
+                            ("Authorization".to_string(), Some("Bearer"))
+                        }
+                        ("http", "basic") => ("Authorization".to_string(), Some("Basic")),
+                        _ => {
+                            return Err(format!(
+                                "security scheme {name} ({scheme}) is not one this check reads"
+                            ));
+                        }
+                    };
+                    Ok(Placement {
+                        scheme: name.clone(),
+                        header,
+                        prefix,
+                    })
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// True when `exchange` carries a credential where `placement` says: the
+/// header is there and, for an `Authorization` scheme, its value names that
+/// scheme. The value itself may be empty or wrong (the auth-failure tests
+/// send such values on purpose); whether it is accepted is the server's
+/// business, checked by those tests.
+fn carries(exchange: &Exchange, placement: &Placement) -> bool {
+    let Some(value) = exchange.request_header(&placement.header) else {
+        return false;
+    };
+    match placement.prefix {
+        None => true,
+        Some(prefix) => {
+            let scheme = value.split(' ').next().unwrap_or_default();
+            scheme.eq_ignore_ascii_case(prefix)
+        }
+    }
+}
+
+/// The first alternative of the security requirement that `exchange`
+/// satisfies (empty when the operation needs none).
+fn satisfied_requirement(spec: &Value, exchange: &Exchange) -> Option<Vec<Placement>> {
+    let alternatives = security_alternatives(spec, exchange).ok()?;
+    if alternatives.is_empty() {
+        return Some(Vec::new());
+    }
+    alternatives
+        .into_iter()
+        .find(|placements| placements.iter().all(|p| carries(exchange, p)))
+}
+
+/// A request the SDK sent without its credentials where the spec's
+/// `securitySchemes` and `security` put them.
+fn credential_problems(spec: &Value, exchange: &Exchange) -> Vec<String> {
+    let at = format!("{} {}", exchange.method, exchange.path);
+    match security_alternatives(spec, exchange) {
+        Err(e) => vec![format!("{at}: {e}")],
+        Ok(_) if satisfied_requirement(spec, exchange).is_some() => Vec::new(),
+        Ok(alternatives) => {
+            let wanted: Vec<String> = alternatives
+                .iter()
+                .map(|placements| {
+                    placements
+                        .iter()
+                        .map(|p| match p.prefix {
+                            Some(prefix) => format!("{}: {prefix} … ({})", p.header, p.scheme),
+                            None => format!("{} ({})", p.header, p.scheme),
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" and ")
+                })
+                .collect();
+            let sent: Vec<&str> = exchange
+                .request_headers
+                .iter()
+                .map(|(name, _)| name.as_str())
+                .collect();
+            vec![format!(
+                "{at}: the SDK did not send its credentials where the spec says ({}); it sent \
+                 the headers {sent:?}",
+                wanted.join(", or ")
+            )]
+        }
+    }
 }
 
 /// The spec's operation for `method` on `target` (a path template's
@@ -543,6 +756,7 @@ async fn relay(
     let exchange = Exchange {
         method,
         path,
+        request_headers: head.headers.clone(),
         request_body: body,
         status,
         content_type: response_head.header("content-type").map(str::to_string),
@@ -566,7 +780,10 @@ async fn relay(
 mod checker {
     use serde_json::json;
 
-    use super::{Exchange, problems};
+    use reqwest::Method;
+    use server::storage::Api;
+
+    use super::{Exchange, Live, RAW_MARKER, credential_problems, problems};
 
     fn exante_spec() -> serde_json::Value {
         let registration = server::apis::registration(server::storage::Api::Exante)
@@ -578,6 +795,7 @@ mod checker {
         Exchange {
             method: "PATCH".into(),
             path: "/api/user".into(),
+            request_headers: vec![("Authorization".into(), "Bearer t".into())],
             request_body: b"{}".to_vec(),
             status,
             content_type: content_type.map(str::to_string),
@@ -623,6 +841,73 @@ mod checker {
         let spec = exante_spec();
         assert!(!problems(&spec, &exchange(422, Some("text/plain"), error_body())).is_empty());
         assert!(!problems(&spec, &exchange(422, None, error_body())).is_empty());
+    }
+
+    #[test]
+    fn a_request_without_the_specs_credential_header_fails_the_credential_check() {
+        let spec = exante_spec();
+        let mut sent = exchange(200, Some("application/json"), json!({}));
+        assert_eq!(credential_problems(&spec, &sent), Vec::<String>::new());
+        sent.request_headers = vec![("Authorization".into(), "Token t".into())];
+        assert_eq!(credential_problems(&spec, &sent).len(), 1);
+        sent.request_headers = vec![("X-Token".into(), "Bearer t".into())];
+        assert_eq!(credential_problems(&spec, &sent).len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_security_scheme_header_renamed_in_the_spec_alone_fails_both_credential_checks() {
+        // The corpus case: Ctrl-Hub's `X-Session-Token` renamed `X-Session`
+        // in the spec, while the SDK's auth.rs and the server keep the old
+        // name.
+        let mut t = Live::start(Api::Ctrlhub).await;
+        let mut renamed = t.spec.clone();
+        renamed["components"]["securitySchemes"]["SessionToken"]["name"] = json!("X-Session");
+        let alice = t.alice.user.id;
+        let media = "application/vnd.api+json";
+        let mut body = t.spec["paths"]["/v3/users/{user_id}"]["put"]["requestBody"]["content"]
+            [media]["example"]
+            .clone();
+        body["data"]["id"] = json!(alice.to_string());
+        let token = t.token(&t.alice);
+        let headers = [
+            ("X-Session-Token", token.as_str()),
+            ("X-Session", token.as_str()),
+            ("Content-Type", media),
+            ("Accept", media),
+        ];
+        let path = format!("/v3/users/{alice}");
+        let mut sent = t.raw(Method::PUT, &path, &headers, &body.to_string()).await;
+        assert_eq!(sent.status, 200, "{}", String::from_utf8_lossy(&sent.body));
+        sent.request_headers
+            .retain(|(name, _)| !name.eq_ignore_ascii_case(RAW_MARKER));
+
+        // What the SDK sends (the old header only) no longer carries the
+        // credential where the renamed spec says.
+        let mut as_the_sdk_sends = sent.clone();
+        as_the_sdk_sends
+            .request_headers
+            .retain(|(name, _)| !name.eq_ignore_ascii_case("X-Session"));
+        assert_eq!(
+            credential_problems(&t.spec, &as_the_sdk_sends),
+            Vec::<String>::new()
+        );
+        let problems = credential_problems(&renamed, &as_the_sdk_sends);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].contains("X-Session (SessionToken)"),
+            "{}",
+            problems[0]
+        );
+
+        // And the server does not need the spec's header.
+        t.spec = renamed;
+        let failures = t.credentials_not_required(&sent).await;
+        assert!(
+            failures.iter().any(|f| f.contains(
+                "without X-Session (security scheme SessionToken) the server answered 200"
+            )),
+            "{failures:#?}"
+        );
     }
 
     #[test]

@@ -153,6 +153,9 @@ async fn the_seed_request_is_stored_and_answered_with_its_details() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(details.change_date, Some(profile.changed_at));
     assert!(details.creation_date.is_some());
+    // Each credential the spec's security requirement names is one the
+    // server needs.
+    t.assert_each_credential_is_required(exchange).await;
 }
 
 #[tokio::test]

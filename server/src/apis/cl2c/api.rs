@@ -268,6 +268,13 @@ pub trait Cl2cApi {
         rqctx: RequestContext<Self::Context>,
     ) -> Result<HttpResponseOk<serde_json::Value>, Cl2cError>;
 
+    /// The human reference page rendered from the spec (see
+    /// `server/src/reference.rs`).
+    #[endpoint { method = GET, path = "/docs", unpublished = true }]
+    async fn reference_page(
+        rqctx: RequestContext<Self::Context>,
+    ) -> Result<http::Response<dropshot::Body>, Cl2cError>;
+
     // The operation's path answers other methods in CL2C's error shape;
     // dropshot's router would answer them in its own.
     #[endpoint { method = GET, path = "/v1/cl2c/user", unpublished = true }]

@@ -176,6 +176,14 @@ impl Cl2cApi for Cl2cImpl {
         ))
     }
 
+    async fn reference_page(
+        rqctx: RequestContext<Self::Context>,
+    ) -> Result<http::Response<dropshot::Body>, Cl2cError> {
+        Ok(crate::reference::page_response(
+            &rqctx.context().spec_document,
+        ))
+    }
+
     async fn user_get(
         _rqctx: RequestContext<Self::Context>,
     ) -> Result<http::Response<dropshot::Body>, Cl2cError> {

@@ -527,6 +527,13 @@ pub trait CtechnologyApi {
         rqctx: RequestContext<Self::Context>,
     ) -> Result<HttpResponseOk<serde_json::Value>, ErrorResponse>;
 
+    /// The human reference page rendered from the spec (see
+    /// `server/src/reference.rs`).
+    #[endpoint { method = GET, path = "/docs", unpublished = true }]
+    async fn reference_page(
+        rqctx: RequestContext<Self::Context>,
+    ) -> Result<http::Response<dropshot::Body>, ErrorResponse>;
+
     // The operation's path answers other methods in c.technology's error
     // shape, with the `Allow: PUT` header HTTP requires on a 405; dropshot's
     // router would answer them in its own shape. They return a plain

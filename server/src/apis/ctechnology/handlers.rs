@@ -227,6 +227,14 @@ impl CtechnologyApi for CtechnologyImpl {
         ))
     }
 
+    async fn reference_page(
+        rqctx: RequestContext<Self::Context>,
+    ) -> Result<http::Response<dropshot::Body>, ErrorResponse> {
+        Ok(crate::reference::page_response(
+            &rqctx.context().spec_document,
+        ))
+    }
+
     async fn me_get(
         _rqctx: RequestContext<Self::Context>,
     ) -> Result<Response<Body>, ErrorResponse> {

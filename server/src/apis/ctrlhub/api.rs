@@ -680,6 +680,13 @@ pub trait CtrlhubApi {
         rqctx: RequestContext<Self::Context>,
     ) -> Result<HttpResponseOk<Value>, JsonApiError>;
 
+    /// The human reference page rendered from the spec (see
+    /// `server/src/reference.rs`).
+    #[endpoint { method = GET, path = "/docs", unpublished = true }]
+    async fn reference_page(
+        rqctx: RequestContext<Self::Context>,
+    ) -> Result<http::Response<dropshot::Body>, JsonApiError>;
+
     // The operation's path answers other methods with a JSON:API error;
     // dropshot's router would answer them in its own shape.
     #[endpoint { method = GET, path = "/v3/users/{user_id}", unpublished = true }]

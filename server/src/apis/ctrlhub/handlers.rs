@@ -378,6 +378,14 @@ impl CtrlhubApi for CtrlhubImpl {
         ))
     }
 
+    async fn reference_page(
+        rqctx: RequestContext<Self::Context>,
+    ) -> Result<http::Response<dropshot::Body>, JsonApiError> {
+        Ok(crate::reference::page_response(
+            &rqctx.context().spec_document,
+        ))
+    }
+
     async fn user_get(
         rqctx: RequestContext<Self::Context>,
         _path: JsonApiPath<UserPath>,

@@ -254,6 +254,13 @@ pub trait ExanteApi {
         rqctx: RequestContext<Self::Context>,
     ) -> Result<HttpResponseOk<serde_json::Value>, ErrorResponse>;
 
+    /// The human reference page rendered from the spec (see
+    /// `server/src/reference.rs`).
+    #[endpoint { method = GET, path = "/docs", unpublished = true }]
+    async fn reference_page(
+        rqctx: RequestContext<Self::Context>,
+    ) -> Result<http::Response<dropshot::Body>, ErrorResponse>;
+
     // The operation's path answers other methods in Exante's error shape;
     // dropshot's router would answer them in its own.
     #[endpoint { method = GET, path = "/api/user", unpublished = true }]

@@ -277,6 +277,14 @@ impl ExanteApi for ExanteImpl {
         ))
     }
 
+    async fn reference_page(
+        rqctx: RequestContext<Self::Context>,
+    ) -> Result<http::Response<dropshot::Body>, ErrorResponse> {
+        Ok(crate::reference::page_response(
+            &rqctx.context().spec_document,
+        ))
+    }
+
     async fn user_get(
         _rqctx: RequestContext<Self::Context>,
     ) -> Result<http::Response<dropshot::Body>, ErrorResponse> {

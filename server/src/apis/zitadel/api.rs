@@ -126,6 +126,13 @@ pub trait ZitadelApi {
         rqctx: RequestContext<Self::Context>,
     ) -> Result<HttpResponseOk<serde_json::Value>, RpcStatus>;
 
+    /// The human reference page rendered from the spec (see
+    /// `server/src/reference.rs`).
+    #[endpoint { method = GET, path = "/docs", unpublished = true }]
+    async fn reference_page(
+        rqctx: RequestContext<Self::Context>,
+    ) -> Result<http::Response<dropshot::Body>, RpcStatus>;
+
     // The operation's path answers other methods in ZITADEL's error shape;
     // dropshot's router would answer them in its own.
     #[endpoint { method = GET, path = "/auth/v1/users/me/profile", unpublished = true }]

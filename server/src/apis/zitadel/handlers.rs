@@ -123,6 +123,14 @@ impl ZitadelApi for ZitadelImpl {
         ))
     }
 
+    async fn reference_page(
+        rqctx: RequestContext<Self::Context>,
+    ) -> Result<http::Response<dropshot::Body>, RpcStatus> {
+        Ok(crate::reference::page_response(
+            &rqctx.context().spec_document,
+        ))
+    }
+
     async fn profile_get(
         _rqctx: RequestContext<Self::Context>,
     ) -> Result<http::Response<dropshot::Body>, RpcStatus> {
