@@ -42,6 +42,13 @@ pub mod errors;
 mod generated_sdk;
 
 pub use auth::Credentials;
-pub use errors::Error;
+pub use errors::{Error, ErrorDetails};
 pub use generated_sdk::{Client, ClientInfo, ResponseValue, builder, types};
-pub use sdk_support::InvalidCredentials;
+pub use progenitor_client::Error as ProgenitorError;
+pub use reqwest::{self, StatusCode};
+pub use sdk_support::{BuildError, EnvCredentialsError, InvalidCredentials, some};
+
+/// Configures a [`Client`]; made by [`Client::builder`].
+pub type ClientBuilder = sdk_support::ClientBuilder<Client>;
+
+sdk_support::sdk_client!(api: "cl2c", error_body: errors::ErrorDetails);

@@ -26,22 +26,25 @@
 //!     .body(update)
 //!     .send()
 //!     .await
-//!     .map_err(Error::from)?;
 //! println!("{:?} via {:?}", response.data.first_name, response.header.permission_via);
 //! # Ok(())
 //! # }
 //! ```
 
 pub mod auth;
+pub mod errors;
 #[rustfmt::skip]
 #[allow(clippy::all, clippy::pedantic, clippy::unwrap_used, clippy::expect_used, unused, missing_docs)]
 mod generated_sdk;
 
 pub use auth::Credentials;
+pub use errors::Error;
 pub use generated_sdk::{Client, ClientInfo, ResponseValue, builder, types};
-pub use sdk_support::InvalidCredentials;
+pub use progenitor_client::Error as ProgenitorError;
+pub use reqwest::{self, StatusCode};
+pub use sdk_support::{BuildError, EnvCredentialsError, InvalidCredentials, some};
 
-/// What `update_user_profile().send()` fails with once converted with
-/// `Error::from` (or `?`): a documented error status with the `{header}`
-/// envelope, or no documented response at all.
-pub type Error = sdk_support::Error<types::ErrorResponse>;
+/// Configures a [`Client`]; made by [`Client::builder`].
+pub type ClientBuilder = sdk_support::ClientBuilder<Client>;
+
+sdk_support::sdk_client!(api: "ctechnology", error_body: types::ErrorResponse);

@@ -36,7 +36,6 @@
 //!     .body(types::UserUpdateDocument::builder().data(resource))
 //!     .send()
 //!     .await
-//!     .map_err(Error::from)?;
 //! for included in &document.included {
 //!     if let types::IncludedResource::Organisation(org) = included {
 //!         println!("member of {:?}", org.attributes.as_ref().and_then(|a| a.name.as_ref()));
@@ -47,15 +46,19 @@
 //! ```
 
 pub mod auth;
+pub mod errors;
 #[rustfmt::skip]
 #[allow(clippy::all, clippy::pedantic, clippy::unwrap_used, clippy::expect_used, unused, missing_docs)]
 mod generated_sdk;
 
 pub use auth::Credentials;
+pub use errors::Error;
 pub use generated_sdk::{Client, ClientInfo, ResponseValue, builder, types};
-pub use sdk_support::InvalidCredentials;
+pub use progenitor_client::Error as ProgenitorError;
+pub use reqwest::{self, StatusCode};
+pub use sdk_support::{BuildError, EnvCredentialsError, InvalidCredentials, some};
 
-/// What `update_user().send()` fails with once converted with `Error::from`
-/// (or `?`): the JSON:API error document with its HTTP status, or no
-/// documented response at all.
-pub type Error = sdk_support::Error<types::ErrorDocument>;
+/// Configures a [`Client`]; made by [`Client::builder`].
+pub type ClientBuilder = sdk_support::ClientBuilder<Client>;
+
+sdk_support::sdk_client!(api: "ctrlhub", error_body: types::ErrorDocument);

@@ -27,7 +27,6 @@
 //!     .body(update)
 //!     .send()
 //!     .await
-//!     .map_err(Error::from)?;
 //! let user = response.into_inner().data.and_then(|data| data.user);
 //! println!("{:?}", user.and_then(|user| user.fullname));
 //! # Ok(())
@@ -35,15 +34,19 @@
 //! ```
 
 pub mod auth;
+pub mod errors;
 #[rustfmt::skip]
 #[allow(clippy::all, clippy::pedantic, clippy::unwrap_used, clippy::expect_used, unused, missing_docs)]
 mod generated_sdk;
 
 pub use auth::Credentials;
+pub use errors::Error;
 pub use generated_sdk::{Client, ClientInfo, ResponseValue, builder, types};
-pub use sdk_support::InvalidCredentials;
+pub use progenitor_client::Error as ProgenitorError;
+pub use reqwest::{self, StatusCode};
+pub use sdk_support::{BuildError, EnvCredentialsError, InvalidCredentials, some};
 
-/// What `update_current_user().send()` fails with once converted with
-/// `Error::from` (or `?`): the error envelope with its HTTP status, or no
-/// documented response at all.
-pub type Error = sdk_support::Error<types::ErrorResponse>;
+/// Configures a [`Client`]; made by [`Client::builder`].
+pub type ClientBuilder = sdk_support::ClientBuilder<Client>;
+
+sdk_support::sdk_client!(api: "exante", error_body: types::ErrorResponse);
