@@ -5,6 +5,7 @@
 mod cl2c;
 mod ctechnology;
 mod ctrlhub;
+mod errors;
 mod exante;
 mod tls;
 mod zitadel;
