@@ -80,3 +80,32 @@ pub fn from_variable<T>(
 ) -> Result<T, EnvCredentialsError> {
     built.map_err(|reason| EnvCredentialsError::Invalid { variable, reason })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_variable_is_named() {
+        let error = env_var("SDK_SUPPORT_TEST_NEVER_SET").err();
+        assert_eq!(
+            error.map(|e| e.to_string()),
+            Some("the environment variable SDK_SUPPORT_TEST_NEVER_SET is not set".to_string())
+        );
+    }
+
+    #[test]
+    fn a_set_variable_is_read() {
+        // PATH is set wherever cargo runs.
+        assert!(env_var("PATH").is_ok());
+    }
+
+    #[test]
+    fn an_unusable_value_names_its_variable_not_its_value() {
+        let built = secret_header("Authorization", "Bearer s3cr3t\n").map(|_| ());
+        let error = from_variable("ZITADEL_ACCESS_TOKEN", built).err();
+        let text = error.map(|e| e.to_string()).unwrap_or_default();
+        assert!(text.contains("ZITADEL_ACCESS_TOKEN"), "{text}");
+        assert!(!text.contains("s3cr3t"), "{text}");
+    }
+}
