@@ -14,6 +14,7 @@ pub mod conformance;
 pub mod examples;
 pub mod gate;
 pub mod generator_view;
+pub mod mocks;
 pub mod prose;
 pub mod release;
 pub mod spec;

@@ -50,6 +50,11 @@ pub mod errors;
 #[rustfmt::skip]
 #[allow(clippy::all, clippy::pedantic, clippy::unwrap_used, clippy::expect_used, unused, missing_docs)]
 mod generated_sdk;
+#[cfg(feature = "mock")]
+#[path = "generated_mock.rs"]
+#[rustfmt::skip]
+#[allow(clippy::all, clippy::pedantic, clippy::unwrap_used, clippy::expect_used, unused, missing_docs)]
+pub mod mock;
 
 pub use auth::Credentials;
 pub use errors::Error;

@@ -89,14 +89,10 @@ impl std::fmt::Display for Code {
     }
 }
 
-/// The named code of an error body.
-pub trait RpcStatusExt {
-    /// `code` as a [`Code`], when it is one.
-    fn code(&self) -> Option<Code>;
-}
-
-impl RpcStatusExt for RpcStatus {
-    fn code(&self) -> Option<Code> {
+impl RpcStatus {
+    /// The `code` field as a [`Code`], when it is one (the field itself
+    /// stays the number sent).
+    pub fn code(&self) -> Option<Code> {
         self.code.and_then(Code::from_number)
     }
 }
@@ -107,7 +103,7 @@ impl ErrorBody for RpcStatus {
     }
 
     fn summary(&self) -> String {
-        let code = match (RpcStatusExt::code(self), self.code) {
+        let code = match (RpcStatus::code(self), self.code) {
             (Some(code), _) => code.to_string(),
             (None, Some(number)) => format!("code {number}"),
             (None, None) => "no code".to_string(),

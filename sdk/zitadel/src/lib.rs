@@ -46,15 +46,72 @@
 //! # }
 //! ```
 
+//!
+//! ## Testing your code: typed mocks
+//!
+//! With the `mock` feature, [`mock::MockServerExt`] adds one method per
+//! operation to an [`httpmock`](https://docs.rs/httpmock) server, generated
+//! from the same spec as the client: the request body and each response
+//! (`ok`, `client_error`, `server_error`) take the SDK's own types.
+//!
+//! ```
+//! use zitadel_sdk::mock::MockServerExt;
+//! use zitadel_sdk::{Client, Code, Credentials, Error, types};
+//!
+//! /// The code under test: sets a nickname; "nothing changed" is success.
+//! async fn set_nickname(client: &Client, nick: &str) -> Result<(), Error> {
+//!     let profile = types::UpdateMyProfileRequest::builder()
+//!         .first_name("Minnie")
+//!         .last_name("Mouse")
+//!         .display_name("Minnie Mouse")
+//!         .nick_name(zitadel_sdk::some(nick));
+//!     match client.auth_service_update_my_profile().body(profile).send().await {
+//!         Ok(_) => Ok(()),
+//!         Err(e) => match Error::from(e) {
+//!             Error::Api { body, .. } if body.code() == Some(Code::FailedPrecondition) => Ok(()),
+//!             other => Err(other),
+//!         },
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let server = zitadel_sdk::httpmock::MockServer::start_async().await;
+//! let expected: types::UpdateMyProfileRequest = types::UpdateMyProfileRequest::builder()
+//!     .first_name("Minnie")
+//!     .last_name("Mouse")
+//!     .display_name("Minnie Mouse")
+//!     .nick_name(zitadel_sdk::some("Min"))
+//!     .try_into()?;
+//! let not_changed: types::RpcStatus =
+//!     types::RpcStatus::builder().code(9).message("Profile not changed".to_string()).try_into()?;
+//! let mock = server.auth_service_update_my_profile(|when, then| {
+//!     when.body(&expected);
+//!     then.client_error(400, &not_changed);
+//! });
+//! let client = Client::builder(&server.base_url(), Credentials::access_token("test")?).build()?;
+//! set_nickname(&client, "Min").await?;
+//! mock.assert_async().await;
+//! # Ok(())
+//! # }
+//! ```
+
 pub mod auth;
 pub mod errors;
 #[rustfmt::skip]
 #[allow(clippy::all, clippy::pedantic, clippy::unwrap_used, clippy::expect_used, unused, missing_docs)]
 mod generated_sdk;
+#[cfg(feature = "mock")]
+#[path = "generated_mock.rs"]
+#[rustfmt::skip]
+#[allow(clippy::all, clippy::pedantic, clippy::unwrap_used, clippy::expect_used, unused, missing_docs)]
+pub mod mock;
 
 pub use auth::Credentials;
-pub use errors::{Code, Error, RpcStatusExt};
+pub use errors::{Code, Error};
 pub use generated_sdk::{Client, ClientInfo, ResponseValue, builder, types};
+#[cfg(feature = "mock")]
+pub use httpmock;
 pub use progenitor_client::Error as ProgenitorError;
 pub use reqwest::{self, StatusCode};
 pub use sdk_support::{BuildError, EnvCredentialsError, InvalidCredentials, some};

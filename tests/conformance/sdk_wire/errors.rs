@@ -4,7 +4,7 @@
 
 use conformance::recording_server::{RecordingServer, Reply};
 use serde_json::json;
-use zitadel_sdk::{Client, Code, Credentials, Error, RpcStatusExt, types};
+use zitadel_sdk::{Client, Code, Credentials, Error, types};
 
 use crate::seed_requests::zitadel::seed;
 
