@@ -5,3 +5,4 @@ pub mod auth;
 pub mod identity;
 pub mod serve;
 pub mod storage;
+pub mod testing;
