@@ -53,6 +53,15 @@ macro_rules! sdk_client {
             }
         }
 
+        /// A nested request builder refused its values (`try_from`/`try_into`
+        /// on a generated builder): `?` makes it the crate error's
+        /// `InvalidRequest`, naming the field.
+        impl ::std::convert::From<crate::types::error::ConversionError> for $crate::Error<$body> {
+            fn from(error: crate::types::error::ConversionError) -> Self {
+                $crate::Error::InvalidRequest(error.to_string())
+            }
+        }
+
         impl crate::Client {
             /// A builder for a client of `base_url` (e.g.
             /// `https://api.example.com`, checked by `build`) sending
