@@ -85,9 +85,9 @@ pub mod mock;
 
 pub use auth::Credentials;
 pub use errors::Error;
+pub use generated_sdk::{Client, ClientInfo, ResponseValue, builder, types};
 #[cfg(feature = "mock")]
 pub use httpmock;
-pub use generated_sdk::{Client, ClientInfo, ResponseValue, builder, types};
 pub use progenitor_client::Error as ProgenitorError;
 pub use reqwest::{self, StatusCode};
 pub use sdk_support::{BuildError, EnvCredentialsError, InvalidCredentials, some};
