@@ -45,7 +45,7 @@
 //!
 //! ## Testing your code: typed mocks
 //!
-//! With the `mock` feature, [`mock::MockServerExt`] adds one method per
+//! With the `mock` feature, `mock::MockServerExt` adds one method per
 //! operation to an [`httpmock`](https://docs.rs/httpmock) server, generated
 //! from the same spec: the request body and each response take the SDK's
 //! types.

@@ -15,6 +15,9 @@ pub trait Authenticate {
 /// Writes an SDK's client glue, in the SDK crate (where progenitor requires
 /// the `ClientHooks` impl to be). `api` names the API in traces;
 /// `error_body` is its [`crate::ErrorBody`].
+// `crate::` in the expansion is meant: it names the invoking SDK crate's
+// `Client`, `auth` and `types`, which this crate cannot name.
+#[allow(clippy::crate_in_macro_def)]
 #[macro_export]
 macro_rules! sdk_client {
     (api: $api:literal, error_body: $body:ty) => {

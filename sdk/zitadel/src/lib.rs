@@ -49,7 +49,7 @@
 //!
 //! ## Testing your code: typed mocks
 //!
-//! With the `mock` feature, [`mock::MockServerExt`] adds one method per
+//! With the `mock` feature, `mock::MockServerExt` adds one method per
 //! operation to an [`httpmock`](https://docs.rs/httpmock) server, generated
 //! from the same spec as the client: the request body and each response
 //! (`ok`, `client_error`, `server_error`) take the SDK's own types.

@@ -209,76 +209,120 @@ mod one_shape {
     );
 }
 
+/// For `unwrap_or_else` on a result that must be an error.
+fn an_error_status_is_an_error<T>() -> T {
+    panic!("an error status is an error")
+}
+
+/// `error` is `page`, kept whole with its 502.
+fn assert_kept<B: sdk_support::ErrorBody>(api: &str, error: sdk_support::Error<B>, page: &str) {
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(502), "{api}");
+    assert_eq!(error.raw_body(), Some(page.as_bytes()), "{api}");
+}
+
 #[tokio::test]
 async fn every_sdk_keeps_an_undocumented_error_whole() {
     let page = "<h1>Bad Gateway</h1>";
     let server = RecordingServer::start(Reply::text(502, "text/html", page)).await;
     let url = server.url();
-    let errors: Vec<(&str, Option<u16>, Option<Vec<u8>>)> = vec![
-        {
-            let credentials =
-                cl2c_sdk::Credentials::new("t", "k").unwrap_or_else(|e| panic!("{e}"));
-            let client = cl2c_sdk::Client::new(url, credentials);
-            let sent = client
-                .update_profile()
-                .body(crate::seed_requests::cl2c::seed());
-            let error = cl2c_sdk::Error::from(sent.send().await.err().unwrap_or_else(|| panic!()));
-            (
-                "cl2c",
-                error.status().map(|s| s.as_u16()),
-                error.raw_body().map(<[u8]>::to_vec),
-            )
-        },
-        {
-            let credentials =
-                ctechnology_sdk::Credentials::api_key("k").unwrap_or_else(|e| panic!("{e}"));
-            let client = ctechnology_sdk::Client::new(url, credentials);
-            let sent = client
-                .update_user_profile()
-                .body(crate::seed_requests::ctechnology::seed());
-            let error =
-                ctechnology_sdk::Error::from(sent.send().await.err().unwrap_or_else(|| panic!()));
-            (
-                "ctechnology",
-                error.status().map(|s| s.as_u16()),
-                error.raw_body().map(<[u8]>::to_vec),
-            )
-        },
-        {
-            let credentials =
-                ctrlhub_sdk::Credentials::session_token("s").unwrap_or_else(|e| panic!("{e}"));
-            let client = ctrlhub_sdk::Client::new(url, credentials);
-            let id = uuid::Uuid::nil();
-            let sent = client
-                .update_user()
-                .user_id(id)
-                .body(crate::seed_requests::ctrlhub::seed(id));
-            let error =
-                ctrlhub_sdk::Error::from(sent.send().await.err().unwrap_or_else(|| panic!()));
-            (
-                "ctrlhub",
-                error.status().map(|s| s.as_u16()),
-                error.raw_body().map(<[u8]>::to_vec),
-            )
-        },
-        {
-            let credentials =
-                exante_sdk::Credentials::bearer("b").unwrap_or_else(|e| panic!("{e}"));
-            let client = exante_sdk::Client::new(url, credentials);
-            let sent = client
-                .update_current_user()
-                .body(crate::seed_requests::exante::seed(uuid::Uuid::nil()));
-            let error =
-                exante_sdk::Error::from(sent.send().await.err().unwrap_or_else(|| panic!()));
-            (
-                "exante",
-                error.status().map(|s| s.as_u16()),
-                error.raw_body().map(<[u8]>::to_vec),
-            )
-        },
-    ];
-    for (api, status, body) in errors {
-        assert_eq!(status, Some(502), "{api}");
-        assert_eq!(body.as_deref(), Some(page.as_bytes()), "{api}");
-    }
+
+    let credentials = cl2c_sdk::Credentials::new("t", "k").unwrap_or_else(|e| panic!("{e}"));
+    let sent = cl2c_sdk::Client::new(url, credentials)
+        .update_profile()
+        .body(crate::seed_requests::cl2c::seed())
+        .send()
+        .await;
+    assert_kept(
+        "cl2c",
+        cl2c_sdk::Error::from(sent.err().unwrap_or_else(an_error_status_is_an_error)),
+        page,
+    );
+
+    let credentials = ctechnology_sdk::Credentials::api_key("k").unwrap_or_else(|e| panic!("{e}"));
+    let sent = ctechnology_sdk::Client::new(url, credentials)
+        .update_user_profile()
+        .body(crate::seed_requests::ctechnology::seed())
+        .send()
+        .await;
+    assert_kept(
+        "ctechnology",
+        ctechnology_sdk::Error::from(sent.err().unwrap_or_else(an_error_status_is_an_error)),
+        page,
+    );
+
+    let credentials =
+        ctrlhub_sdk::Credentials::session_token("s").unwrap_or_else(|e| panic!("{e}"));
+    let id = uuid::Uuid::nil();
+    let sent = ctrlhub_sdk::Client::new(url, credentials)
+        .update_user()
+        .user_id(id)
+        .body(crate::seed_requests::ctrlhub::seed(id))
+        .send()
+        .await;
+    assert_kept(
+        "ctrlhub",
+        ctrlhub_sdk::Error::from(sent.err().unwrap_or_else(an_error_status_is_an_error)),
+        page,
+    );
+
+    let credentials = exante_sdk::Credentials::bearer("b").unwrap_or_else(|e| panic!("{e}"));
+    let sent = exante_sdk::Client::new(url, credentials)
+        .update_current_user()
+        .body(crate::seed_requests::exante::seed(uuid::Uuid::nil()))
+        .send()
+        .await;
+    assert_kept(
+        "exante",
+        exante_sdk::Error::from(sent.err().unwrap_or_else(an_error_status_is_an_error)),
+        page,
+    );
+
+    // ZITADEL: a_non_json_error_body_keeps_its_status_and_raw_body above.
+}
+
+#[tokio::test]
+async fn display_names_each_refused_field_of_a_cl2c_validation_error() {
+    let problem = json!({
+        "title": "Invalid Request",
+        "errors": { "phoneNumber": ["Invalid phone number format"], "firstName": ["Required"] }
+    });
+    let server =
+        RecordingServer::start(Reply::json(400, "application/problem+json", problem)).await;
+    let credentials = cl2c_sdk::Credentials::new("t", "k").unwrap_or_else(|e| panic!("{e}"));
+    let sent = cl2c_sdk::Client::new(server.url(), credentials)
+        .update_profile()
+        .body(crate::seed_requests::cl2c::seed())
+        .send()
+        .await;
+    let error = cl2c_sdk::Error::from(sent.err().unwrap_or_else(an_error_status_is_an_error));
+    assert_eq!(
+        error.to_string(),
+        "the server answered 400 Bad Request: Invalid Request; firstName: Required; \
+         phoneNumber: Invalid phone number format"
+    );
+}
+
+#[tokio::test]
+async fn display_gives_each_ctrlhub_error_with_its_pointer() {
+    let document = json!({ "errors": [{
+        "status": "422", "code": "invalid", "title": "Invalid attribute",
+        "detail": "must be a date", "source": { "pointer": "/data/attributes/profile/personal/dob" }
+    }]});
+    let server =
+        RecordingServer::start(Reply::json(422, "application/vnd.api+json", document)).await;
+    let credentials =
+        ctrlhub_sdk::Credentials::session_token("s").unwrap_or_else(|e| panic!("{e}"));
+    let id = uuid::Uuid::nil();
+    let sent = ctrlhub_sdk::Client::new(server.url(), credentials)
+        .update_user()
+        .user_id(id)
+        .body(crate::seed_requests::ctrlhub::seed(id))
+        .send()
+        .await;
+    let error = ctrlhub_sdk::Error::from(sent.err().unwrap_or_else(an_error_status_is_an_error));
+    assert_eq!(
+        error.to_string(),
+        "the server answered 422 Unprocessable Entity: Invalid attribute: must be a date \
+         (at /data/attributes/profile/personal/dob) [invalid]"
+    );
 }
