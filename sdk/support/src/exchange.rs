@@ -77,6 +77,8 @@ async fn keep_error_response<B: ErrorBody>(
                 map.remove(framing);
             }
         }
+        // Building cannot fail: the status and headers come from a response
+        // already received.
         return Ok(reqwest::Response::from(
             rebuilt.body(body).unwrap_or_default(),
         ));
