@@ -7,3 +7,4 @@ pub mod identity;
 pub mod reference;
 pub mod serve;
 pub mod storage;
+pub mod testing;

@@ -62,15 +62,38 @@ pub struct Reply {
     pub status: u16,
     pub content_type: String,
     pub body: String,
+    /// More response headers, as sent.
+    pub headers: Vec<(String, String)>,
+    /// How long to wait before answering (for timeouts).
+    pub delay: std::time::Duration,
 }
 
 impl Reply {
     pub fn json(status: u16, content_type: &str, body: serde_json::Value) -> Self {
+        Reply::text(status, content_type, &body.to_string())
+    }
+
+    /// Any body, e.g. a proxy's HTML page or nothing at all.
+    pub fn text(status: u16, content_type: &str, body: &str) -> Self {
         Reply {
             status,
             content_type: content_type.to_string(),
             body: body.to_string(),
+            headers: Vec::new(),
+            delay: std::time::Duration::ZERO,
         }
+    }
+
+    /// The same reply with one more header.
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    /// The same reply, sent `delay` after the request was read.
+    pub fn after(mut self, delay: std::time::Duration) -> Self {
+        self.delay = delay;
+        self
     }
 }
 
@@ -173,13 +196,19 @@ async fn serve(mut stream: TcpStream, reply: &Reply) -> Option<Recorded> {
         }
         body.extend_from_slice(&chunk[..n]);
     }
+    let extra: String = reply
+        .headers
+        .iter()
+        .map(|(name, value)| format!("{name}: {value}\r\n"))
+        .collect();
     let response = format!(
-        "HTTP/1.1 {} Reply\r\ncontent-type: {}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{}",
+        "HTTP/1.1 {} Reply\r\ncontent-type: {}\r\ncontent-length: {}\r\n{extra}connection: close\r\n\r\n{}",
         reply.status,
         reply.content_type,
         reply.body.len(),
         reply.body
     );
+    tokio::time::sleep(reply.delay).await;
     stream.write_all(response.as_bytes()).await.ok()?;
     stream.shutdown().await.ok()?;
     Some(Recorded {

@@ -22,6 +22,22 @@ pub fn header(spec: &ApiSpec) -> String {
     )
 }
 
+/// The generation settings, shared with the mocks (`crate::mocks`) so that
+/// both name the same types.
+pub fn settings() -> Result<progenitor::GenerationSettings, String> {
+    let inner: proc_macro2::TokenStream = "crate::auth::Credentials"
+        .parse()
+        .map_err(|e| format!("inner type does not parse: {e}"))?;
+    let mut settings = progenitor::GenerationSettings::new();
+    settings
+        .with_interface(progenitor::InterfaceStyle::Builder)
+        .with_tag(progenitor::TagStyle::Merged)
+        .with_inner_type(inner)
+        .with_hooks(progenitor::HooksMode::Expected)
+        .with_derive("PartialEq");
+    Ok(settings)
+}
+
 /// Runs progenitor on the generator view and returns the formatted file.
 ///
 /// The settings are the SDK's contract with its hand-written layer: builder
@@ -35,16 +51,7 @@ pub fn generate(spec: &ApiSpec, view: &Value) -> Result<String, String> {
             spec.label()
         )
     })?;
-    let inner: proc_macro2::TokenStream = "crate::auth::Credentials"
-        .parse()
-        .map_err(|e| format!("inner type does not parse: {e}"))?;
-    let mut settings = progenitor::GenerationSettings::new();
-    settings
-        .with_interface(progenitor::InterfaceStyle::Builder)
-        .with_tag(progenitor::TagStyle::Merged)
-        .with_inner_type(inner)
-        .with_hooks(progenitor::HooksMode::Expected)
-        .with_derive("PartialEq");
+    let settings = settings()?;
 
     // progenitor reports some unsupported input by panicking (an assertion on
     // the number of response types). The generator view should never reach
@@ -96,9 +103,14 @@ rust-version.workspace = true
 license.workspace = true
 publish.workspace = true
 
+[features]
+mock = ["dep:httpmock", "dep:regex"]
+
 [dependencies]
 chrono.workspace = true
+httpmock = {{ workspace = true, optional = true }}
 progenitor-client.workspace = true
+regex = {{ workspace = true, optional = true }}
 regress.workspace = true
 reqwest.workspace = true
 serde.workspace = true
@@ -120,6 +132,11 @@ pub mod auth;
 #[rustfmt::skip]
 #[allow(clippy::all, clippy::pedantic, clippy::unwrap_used, clippy::expect_used, unused, missing_docs)]
 mod generated_sdk;
+#[cfg(feature = "mock")]
+#[path = "generated_mock.rs"]
+#[rustfmt::skip]
+#[allow(clippy::all, clippy::pedantic, clippy::unwrap_used, clippy::expect_used, unused, missing_docs)]
+pub mod mock;
 
 pub use generated_sdk::{{Client, ClientInfo, Error, ResponseValue, builder, types}};
 "#,

@@ -504,6 +504,7 @@ pub fn check_workspace(
         .map(|spec| {
             let current = std::fs::read_to_string(root.join(spec.generated_file())).ok();
             let mut report = check_spec(spec, current.as_deref());
+            crate::mocks::check(root, spec, &mut report.sdk_fresh);
             let crate_version =
                 std::fs::read_to_string(root.join(spec.sdk_dir()).join("Cargo.toml"))
                     .ok()
@@ -645,6 +646,7 @@ pub fn generate_workspace(root: &Path) -> Result<String, String> {
                 for adaptation in adaptations {
                     let _ = writeln!(out, "    {}: {adaptation}", spec.name);
                 }
+                let _ = writeln!(out, "  {}", crate::mocks::write(root, spec)?);
             }
         }
     }

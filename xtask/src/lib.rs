@@ -17,6 +17,7 @@ pub mod examples;
 pub mod gate;
 pub mod generator_view;
 pub mod pattern;
+pub mod mocks;
 pub mod prose;
 pub mod release;
 pub mod release_lock;

@@ -4,12 +4,15 @@
 //! parameters and as two API-key security schemes required together. The
 //! generator view drops both (rules `credential-headers` and
 //! `security-by-hooks`), so that callers give them once, here, instead of on
-//! every call; the `pre` hook below puts them on every request.
+//! every call; `authenticate` below puts them on every request.
 
 use reqwest::header::{HeaderName, HeaderValue};
-use sdk_support::{InvalidCredentials, REDACTED, secret_header};
+use sdk_support::{EnvCredentialsError, InvalidCredentials, REDACTED, env_var, secret_header};
 
-use crate::Client;
+/// Where [`Credentials::from_env`] reads the tenant id.
+pub const TENANT_VARIABLE: &str = "CL2C_TENANT";
+/// Where [`Credentials::from_env`] reads the API key.
+pub const API_KEY_VARIABLE: &str = "CL2C_API_KEY";
 
 /// The `tenant` + `X-API-Key` pair sent on every request.
 #[derive(Clone)]
@@ -27,6 +30,21 @@ impl Credentials {
         // so it stays readable in logs; the key does not.
         let api_key = secret_header("X-API-Key", api_key)?;
         Ok(Credentials { tenant, api_key })
+    }
+
+    /// The tenant id and API key in the environment variables
+    /// [`TENANT_VARIABLE`] and [`API_KEY_VARIABLE`].
+    pub fn from_env() -> Result<Self, EnvCredentialsError> {
+        let tenant = env_var(TENANT_VARIABLE)?;
+        let api_key = env_var(API_KEY_VARIABLE)?;
+        Self::new(&tenant, &api_key).map_err(|reason| EnvCredentialsError::Invalid {
+            variable: if reason.header == "tenant" {
+                TENANT_VARIABLE
+            } else {
+                API_KEY_VARIABLE
+            },
+            reason,
+        })
     }
 
     /// The tenant these credentials act for.
@@ -47,16 +65,10 @@ impl std::fmt::Debug for Credentials {
 const TENANT: HeaderName = HeaderName::from_static("tenant");
 const X_API_KEY: HeaderName = HeaderName::from_static("x-api-key");
 
-impl progenitor_client::ClientHooks<Credentials> for Client {
-    async fn pre<E>(
-        &self,
-        request: &mut reqwest::Request,
-        _info: &progenitor_client::OperationInfo,
-    ) -> Result<(), progenitor_client::Error<E>> {
-        let credentials = progenitor_client::ClientInfo::inner(self);
+impl sdk_support::Authenticate for Credentials {
+    fn authenticate(&self, request: &mut reqwest::Request) {
         let headers = request.headers_mut();
-        headers.insert(TENANT, credentials.tenant.clone());
-        headers.insert(X_API_KEY, credentials.api_key.clone());
-        Ok(())
+        headers.insert(TENANT, self.tenant.clone());
+        headers.insert(X_API_KEY, self.api_key.clone());
     }
 }

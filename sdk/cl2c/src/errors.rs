@@ -1,5 +1,5 @@
-//! CL2C's error responses, typed by status as `spec/cl2c.yaml` documents
-//! them: `400` carries ASP.NET's `ValidationProblemDetails` (as
+//! CL2C's error bodies, typed by status as `spec/cl2c.yaml` documents them:
+//! `400` carries ASP.NET's `ValidationProblemDetails` (as
 //! `application/problem+json` or `application/json`), every other error
 //! status carries CL2C's default error body.
 //!
@@ -9,94 +9,71 @@
 //! only, so decoding by shape would accept either for either; the status is
 //! what tells them apart, and the two are never confused.
 
-use reqwest::StatusCode;
+use sdk_support::{ErrorBody, documented};
 use serde_json::Value;
 
+use crate::StatusCode;
 use crate::types::{ErrorResponse, ValidationProblemDetails};
 
-/// What `update_profile().send()` can fail with, once converted with
-/// `Error::from` (or `?` in a function returning this type).
-#[derive(Debug)]
-pub enum Error {
-    /// `400`: the request failed validation; `body.errors` maps each field
-    /// to its messages.
-    Validation {
-        status: StatusCode,
-        body: ValidationProblemDetails,
-    },
+/// What an SDK call fails with; `send().await?` converts into it.
+pub type Error = sdk_support::Error<ErrorDetails>;
+
+/// The documented error body of a response, by its status.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ErrorDetails {
+    /// `400`: the request failed validation; `errors` maps each field to
+    /// its messages.
+    Validation(ValidationProblemDetails),
     /// Any other `4xx`/`5xx`: CL2C's default error body.
-    Api {
-        status: StatusCode,
-        body: ErrorResponse,
-    },
-    /// An error status whose JSON body is not the one documented for it
-    /// (e.g. an intermediary's error); kept whole.
-    UndocumentedBody { status: StatusCode, body: Value },
-    /// No documented response: the request could not be built or sent, or a
-    /// body could not be read or decoded.
-    Client(progenitor_client::Error<Value>),
+    Default(ErrorResponse),
 }
 
-impl Error {
-    /// The HTTP status, when a response arrived.
-    pub fn status(&self) -> Option<StatusCode> {
-        match self {
-            Error::Validation { status, .. }
-            | Error::Api { status, .. }
-            | Error::UndocumentedBody { status, .. } => Some(*status),
-            Error::Client(e) => e.status(),
-        }
-    }
-}
+/// The members problem details declare; any others land in its `extra` map,
+/// so they do not make a body problem details.
+const PROBLEM_DETAILS_MEMBERS: [&str; 6] =
+    ["type", "title", "status", "detail", "instance", "errors"];
 
-impl From<progenitor_client::Error<Value>> for Error {
-    fn from(error: progenitor_client::Error<Value>) -> Self {
-        let progenitor_client::Error::ErrorResponse(response) = error else {
-            return Error::Client(error);
-        };
-        let status = response.status();
-        let body = response.into_inner();
-        let typed = if status == StatusCode::BAD_REQUEST {
-            serde_json::from_value(body.clone()).map(|body| Error::Validation { status, body })
+impl ErrorBody for ErrorDetails {
+    fn decode(status: StatusCode, body: &Value) -> Option<Self> {
+        if status == StatusCode::BAD_REQUEST {
+            let object = body.as_object()?;
+            if !PROBLEM_DETAILS_MEMBERS
+                .iter()
+                .any(|m| object.contains_key(*m))
+            {
+                return None;
+            }
+            documented(body).map(ErrorDetails::Validation)
         } else {
-            serde_json::from_value(body.clone()).map(|body| Error::Api { status, body })
-        };
-        typed.unwrap_or(Error::UndocumentedBody { status, body })
-    }
-}
-
-impl std::fmt::Display for Error {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Error::Validation { status, body } => {
-                write!(
-                    f,
-                    "{status}: {}",
-                    body.title.as_deref().unwrap_or("validation failed")
-                )?;
-                for (field, messages) in &body.errors {
-                    write!(f, "; {field}: {}", messages.join(", "))?;
-                }
-                Ok(())
-            }
-            Error::Api { status, body } => {
-                write!(f, "{status}: {}", body.messages.join("; "))?;
-                if let Some(id) = &body.error_id {
-                    write!(f, " (error id {id})")?;
-                }
-                Ok(())
-            }
-            Error::UndocumentedBody { status, body } => write!(f, "{status}: {body}"),
-            Error::Client(e) => write!(f, "{e}"),
+            documented(body).map(ErrorDetails::Default)
         }
     }
-}
 
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+    fn summary(&self) -> String {
         match self {
-            Error::Client(e) => Some(e),
-            _ => None,
+            ErrorDetails::Validation(problem) => {
+                let mut text = problem
+                    .title
+                    .clone()
+                    .unwrap_or_else(|| "validation failed".to_string());
+                let mut fields: Vec<_> = problem.errors.iter().collect();
+                fields.sort();
+                for (field, messages) in fields {
+                    text.push_str(&format!("; {field}: {}", messages.join(", ")));
+                }
+                text
+            }
+            ErrorDetails::Default(body) => {
+                let mut text = if body.messages.is_empty() {
+                    "no message".to_string()
+                } else {
+                    body.messages.join("; ")
+                };
+                if let Some(id) = &body.error_id {
+                    text.push_str(&format!(" (error id {id})"));
+                }
+                text
+            }
         }
     }
 }

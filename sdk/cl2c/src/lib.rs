@@ -5,43 +5,103 @@
 //! what the generator cannot say:
 //! - [`Credentials`]: the `tenant` and `X-API-Key` headers, sent on every
 //!   request (the API key is marked sensitive and never printed);
-//! - [`Error`]: the two documented error bodies, typed by status: a `400`
-//!   gives RFC 7807 problem details with their per-field `errors` map
-//!   ([`Error::Validation`]); any other error status gives CL2C's default
-//!   error body ([`Error::Api`]).
+//! - [`Error`]: the two documented error bodies, typed by status in
+//!   [`ErrorDetails`]: a `400` gives RFC 7807 problem details with their
+//!   per-field `errors` map ([`ErrorDetails::Validation`]); any other error
+//!   status gives CL2C's default error body ([`ErrorDetails::Default`]); a
+//!   body that is neither is kept as received
+//!   ([`Error::UnexpectedResponse`]), with the status and headers;
+//! - [`Client::builder`]: timeouts, `User-Agent`, certificates, a checked
+//!   base URL; [`Credentials::from_env`] reads `CL2C_TENANT` and
+//!   `CL2C_API_KEY`.
 //!
 //! ```no_run
-//! use cl2c_sdk::{Client, Credentials, Error, types::UpdateProfileRequest};
+//! use cl2c_sdk::{Client, Credentials, Error, ErrorDetails, types};
+//!
+//! async fn rename(client: &Client) -> Result<types::UserProfile, Error> {
+//!     let body = types::UpdateProfileRequest::builder()
+//!         .first_name("John")
+//!         .last_name("Doe".to_string())
+//!         // A constrained optional field takes `some(text)`; a refused value
+//!         // is reported naming the field.
+//!         .phone_number(cl2c_sdk::some("+1234567890"));
+//!     Ok(client.update_profile().body(body).send().await?.into_inner())
+//! }
 //!
 //! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
-//! let client = Client::new(
-//!     "https://cl2c.example.com",
-//!     Credentials::new("your-tenant-id", "your-api-key")?,
-//! );
-//! let body = UpdateProfileRequest::builder()
-//!     .first_name("John")
-//!     .last_name(Some("Doe".to_string()))
-//!     .phone_number(Some("+1234567890".parse()?));
-//! match client.update_profile().body(body).send().await.map_err(Error::from) {
+//! let client = Client::builder("https://cl2c.example.com", Credentials::from_env()?).build()?;
+//! match rename(&client).await {
 //!     Ok(profile) => println!("stored: {:?}", profile.first_name),
-//!     Err(Error::Validation { body, .. }) => {
-//!         for (field, messages) in &body.errors {
+//!     Err(Error::Api { body: ErrorDetails::Validation(problem), .. }) => {
+//!         for (field, messages) in &problem.errors {
 //!             eprintln!("{field}: {}", messages.join("; "));
 //!         }
 //!     }
-//!     Err(other) => return Err(other.into()),
+//!     Err(other) => eprintln!("{other}"),
 //! }
 //! # Ok(())
 //! # }
 //! ```
-
+//!
+//! ## Testing your code: typed mocks
+//!
+//! With the `mock` feature, `mock::MockServerExt` adds one method per
+//! operation to an [`httpmock`](https://docs.rs/httpmock) server, generated
+//! from the same spec: the request body and the success response take the
+//! SDK's types. (The error responses take JSON: progenitor sees one untyped
+//! error body for CL2C's two, rule `error-bodies-by-status`.)
+//!
+//! ```
+//! use cl2c_sdk::mock::MockServerExt;
+//! use cl2c_sdk::{Client, Credentials, Error, ErrorDetails, types};
+//!
+//! /// The code under test: the messages for `field` if the update is refused.
+//! async fn refusal(client: &Client, first_name: &str, field: &str) -> Result<Vec<String>, Error> {
+//!     let body = types::UpdateProfileRequest::builder().first_name(first_name);
+//!     match client.update_profile().body(body).send().await.map_err(Error::from) {
+//!         Ok(_) => Ok(Vec::new()),
+//!         Err(Error::Api { body: ErrorDetails::Validation(mut problem), .. }) => {
+//!             Ok(problem.errors.remove(field).unwrap_or_default())
+//!         }
+//!         Err(other) => Err(other),
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let server = cl2c_sdk::httpmock::MockServer::start_async().await;
+//! server.update_profile(|_, then| {
+//!     then.client_error(400, &serde_json::json!({
+//!         "title": "Invalid Request",
+//!         "errors": { "firstName": ["First name is reserved"] }
+//!     }));
+//! });
+//! let client = Client::builder(&server.base_url(), Credentials::new("tenant", "key")?).build()?;
+//! assert_eq!(refusal(&client, "Admin", "firstName").await?, ["First name is reserved"]);
+//! # Ok(())
+//! # }
+//! ```
 pub mod auth;
 pub mod errors;
 #[rustfmt::skip]
 #[allow(clippy::all, clippy::pedantic, clippy::unwrap_used, clippy::expect_used, unused, missing_docs)]
 mod generated_sdk;
+#[cfg(feature = "mock")]
+#[path = "generated_mock.rs"]
+#[rustfmt::skip]
+#[allow(clippy::all, clippy::pedantic, clippy::unwrap_used, clippy::expect_used, unused, missing_docs)]
+pub mod mock;
 
 pub use auth::Credentials;
-pub use errors::Error;
+pub use errors::{Error, ErrorDetails};
 pub use generated_sdk::{Client, ClientInfo, ResponseValue, builder, types};
-pub use sdk_support::InvalidCredentials;
+#[cfg(feature = "mock")]
+pub use httpmock;
+pub use progenitor_client::Error as ProgenitorError;
+pub use reqwest::{self, StatusCode};
+pub use sdk_support::{BuildError, EnvCredentialsError, InvalidCredentials, some};
+
+/// Configures a [`Client`]; made by [`Client::builder`].
+pub type ClientBuilder = sdk_support::ClientBuilder<Client>;
+
+sdk_support::sdk_client!(api: "cl2c", error_body: errors::ErrorDetails);

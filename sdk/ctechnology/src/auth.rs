@@ -3,12 +3,15 @@
 //! The spec's `TokenAuth` scheme is an API key in the `Authorization` header
 //! whose value is the literal word `Token`, a space, and the key (not
 //! `Bearer`). progenitor ignores security schemes (rule `security-by-hooks`),
-//! so the `pre` hook below puts the header on every request.
+//! so `authenticate` below puts the header on every request.
 
 use reqwest::header::{AUTHORIZATION, HeaderValue};
-use sdk_support::{InvalidCredentials, REDACTED, secret_header};
+use sdk_support::{
+    EnvCredentialsError, InvalidCredentials, REDACTED, env_var, from_variable, secret_header,
+};
 
-use crate::Client;
+/// Where [`Credentials::from_env`] reads the API key.
+pub const API_KEY_VARIABLE: &str = "CTECHNOLOGY_API_KEY";
 
 /// The API key, as the `Authorization` header value it is sent as.
 #[derive(Clone)]
@@ -24,6 +27,12 @@ impl Credentials {
             authorization: secret_header("Authorization", &format!("Token {key}"))?,
         })
     }
+
+    /// The API key in the environment variable [`API_KEY_VARIABLE`].
+    pub fn from_env() -> Result<Self, EnvCredentialsError> {
+        let key = env_var(API_KEY_VARIABLE)?;
+        from_variable(API_KEY_VARIABLE, Self::api_key(&key))
+    }
 }
 
 impl std::fmt::Debug for Credentials {
@@ -34,16 +43,10 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
-impl progenitor_client::ClientHooks<Credentials> for Client {
-    async fn pre<E>(
-        &self,
-        request: &mut reqwest::Request,
-        _info: &progenitor_client::OperationInfo,
-    ) -> Result<(), progenitor_client::Error<E>> {
-        let credentials = progenitor_client::ClientInfo::inner(self);
+impl sdk_support::Authenticate for Credentials {
+    fn authenticate(&self, request: &mut reqwest::Request) {
         request
             .headers_mut()
-            .insert(AUTHORIZATION, credentials.authorization.clone());
-        Ok(())
+            .insert(AUTHORIZATION, self.authorization.clone());
     }
 }

@@ -6,7 +6,10 @@
 //! adds what the generator cannot say:
 //! - [`Credentials`]: the API key, sent as `Authorization: Token <key>` on
 //!   every request, marked sensitive and never printed;
-//! - [`Error`]: the `{header}` error envelope, typed, with its status.
+//! - [`Error`]: the `{header}` error envelope, typed, with its status and
+//!   headers; a body that is not the envelope is kept as received;
+//! - [`Client::builder`]: timeouts, `User-Agent`, certificates, a checked
+//!   base URL; [`Credentials::from_env`] reads `CTECHNOLOGY_API_KEY`.
 //!
 //! The response is the `{header, data}` envelope: `data` is the stored
 //! profile, `header.permission_via` says how the caller was allowed to
@@ -15,33 +18,81 @@
 //! ```no_run
 //! use ctechnology_sdk::{Client, Credentials, Error, types};
 //!
+//! async fn go_metric(client: &Client) -> Result<types::UserProfileResponse, Error> {
+//!     let update = types::UserProfileUpdate::builder()
+//!         .first_name("Jane".to_string())
+//!         .measurement_units(types::MeasurementUnits::Metric)
+//!         .time_format(types::TimeFormat::X24h);
+//!     Ok(client.update_user_profile().body(update).send().await?.into_inner())
+//! }
+//!
 //! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
-//! let client = Client::new("https://api.ctechnology.io", Credentials::api_key("123")?);
-//! let update = types::UserProfileUpdate::builder()
-//!     .first_name(Some("Jane".to_string()))
-//!     .measurement_units(Some(types::MeasurementUnits::Metric))
-//!     .time_format(Some(types::TimeFormat::X24h));
-//! let response = client
-//!     .update_user_profile()
-//!     .body(update)
-//!     .send()
-//!     .await
-//!     .map_err(Error::from)?;
-//! println!("{:?} via {:?}", response.data.first_name, response.header.permission_via);
+//! let client = Client::builder("https://api.ctechnology.io", Credentials::from_env()?).build()?;
+//! match go_metric(&client).await {
+//!     Ok(response) => println!("{:?} via {:?}", response.data.first_name, response.header.permission_via),
+//!     Err(Error::Api { status, body, .. }) => eprintln!("{status}: {:?}", body.header.message),
+//!     Err(other) => eprintln!("{other}"),
+//! }
 //! # Ok(())
 //! # }
 //! ```
-
+//!
+//! ## Testing your code: typed mocks
+//!
+//! With the `mock` feature, `mock::MockServerExt` adds one method per
+//! operation to an [`httpmock`](https://docs.rs/httpmock) server, generated
+//! from the same spec: the request body and each response take the SDK's
+//! types.
+//!
+//! ```
+//! use ctechnology_sdk::mock::MockServerExt;
+//! use ctechnology_sdk::{Client, Credentials, Error, types};
+//!
+//! /// The code under test: true when the key was refused.
+//! async fn key_refused(client: &Client) -> Result<bool, Error> {
+//!     let update = types::UserProfileUpdate::builder().first_name("Jane".to_string());
+//!     match client.update_user_profile().body(update).send().await.map_err(Error::from) {
+//!         Ok(_) => Ok(false),
+//!         Err(Error::Api { status, .. }) if status.as_u16() == 401 => Ok(true),
+//!         Err(other) => Err(other),
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let server = ctechnology_sdk::httpmock::MockServer::start_async().await;
+//! let refused: types::ErrorResponse = types::ErrorResponse::builder()
+//!     .header(types::ApiHeaderSingle::builder().status("UNAUTHORIZED".to_string()))
+//!     .try_into()?;
+//! server.update_user_profile(|_, then| {
+//!     then.client_error(401, &refused);
+//! });
+//! let client = Client::builder(&server.base_url(), Credentials::api_key("old")?).build()?;
+//! assert!(key_refused(&client).await?);
+//! # Ok(())
+//! # }
+//! ```
 pub mod auth;
+pub mod errors;
 #[rustfmt::skip]
 #[allow(clippy::all, clippy::pedantic, clippy::unwrap_used, clippy::expect_used, unused, missing_docs)]
 mod generated_sdk;
+#[cfg(feature = "mock")]
+#[path = "generated_mock.rs"]
+#[rustfmt::skip]
+#[allow(clippy::all, clippy::pedantic, clippy::unwrap_used, clippy::expect_used, unused, missing_docs)]
+pub mod mock;
 
 pub use auth::Credentials;
+pub use errors::Error;
 pub use generated_sdk::{Client, ClientInfo, ResponseValue, builder, types};
-pub use sdk_support::InvalidCredentials;
+#[cfg(feature = "mock")]
+pub use httpmock;
+pub use progenitor_client::Error as ProgenitorError;
+pub use reqwest::{self, StatusCode};
+pub use sdk_support::{BuildError, EnvCredentialsError, InvalidCredentials, some};
 
-/// What `update_user_profile().send()` fails with once converted with
-/// `Error::from` (or `?`): a documented error status with the `{header}`
-/// envelope, or no documented response at all.
-pub type Error = sdk_support::Error<types::ErrorResponse>;
+/// Configures a [`Client`]; made by [`Client::builder`].
+pub type ClientBuilder = sdk_support::ClientBuilder<Client>;
+
+sdk_support::sdk_client!(api: "ctechnology", error_body: types::ErrorResponse);

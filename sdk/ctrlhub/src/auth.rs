@@ -6,16 +6,19 @@
 //!
 //! The media type is JSON:API's `application/vnd.api+json`, for the request
 //! and every response. progenitor refuses it, so the generator is given
-//! `application/json` (rule `vendor-json-media-type`) and sends that; the
-//! `pre` hook below puts the spec's media type back on the wire, in
+//! `application/json` (rule `vendor-json-media-type`) and sends that;
+//! `authenticate` below puts the spec's media type back on the wire, in
 //! `Content-Type` and `Accept`, after the generated code has set its own.
 //! Default client headers could not do this: the generated code's
 //! per-request headers would override them.
 
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderName, HeaderValue};
-use sdk_support::{InvalidCredentials, REDACTED, secret_header};
+use sdk_support::{
+    EnvCredentialsError, InvalidCredentials, REDACTED, env_var, from_variable, secret_header,
+};
 
-use crate::Client;
+/// Where [`Credentials::from_env`] reads the session token.
+pub const SESSION_TOKEN_VARIABLE: &str = "CTRLHUB_SESSION_TOKEN";
 
 /// The JSON:API media type, on every request and response.
 pub const JSON_API: &str = "application/vnd.api+json";
@@ -35,6 +38,13 @@ impl Credentials {
             session_token: secret_header("X-Session-Token", token)?,
         })
     }
+
+    /// The session token in the environment variable
+    /// [`SESSION_TOKEN_VARIABLE`].
+    pub fn from_env() -> Result<Self, EnvCredentialsError> {
+        let token = env_var(SESSION_TOKEN_VARIABLE)?;
+        from_variable(SESSION_TOKEN_VARIABLE, Self::session_token(&token))
+    }
 }
 
 impl std::fmt::Debug for Credentials {
@@ -45,20 +55,14 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
-impl progenitor_client::ClientHooks<Credentials> for Client {
-    async fn pre<E>(
-        &self,
-        request: &mut reqwest::Request,
-        _info: &progenitor_client::OperationInfo,
-    ) -> Result<(), progenitor_client::Error<E>> {
-        let credentials = progenitor_client::ClientInfo::inner(self);
+impl sdk_support::Authenticate for Credentials {
+    fn authenticate(&self, request: &mut reqwest::Request) {
         let has_body = request.body().is_some();
         let headers = request.headers_mut();
-        headers.insert(X_SESSION_TOKEN, credentials.session_token.clone());
+        headers.insert(X_SESSION_TOKEN, self.session_token.clone());
         headers.insert(ACCEPT, HeaderValue::from_static(JSON_API));
         if has_body {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static(JSON_API));
         }
-        Ok(())
     }
 }

@@ -8,7 +8,10 @@
 //!   request, never printed;
 //! - the JSON:API media type `application/vnd.api+json` in `Content-Type`
 //!   and `Accept` on the wire (see [`auth`]);
-//! - [`Error`]: the JSON:API error document, typed, with its HTTP status.
+//! - [`Error`]: the JSON:API error document, typed, with its HTTP status
+//!   and headers; a body that is not an error document is kept as received;
+//! - [`Client::builder`]: timeouts, `User-Agent`, certificates, a checked
+//!   base URL; [`Credentials::from_env`] reads `CTRLHUB_SESSION_TOKEN`.
 //!
 //! Hosts: `https://api.ctrl-hub.com` (production), `https://api.ctrl-hub.dev`
 //! (staging), `https://api.ctrl-hub.run` (development).
@@ -19,43 +22,108 @@
 //! ```no_run
 //! use ctrlhub_sdk::{Client, Credentials, Error, types};
 //!
+//! async fn rename(client: &Client, user_id: uuid::Uuid) -> Result<types::UserDocument, Error> {
+//!     let personal = types::PersonalUpdate::builder()
+//!         .first_name("Charlotte".to_string())
+//!         .last_name("Thompson".to_string());
+//!     let profile = types::UserProfileUpdate::builder().personal(types::PersonalUpdate::try_from(personal)?);
+//!     let attributes = types::UserUpdateAttributes::builder()
+//!         .profile(types::UserProfileUpdate::try_from(profile)?);
+//!     let resource = types::UserUpdateResource::builder()
+//!         .id(user_id)
+//!         .type_(types::UserUpdateResourceType::Users)
+//!         .attributes(types::UserUpdateAttributes::try_from(attributes)?);
+//!     let document = types::UserUpdateDocument::builder().data(resource);
+//!     Ok(client.update_user().user_id(user_id).body(document).send().await?.into_inner())
+//! }
+//!
 //! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
-//! let client = Client::new("https://api.ctrl-hub.com", Credentials::session_token("<token>")?);
+//! let client = Client::builder("https://api.ctrl-hub.com", Credentials::from_env()?).build()?;
 //! let user_id: uuid::Uuid = "3c90c3cc-0d44-4b50-8888-8dd25736052a".parse()?;
-//! let personal = types::PersonalUpdate::builder()
-//!     .first_name(Some("Charlotte".to_string()))
-//!     .last_name(Some("Thompson".to_string()));
-//! let profile = types::UserProfileUpdate::builder().personal(Some(personal.try_into()?));
-//! let resource = types::UserUpdateResource::builder()
-//!     .id(user_id)
-//!     .type_(types::UserUpdateResourceType::Users)
-//!     .attributes(Some(types::UserUpdateAttributes::builder().profile(Some(profile.try_into()?)).try_into()?));
-//! let document = client
-//!     .update_user()
-//!     .user_id(user_id)
-//!     .body(types::UserUpdateDocument::builder().data(resource))
-//!     .send()
-//!     .await
-//!     .map_err(Error::from)?;
-//! for included in &document.included {
-//!     if let types::IncludedResource::Organisation(org) = included {
-//!         println!("member of {:?}", org.attributes.as_ref().and_then(|a| a.name.as_ref()));
+//! match rename(&client, user_id).await {
+//!     Ok(document) => {
+//!         for included in &document.included {
+//!             if let types::IncludedResource::Organisation(org) = included {
+//!                 println!("member of {:?}", org.attributes.as_ref().and_then(|a| a.name.as_ref()));
+//!             }
+//!         }
 //!     }
+//!     Err(Error::Api { body, .. }) => {
+//!         for error in &body.errors {
+//!             eprintln!("{:?}: {:?}", error.source.as_ref().and_then(|s| s.pointer.as_ref()), error.detail);
+//!         }
+//!     }
+//!     Err(other) => eprintln!("{other}"),
 //! }
 //! # Ok(())
 //! # }
 //! ```
-
+//!
+//! A nested builder converts with `try_from` (or `try_into`), whose error
+//! is progenitor's `ConversionError`; `?` takes it into the crate's
+//! [`Error`] as [`Error::InvalidRequest`].
+//!
+//! ## Testing your code: typed mocks
+//!
+//! With the `mock` feature, `mock::MockServerExt` adds one method per
+//! operation to an [`httpmock`](https://docs.rs/httpmock) server, generated
+//! from the same spec: the path's `user_id`, the request body and each
+//! response take the SDK's types.
+//!
+//! ```
+//! use ctrlhub_sdk::mock::MockServerExt;
+//! use ctrlhub_sdk::{Client, Credentials, Error, types};
+//!
+//! /// The code under test: the `detail` of each refusal.
+//! async fn refusals(client: &Client, user_id: uuid::Uuid) -> Result<Vec<String>, Error> {
+//!     let resource = types::UserUpdateResource::builder()
+//!         .id(user_id)
+//!         .type_(types::UserUpdateResourceType::Users);
+//!     let document = types::UserUpdateDocument::builder().data(resource);
+//!     match client.update_user().user_id(user_id).body(document).send().await.map_err(Error::from) {
+//!         Ok(_) => Ok(Vec::new()),
+//!         Err(Error::Api { body, .. }) => Ok(body.errors.into_iter().filter_map(|e| e.detail).collect()),
+//!         Err(other) => Err(other),
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let server = ctrlhub_sdk::httpmock::MockServer::start_async().await;
+//! let someone_else: uuid::Uuid = "0b7c4f3e-5f5a-4f0e-9d1c-2a6b8e4f7a10".parse()?;
+//! let forbidden: types::ErrorDocument = types::ErrorDocument::builder()
+//!     .errors(vec![types::ErrorObject::builder().detail("not your user".to_string()).try_into()?])
+//!     .try_into()?;
+//! server.update_user(|when, then| {
+//!     when.user_id(&someone_else);
+//!     then.client_error(403, &forbidden);
+//! });
+//! let client = Client::builder(&server.base_url(), Credentials::session_token("s")?).build()?;
+//! assert_eq!(refusals(&client, someone_else).await?, ["not your user"]);
+//! # Ok(())
+//! # }
+//! ```
 pub mod auth;
+pub mod errors;
 #[rustfmt::skip]
 #[allow(clippy::all, clippy::pedantic, clippy::unwrap_used, clippy::expect_used, unused, missing_docs)]
 mod generated_sdk;
+#[cfg(feature = "mock")]
+#[path = "generated_mock.rs"]
+#[rustfmt::skip]
+#[allow(clippy::all, clippy::pedantic, clippy::unwrap_used, clippy::expect_used, unused, missing_docs)]
+pub mod mock;
 
 pub use auth::Credentials;
+pub use errors::Error;
 pub use generated_sdk::{Client, ClientInfo, ResponseValue, builder, types};
-pub use sdk_support::InvalidCredentials;
+#[cfg(feature = "mock")]
+pub use httpmock;
+pub use progenitor_client::Error as ProgenitorError;
+pub use reqwest::{self, StatusCode};
+pub use sdk_support::{BuildError, EnvCredentialsError, InvalidCredentials, some};
 
-/// What `update_user().send()` fails with once converted with `Error::from`
-/// (or `?`): the JSON:API error document with its HTTP status, or no
-/// documented response at all.
-pub type Error = sdk_support::Error<types::ErrorDocument>;
+/// Configures a [`Client`]; made by [`Client::builder`].
+pub type ClientBuilder = sdk_support::ClientBuilder<Client>;
+
+sdk_support::sdk_client!(api: "ctrlhub", error_body: types::ErrorDocument);

@@ -1,13 +1,16 @@
 //! Exante's credential: an auth token sent as `Authorization: Bearer <token>`.
 //!
 //! The spec's `BearerAuth` is an HTTP bearer scheme; progenitor ignores
-//! security schemes (rule `security-by-hooks`), so the `pre` hook below puts
+//! security schemes (rule `security-by-hooks`), so `authenticate` below puts
 //! the header on every request.
 
 use reqwest::header::{AUTHORIZATION, HeaderValue};
-use sdk_support::{InvalidCredentials, REDACTED, secret_header};
+use sdk_support::{
+    EnvCredentialsError, InvalidCredentials, REDACTED, env_var, from_variable, secret_header,
+};
 
-use crate::Client;
+/// Where [`Credentials::from_env`] reads the auth token.
+pub const TOKEN_VARIABLE: &str = "EXANTE_AUTH_TOKEN";
 
 /// The auth token, as the `Authorization` header value it is sent as.
 #[derive(Clone)]
@@ -23,6 +26,12 @@ impl Credentials {
             authorization: secret_header("Authorization", &format!("Bearer {token}"))?,
         })
     }
+
+    /// The auth token in the environment variable [`TOKEN_VARIABLE`].
+    pub fn from_env() -> Result<Self, EnvCredentialsError> {
+        let token = env_var(TOKEN_VARIABLE)?;
+        from_variable(TOKEN_VARIABLE, Self::bearer(&token))
+    }
 }
 
 impl std::fmt::Debug for Credentials {
@@ -33,16 +42,10 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
-impl progenitor_client::ClientHooks<Credentials> for Client {
-    async fn pre<E>(
-        &self,
-        request: &mut reqwest::Request,
-        _info: &progenitor_client::OperationInfo,
-    ) -> Result<(), progenitor_client::Error<E>> {
-        let credentials = progenitor_client::ClientInfo::inner(self);
+impl sdk_support::Authenticate for Credentials {
+    fn authenticate(&self, request: &mut reqwest::Request) {
         request
             .headers_mut()
-            .insert(AUTHORIZATION, credentials.authorization.clone());
-        Ok(())
+            .insert(AUTHORIZATION, self.authorization.clone());
     }
 }

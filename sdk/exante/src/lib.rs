@@ -7,7 +7,10 @@
 //! - [`Credentials`]: the auth token, sent as `Authorization: Bearer <token>`
 //!   on every request, never printed;
 //! - [`Error`]: the `{status, status_code, message, errors}` error envelope,
-//!   typed, with its HTTP status.
+//!   typed, with its HTTP status and headers; a body that is not the
+//!   envelope is kept as received;
+//! - [`Client::builder`]: timeouts, `User-Agent`, certificates, a checked
+//!   base URL; [`Credentials::from_env`] reads `EXANTE_AUTH_TOKEN`.
 //!
 //! The update is partial: a field left `None` is not sent and keeps its
 //! stored value. `firstname` and `lastname` are checked before sending
@@ -17,33 +20,87 @@
 //! ```no_run
 //! use exante_sdk::{Client, Credentials, Error, types};
 //!
+//! async fn move_to_new_york(client: &Client) -> Result<Option<String>, Error> {
+//!     let update = types::UserProfileUpdate::builder()
+//!         // Constrained optional fields take `some(text)`, checked by the
+//!         // builder, which names the field if it is refused.
+//!         .firstname(exante_sdk::some("Jane"))
+//!         .timezone("America/New_York".to_string());
+//!     let response = client.update_current_user().body(update).send().await?;
+//!     Ok(response.into_inner().data.and_then(|data| data.user).and_then(|user| user.fullname))
+//! }
+//!
 //! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
-//! let client = Client::new("https://dev.exante.app", Credentials::bearer("ex_live_…")?);
-//! let update = types::UserProfileUpdate::builder()
-//!     .firstname(Some("Jane".parse()?))
-//!     .timezone(Some("America/New_York".to_string()));
-//! let response = client
-//!     .update_current_user()
-//!     .body(update)
-//!     .send()
-//!     .await
-//!     .map_err(Error::from)?;
-//! let user = response.into_inner().data.and_then(|data| data.user);
-//! println!("{:?}", user.and_then(|user| user.fullname));
+//! let client = Client::builder("https://dev.exante.app", Credentials::from_env()?).build()?;
+//! match move_to_new_york(&client).await {
+//!     Ok(name) => println!("{name:?}"),
+//!     Err(Error::Api { body, .. }) if body.errors.contains_key("timezone") => {
+//!         eprintln!("timezone: {}", body.errors["timezone"].join("; "));
+//!     }
+//!     Err(other) => eprintln!("{other}"),
+//! }
 //! # Ok(())
 //! # }
 //! ```
-
+//!
+//! ## Testing your code: typed mocks
+//!
+//! With the `mock` feature, `mock::MockServerExt` adds one method per
+//! operation to an [`httpmock`](https://docs.rs/httpmock) server, generated
+//! from the same spec: the request body and each response take the SDK's
+//! types.
+//!
+//! ```
+//! use exante_sdk::mock::MockServerExt;
+//! use exante_sdk::{Client, Credentials, Error, types};
+//!
+//! /// The code under test: the server's message for a refused time zone.
+//! async fn set_timezone(client: &Client, zone: &str) -> Result<Option<String>, Error> {
+//!     let update = types::UserProfileUpdate::builder().timezone(zone.to_string());
+//!     match client.update_current_user().body(update).send().await.map_err(Error::from) {
+//!         Ok(_) => Ok(None),
+//!         Err(Error::Api { body, .. }) => Ok(Some(body.message)),
+//!         Err(other) => Err(other),
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let server = exante_sdk::httpmock::MockServer::start_async().await;
+//! let refused: types::ErrorResponse = types::ErrorResponse::builder()
+//!     .status("error".to_string())
+//!     .status_code(422)
+//!     .message("Unknown time zone".to_string())
+//!     .try_into()?;
+//! server.update_current_user(|_, then| {
+//!     then.client_error(422, &refused);
+//! });
+//! let client = Client::builder(&server.base_url(), Credentials::bearer("ex_test")?).build()?;
+//! assert_eq!(set_timezone(&client, "Mars/Olympus").await?.as_deref(), Some("Unknown time zone"));
+//! # Ok(())
+//! # }
+//! ```
 pub mod auth;
+pub mod errors;
 #[rustfmt::skip]
 #[allow(clippy::all, clippy::pedantic, clippy::unwrap_used, clippy::expect_used, unused, missing_docs)]
 mod generated_sdk;
+#[cfg(feature = "mock")]
+#[path = "generated_mock.rs"]
+#[rustfmt::skip]
+#[allow(clippy::all, clippy::pedantic, clippy::unwrap_used, clippy::expect_used, unused, missing_docs)]
+pub mod mock;
 
 pub use auth::Credentials;
+pub use errors::Error;
 pub use generated_sdk::{Client, ClientInfo, ResponseValue, builder, types};
-pub use sdk_support::InvalidCredentials;
+#[cfg(feature = "mock")]
+pub use httpmock;
+pub use progenitor_client::Error as ProgenitorError;
+pub use reqwest::{self, StatusCode};
+pub use sdk_support::{BuildError, EnvCredentialsError, InvalidCredentials, some};
 
-/// What `update_current_user().send()` fails with once converted with
-/// `Error::from` (or `?`): the error envelope with its HTTP status, or no
-/// documented response at all.
-pub type Error = sdk_support::Error<types::ErrorResponse>;
+/// Configures a [`Client`]; made by [`Client::builder`].
+pub type ClientBuilder = sdk_support::ClientBuilder<Client>;
+
+sdk_support::sdk_client!(api: "exante", error_body: types::ErrorResponse);

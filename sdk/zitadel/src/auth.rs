@@ -3,13 +3,16 @@
 //! The spec declares the OAuth2 authorization-code flow (scope `openid`) the
 //! vendor requires; obtaining the token is the caller's OAuth2 client's job.
 //! A personal access token is sent the same way. progenitor ignores
-//! security schemes (rule `security-by-hooks`), so the `pre` hook below puts
+//! security schemes (rule `security-by-hooks`), so `authenticate` below puts
 //! `Authorization: Bearer <token>` on every request.
 
 use reqwest::header::{AUTHORIZATION, HeaderValue};
-use sdk_support::{InvalidCredentials, REDACTED, secret_header};
+use sdk_support::{
+    EnvCredentialsError, InvalidCredentials, REDACTED, env_var, from_variable, secret_header,
+};
 
-use crate::Client;
+/// Where [`Credentials::from_env`] reads the access token.
+pub const ACCESS_TOKEN_VARIABLE: &str = "ZITADEL_ACCESS_TOKEN";
 
 /// The access token, as the `Authorization` header value it is sent as.
 #[derive(Clone)]
@@ -25,6 +28,12 @@ impl Credentials {
             authorization: secret_header("Authorization", &format!("Bearer {token}"))?,
         })
     }
+
+    /// The access token in the environment variable [`ACCESS_TOKEN_VARIABLE`].
+    pub fn from_env() -> Result<Self, EnvCredentialsError> {
+        let token = env_var(ACCESS_TOKEN_VARIABLE)?;
+        from_variable(ACCESS_TOKEN_VARIABLE, Self::access_token(&token))
+    }
 }
 
 impl std::fmt::Debug for Credentials {
@@ -35,16 +44,10 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
-impl progenitor_client::ClientHooks<Credentials> for Client {
-    async fn pre<E>(
-        &self,
-        request: &mut reqwest::Request,
-        _info: &progenitor_client::OperationInfo,
-    ) -> Result<(), progenitor_client::Error<E>> {
-        let credentials = progenitor_client::ClientInfo::inner(self);
+impl sdk_support::Authenticate for Credentials {
+    fn authenticate(&self, request: &mut reqwest::Request) {
         request
             .headers_mut()
-            .insert(AUTHORIZATION, credentials.authorization.clone());
-        Ok(())
+            .insert(AUTHORIZATION, self.authorization.clone());
     }
 }

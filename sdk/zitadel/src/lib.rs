@@ -7,7 +7,10 @@
 //! - [`Credentials`]: the OAuth2 access token, sent as
 //!   `Authorization: Bearer <token>` on every request, never printed;
 //! - [`Error`]: the gRPC status error body (`code`, `message`, `details`),
-//!   typed, with its HTTP status.
+//!   typed, with its HTTP status and headers, and [`Code`] naming the codes;
+//!   a body that is not a gRPC status is kept as received;
+//! - [`Client::builder`]: timeouts, `User-Agent`, certificates, a checked
+//!   base URL; [`Credentials::from_env`] reads `ZITADEL_ACCESS_TOKEN`.
 //!
 //! The base URL is your instance's domain (`https://<custom-domain>`); the
 //! `/auth/v1` base path is part of the operation's path.
@@ -17,39 +20,103 @@
 //! ```no_run
 //! use zitadel_sdk::{Client, Credentials, Error, types};
 //!
+//! async fn update(client: &Client) -> Result<types::UpdateMyProfileResponse, Error> {
+//!     let profile = types::UpdateMyProfileRequest::builder()
+//!         .first_name("Minnie")
+//!         .last_name("Mouse")
+//!         .display_name("Minnie Mouse")
+//!         // Optional fields with a constraint take `some(text)`; the
+//!         // builder checks it and names the field if it is refused.
+//!         .nick_name(zitadel_sdk::some("Minnie"))
+//!         .preferred_language(zitadel_sdk::some("en"));
+//!     let response = client.auth_service_update_my_profile().body(profile).send().await?;
+//!     Ok(response.into_inner())
+//! }
+//!
 //! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
-//! let client = Client::new(
-//!     "https://example.zitadel.cloud",
-//!     Credentials::access_token("<access token>")?,
-//! );
-//! let profile = types::UpdateMyProfileRequest::builder()
+//! let client = Client::builder("https://example.zitadel.cloud", Credentials::from_env()?).build()?;
+//! match update(&client).await {
+//!     Ok(response) => println!("sequence {:?}", response.details.and_then(|d| d.sequence)),
+//!     Err(Error::Api { body, .. }) if body.code() == Some(zitadel_sdk::Code::FailedPrecondition) => {
+//!         println!("nothing changed");
+//!     }
+//!     Err(error) => eprintln!("{error}"), // e.g. "the server answered 401 Unauthorized: UNAUTHENTICATED (16): …"
+//! }
+//! # Ok(())
+//! # }
+//! ```
+
+//!
+//! ## Testing your code: typed mocks
+//!
+//! With the `mock` feature, `mock::MockServerExt` adds one method per
+//! operation to an [`httpmock`](https://docs.rs/httpmock) server, generated
+//! from the same spec as the client: the request body and each response
+//! (`ok`, `client_error`, `server_error`) take the SDK's own types.
+//!
+//! ```
+//! use zitadel_sdk::mock::MockServerExt;
+//! use zitadel_sdk::{Client, Code, Credentials, Error, types};
+//!
+//! /// The code under test: sets a nickname; "nothing changed" is success.
+//! async fn set_nickname(client: &Client, nick: &str) -> Result<(), Error> {
+//!     let profile = types::UpdateMyProfileRequest::builder()
+//!         .first_name("Minnie")
+//!         .last_name("Mouse")
+//!         .display_name("Minnie Mouse")
+//!         .nick_name(zitadel_sdk::some(nick));
+//!     match client.auth_service_update_my_profile().body(profile).send().await {
+//!         Ok(_) => Ok(()),
+//!         Err(e) => match Error::from(e) {
+//!             Error::Api { body, .. } if body.code() == Some(Code::FailedPrecondition) => Ok(()),
+//!             other => Err(other),
+//!         },
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let server = zitadel_sdk::httpmock::MockServer::start_async().await;
+//! let expected: types::UpdateMyProfileRequest = types::UpdateMyProfileRequest::builder()
 //!     .first_name("Minnie")
 //!     .last_name("Mouse")
 //!     .display_name("Minnie Mouse")
-//!     .nick_name(Some("Minnie".parse()?))
-//!     .preferred_language(Some("en".parse()?))
-//!     .gender(types::Gender::GenderUnspecified);
-//! let response = client
-//!     .auth_service_update_my_profile()
-//!     .body(profile)
-//!     .send()
-//!     .await
-//!     .map_err(Error::from)?;
-//! println!("now at sequence {:?}", response.details.as_ref().and_then(|d| d.sequence.as_ref()));
+//!     .nick_name(zitadel_sdk::some("Min"))
+//!     .try_into()?;
+//! let not_changed: types::RpcStatus =
+//!     types::RpcStatus::builder().code(9).message("Profile not changed".to_string()).try_into()?;
+//! let mock = server.auth_service_update_my_profile(|when, then| {
+//!     when.body(&expected);
+//!     then.client_error(400, &not_changed);
+//! });
+//! let client = Client::builder(&server.base_url(), Credentials::access_token("test")?).build()?;
+//! set_nickname(&client, "Min").await?;
+//! mock.assert_async().await;
 //! # Ok(())
 //! # }
 //! ```
 
 pub mod auth;
+pub mod errors;
 #[rustfmt::skip]
 #[allow(clippy::all, clippy::pedantic, clippy::unwrap_used, clippy::expect_used, unused, missing_docs)]
 mod generated_sdk;
+#[cfg(feature = "mock")]
+#[path = "generated_mock.rs"]
+#[rustfmt::skip]
+#[allow(clippy::all, clippy::pedantic, clippy::unwrap_used, clippy::expect_used, unused, missing_docs)]
+pub mod mock;
 
 pub use auth::Credentials;
+pub use errors::{Code, Error};
 pub use generated_sdk::{Client, ClientInfo, ResponseValue, builder, types};
-pub use sdk_support::InvalidCredentials;
+#[cfg(feature = "mock")]
+pub use httpmock;
+pub use progenitor_client::Error as ProgenitorError;
+pub use reqwest::{self, StatusCode};
+pub use sdk_support::{BuildError, EnvCredentialsError, InvalidCredentials, some};
 
-/// What `auth_service_update_my_profile().send()` fails with once converted
-/// with `Error::from` (or `?`): a gRPC status body with its HTTP status, or
-/// no documented response at all.
-pub type Error = sdk_support::Error<types::RpcStatus>;
+/// Configures a [`Client`]; made by [`Client::builder`].
+pub type ClientBuilder = sdk_support::ClientBuilder<Client>;
+
+sdk_support::sdk_client!(api: "zitadel", error_body: types::RpcStatus);

@@ -403,7 +403,7 @@ async fn profile_picture_id_may_be_null() {
 
 fn assert_unauthorized(result: Result<types::UserProfileResponse, Error>) -> String {
     match result {
-        Err(Error::Api { status, body }) => {
+        Err(Error::Api { status, body, .. }) => {
             assert_eq!(status.as_u16(), 401, "{body:?}");
             assert_eq!(body.header.status.as_deref(), Some("error"));
             body.header.message.unwrap_or_default()

@@ -89,7 +89,9 @@ fn assert_api_error(
     fields: &[&str],
 ) {
     match result {
-        Err(Error::Api { status: got, body }) => {
+        Err(Error::Api {
+            status: got, body, ..
+        }) => {
             assert_eq!(got.as_u16(), status, "{body:?}");
             assert_eq!(body.status, "error");
             assert_eq!(body.status_code, i64::from(status));
@@ -430,7 +432,7 @@ async fn every_failing_field_is_named_at_once() {
 
 fn assert_unauthenticated(result: Result<types::UserProfileResponse, Error>) {
     match result {
-        Err(Error::Api { status, body }) => {
+        Err(Error::Api { status, body, .. }) => {
             assert_eq!(status.as_u16(), 401, "{body:?}");
             assert_eq!(body.status_code, 401);
             assert_eq!(body.message, "Unauthenticated.");

@@ -19,4 +19,5 @@ mod ctechnology;
 mod ctrlhub;
 mod exante;
 mod harness;
+mod test_server;
 mod zitadel;

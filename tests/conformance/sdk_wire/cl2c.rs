@@ -1,7 +1,7 @@
 //! CL2C: `PUT /v1/cl2c/user` with `tenant` + `X-API-Key`; a 400 carries
 //! problem details, every other error status the default error body.
 
-use cl2c_sdk::{Client, Credentials, Error, types};
+use cl2c_sdk::{Client, Credentials, Error, ErrorDetails, types};
 use conformance::recording_server::{RecordingServer, Reply};
 use serde_json::json;
 
@@ -78,7 +78,11 @@ async fn a_400_is_problem_details_with_the_errors_map_as_problem_json() {
     for media in ["application/problem+json", "application/json"] {
         let (_, result) = send(Reply::json(400, media, problem.clone())).await;
         match result {
-            Err(Error::Validation { status, body }) => {
+            Err(Error::Api {
+                status,
+                body: ErrorDetails::Validation(body),
+                ..
+            }) => {
                 assert_eq!(status.as_u16(), 400);
                 assert_eq!(body.title.as_deref(), Some("Invalid Request"));
                 assert_eq!(body.errors["phoneNumber"], ["Invalid phone number format"]);
@@ -87,7 +91,7 @@ async fn a_400_is_problem_details_with_the_errors_map_as_problem_json() {
                 // (ASP.NET's traceId) are kept.
                 assert_eq!(body.extra.get("traceId"), Some(&json!("00-abc-01")));
             }
-            other => panic!("{media}: expected Error::Validation, got {other:?}"),
+            other => panic!("{media}: expected a 400's problem details, got {other:?}"),
         }
     }
 }
@@ -110,7 +114,11 @@ async fn another_error_status_is_the_default_error_body_not_problem_details() {
         ))
         .await;
         match result {
-            Err(Error::Api { status: got, body }) => {
+            Err(Error::Api {
+                status: got,
+                body: ErrorDetails::Default(body),
+                ..
+            }) => {
                 assert_eq!(got.as_u16(), status);
                 assert_eq!(body.error_id.as_deref(), Some("error-12345"));
                 assert_eq!(body.messages, ["An unexpected error occurred."]);
@@ -129,11 +137,13 @@ async fn an_error_body_of_the_wrong_shape_is_kept_whole() {
     ))
     .await;
     match result {
-        Err(Error::UndocumentedBody { status, body }) => {
+        Err(Error::UnexpectedResponse { status, body, .. }) => {
             assert_eq!(status.as_u16(), 400);
-            assert_eq!(body, json!({ "errors": "not a map" }));
+            let kept: serde_json::Value =
+                serde_json::from_slice(&body).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(kept, json!({ "errors": "not a map" }));
         }
-        other => panic!("expected Error::UndocumentedBody, got {other:?}"),
+        other => panic!("expected Error::UnexpectedResponse, got {other:?}"),
     }
 }
 

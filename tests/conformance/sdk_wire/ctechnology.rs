@@ -255,7 +255,9 @@ async fn every_error_status_is_the_header_envelope() {
     for status in [401, 422, 500] {
         let (_, result) = send(Reply::json(status, "application/json", error_envelope())).await;
         match result {
-            Err(Error::Api { status: got, body }) => {
+            Err(Error::Api {
+                status: got, body, ..
+            }) => {
                 assert_eq!(got.as_u16(), status);
                 assert_eq!(body.header.status.as_deref(), Some("error"));
                 assert_eq!(body.header.message.as_deref(), Some("Invalid token."));

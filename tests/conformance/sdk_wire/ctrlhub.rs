@@ -294,7 +294,9 @@ async fn every_error_status_is_a_json_api_error_document() {
     for status in [401, 404, 422, 500] {
         let (_, result) = send(Reply::json(status, JSON_API, error_document())).await;
         match result {
-            Err(Error::Api { status: got, body }) => {
+            Err(Error::Api {
+                status: got, body, ..
+            }) => {
                 assert_eq!(got.as_u16(), status);
                 assert_eq!(body.errors.len(), 1);
                 let error = &body.errors[0];

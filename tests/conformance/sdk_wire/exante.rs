@@ -205,7 +205,9 @@ async fn every_error_status_is_the_error_envelope() {
     for status in [401, 422, 500] {
         let (_, result) = send(Reply::json(status, "application/json", error_envelope())).await;
         match result {
-            Err(Error::Api { status: got, body }) => {
+            Err(Error::Api {
+                status: got, body, ..
+            }) => {
                 assert_eq!(got.as_u16(), status);
                 assert_eq!(body.status, "error");
                 assert_eq!(body.status_code, 422);
@@ -226,7 +228,7 @@ async fn an_error_without_errors_decodes_with_an_empty_map() {
         json!({ "status": "error", "status_code": 401, "message": "Unauthenticated." });
     let (_, result) = send(Reply::json(401, "application/json", unauthenticated)).await;
     match result {
-        Err(Error::Api { status, body }) => {
+        Err(Error::Api { status, body, .. }) => {
             assert_eq!(status.as_u16(), 401);
             assert_eq!(body.status_code, 401);
             assert_eq!(body.message, "Unauthenticated.");

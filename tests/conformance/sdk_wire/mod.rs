@@ -3,8 +3,10 @@
 //! the server issue; these tests pin the SDK side of the contract.
 
 mod cl2c;
+mod client_config;
 mod ctechnology;
 mod ctrlhub;
+mod errors;
 mod exante;
 mod tls;
 mod zitadel;

@@ -151,7 +151,9 @@ async fn every_error_status_is_the_grpc_status_body() {
     for status in [400, 401, 500] {
         let (_, result) = send(Reply::json(status, "application/json", invalid_argument())).await;
         match result {
-            Err(Error::Api { status: got, body }) => {
+            Err(Error::Api {
+                status: got, body, ..
+            }) => {
                 assert_eq!(got.as_u16(), status);
                 assert_eq!(body.code, Some(3));
                 let message = body.message.unwrap_or_default();
@@ -171,7 +173,7 @@ async fn a_401_unauthenticated_and_a_failed_precondition_decode_with_their_detai
     let unauthenticated = json!({ "code": 16, "message": "Errors.Token.Invalid", "details": [] });
     let (_, result) = send(Reply::json(401, "application/json", unauthenticated)).await;
     match result {
-        Err(Error::Api { status, body }) => {
+        Err(Error::Api { status, body, .. }) => {
             assert_eq!(status.as_u16(), 401);
             assert_eq!(body.code, Some(16));
             assert_eq!(body.message.as_deref(), Some("Errors.Token.Invalid"));
@@ -185,7 +187,7 @@ async fn a_401_unauthenticated_and_a_failed_precondition_decode_with_their_detai
     });
     let (_, result) = send(Reply::json(400, "application/json", not_changed)).await;
     match result {
-        Err(Error::Api { status, body }) => {
+        Err(Error::Api { status, body, .. }) => {
             assert_eq!(status.as_u16(), 400);
             assert_eq!(body.code, Some(9));
             assert_eq!(
@@ -348,7 +350,7 @@ async fn a_missing_display_name_fails_the_request_before_sending() {
         .last_name("Mouse");
     let (_, result) = send_body(body, ok()).await;
     match result {
-        Err(Error::Client(progenitor_client::Error::InvalidRequest(message))) => {
+        Err(Error::InvalidRequest(message)) => {
             assert!(message.contains("display_name"), "{message}");
         }
         other => panic!("expected InvalidRequest, got {other:?}"),

@@ -1,0 +1,35 @@
+//! Plain values for optional fields of the generated request builders.
+//!
+//! A generated builder's optional field takes anything convertible into
+//! `Option<FieldType>`: `Some(value)` of the field's own type, or, since
+//! `Option<T>` converts from `T`, the value itself (`"Jane".to_string()`
+//! for a `String` field). A constrained field (a length, a pattern) has a
+//! type of its own, which a `&str` does not convert into, so
+//! `.nick_name("Min")` does not compile. [`some`] wraps the text so that
+//! the builder parses it, and a refused value is reported when the request
+//! is built, naming the field:
+//! `error converting supplied value for nick_name: longer than 10 characters`.
+
+use std::fmt::Display;
+use std::str::FromStr;
+
+/// Text for an optional field, parsed into the field's type by the builder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Plain<'a>(pub &'a str);
+
+/// `.nick_name(some("Minnie"))`: sets an optional field from text.
+pub fn some(value: &str) -> Plain<'_> {
+    Plain(value)
+}
+
+impl<'a, T> TryFrom<Plain<'a>> for Option<T>
+where
+    T: FromStr,
+    T::Err: Display,
+{
+    type Error = String;
+
+    fn try_from(value: Plain<'a>) -> Result<Self, Self::Error> {
+        value.0.parse().map(Some).map_err(|e| format!("{e}"))
+    }
+}
