@@ -99,7 +99,7 @@ mod tests {
     use crate::spec::discover;
 
     fn zitadel() -> ApiSpec {
-        let specs = discover(&crate::workspace_root()).unwrap_or_else(|e| panic!("{e}"));
+        let specs = discover(&crate::workspace::built_from()).unwrap_or_else(|e| panic!("{e}"));
         specs
             .into_iter()
             .find(|s| s.name == "zitadel")
@@ -127,7 +127,7 @@ mod tests {
     fn the_checked_in_mocks_are_what_the_spec_generates() {
         let spec = zitadel();
         let mut outcome = Outcome::default();
-        check(&crate::workspace_root(), &spec, &mut outcome);
+        check(&crate::workspace::built_from(), &spec, &mut outcome);
         assert!(outcome.passed(), "{:?}", outcome.failures);
     }
 

@@ -3,9 +3,9 @@
 //! several server processes on one PostgreSQL database (`multinode`).
 
 mod cl2c;
-mod contention;
 mod cli;
 mod connections;
+mod contention;
 mod ctechnology;
 mod ctrlhub;
 mod exante;
