@@ -125,7 +125,7 @@ const BATCH_MAX: usize = 256;
 /// oneshot channel) once the transaction holding it is synced. The writer
 /// takes every change waiting for it into one transaction, so changes that
 /// arrive while it syncs share the next sync (group commit); one change's
-/// failure undoes that change alone (see [`commit_changes`]).
+/// failure undoes that change alone (see `commit_changes`).
 /// Other writes (users, credentials: the command line's) run on the same
 /// thread, between transactions.
 pub struct SqliteStore {
