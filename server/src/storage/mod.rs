@@ -147,9 +147,11 @@ pub struct Current<'a> {
 
 /// Computes the document to store from the current profile: `Some` saves
 /// it (the sequence grows by one), `None` keeps the profile as stored, an
-/// error stores nothing and is the caller's answer. It runs exactly once,
-/// inside the store's write transaction, so it must be quick and must not
-/// call the store.
+/// error stores nothing and is the caller's answer. It runs at most once
+/// (not at all when the store answers an error first, such as
+/// [`StoreError::Busy`]), inside the store's write transaction, so it must
+/// be quick and must not call the store (the SQLite store refuses a call
+/// from its writer thread rather than deadlock).
 pub type Change = Box<dyn FnOnce(&Current<'_>) -> Result<Option<Value>, StoreError> + Send>;
 
 /// A change to one user's profile in one API.

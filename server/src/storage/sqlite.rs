@@ -101,7 +101,9 @@ const MIGRATIONS: &[&str] = &[
 /// each other, and none of them waits for a commit.
 const READERS: usize = 4;
 
-/// How many changes may wait for the writer. Beyond it a change is refused
+/// How many changes and jobs may wait for the writer (besides the up to
+/// [`BATCH_MAX`] it has taken into the batch it is applying; command-line
+/// jobs share the queue and wait for room). Beyond it a change is refused
 /// at once ([`StoreError::Busy`], a 503) rather than queued: a backlog the
 /// writer cannot clear only adds latency to every request behind it. At
 /// the measured rate of a few thousand commits a second with dozens of
@@ -264,6 +266,18 @@ impl SqliteStore {
         &self,
         operation: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
+        // The writer would wait for itself: a change (which runs on the
+        // writer) must not call the store, and this says so instead of
+        // hanging every request for good.
+        let on_writer_thread = self
+            .writer
+            .as_ref()
+            .is_some_and(|writer| writer.thread().id() == std::thread::current().id());
+        if on_writer_thread {
+            return Err(backend(
+                "the store was called from inside a change, on its own writer thread",
+            ));
+        }
         let (reply, answer) = sync_channel(1);
         let job = Job::Run(Box::new(move |connection| {
             let _ = reply.send(operation(connection));
@@ -308,8 +322,23 @@ impl Drop for SqliteStore {
     fn drop(&mut self) {
         drop(self.jobs.take());
         if let Some(writer) = self.writer.take() {
-            let _ = writer.join();
+            // Dropped on the writer itself (a change held the last
+            // reference): the thread ends on its own once the queue is
+            // drained; joining it here would wait for itself.
+            if writer.thread().id() != std::thread::current().id() {
+                let _ = writer.join();
+            }
         }
+    }
+}
+
+/// `SQLITE_BUSY` (another process kept the write lock past the busy
+/// timeout) is [`StoreError::Busy`], a 503; anything else is a backend
+/// failure.
+fn busy_or_backend(e: rusqlite::Error) -> StoreError {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DatabaseBusy) => StoreError::Busy,
+        _ => backend(e),
     }
 }
 
@@ -420,6 +449,13 @@ fn commit_changes(connection: &mut Connection, batch: &mut Vec<QueuedChange>) {
                 let _ = reply.send(outcome);
             }
         }
+        // Another process held the database's write lock past the busy
+        // timeout: nothing was stored, and the same request may be retried.
+        Err(StoreError::Busy) => {
+            for reply in replies {
+                let _ = reply.send(Err(StoreError::Busy));
+            }
+        }
         Err(e) => {
             let why = format!("group commit of {} changes: {e}", replies.len());
             for reply in replies {
@@ -437,7 +473,7 @@ fn apply_all(
     // writer can interleave with the reads and writes below.
     let tx = connection
         .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(backend)?;
+        .map_err(busy_or_backend)?;
     let mut outcomes = Vec::with_capacity(changes.len());
     for change in changes {
         outcomes.push(apply_one(&tx, change));
@@ -449,7 +485,7 @@ fn apply_all(
         }
     }
     // With `synchronous = FULL` this returns once the WAL is synced.
-    tx.commit().map_err(backend)?;
+    tx.commit().map_err(busy_or_backend)?;
     Ok(outcomes)
 }
 
@@ -1142,6 +1178,44 @@ mod tests {
             outcome.await?;
         }
         Ok(())
+    }
+
+    /// A change that calls the store gets an error instead of waiting for
+    /// the writer it runs on, which would hang every later request.
+    #[tokio::test]
+    async fn a_change_that_calls_the_store_fails_instead_of_deadlocking() -> Result<(), StoreError>
+    {
+        let store = Arc::new(SqliteStore::in_memory()?);
+        let user = store.create_user("ada", "ada@example.com", true)?;
+        let inner = Arc::clone(&store);
+        let outcome = change(&*store, Api::Zitadel, user.id, move |_| {
+            inner.user(user.id)?;
+            Ok(Some(json!({"never": "stored"})))
+        })
+        .await;
+        assert!(
+            matches!(outcome, Err(StoreError::Backend(_))),
+            "{outcome:?}"
+        );
+        put(&*store, Api::Zitadel, user.id, json!({"a": 1})).await?;
+        assert_eq!(store.profile(Api::Zitadel, user.id)?.sequence, 1);
+        Ok(())
+    }
+
+    /// Another process holding the write lock past the busy timeout is a
+    /// busy store (503, retry), not a server failure (500).
+    #[test]
+    fn sqlite_busy_is_a_busy_store() {
+        let busy = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+            None,
+        );
+        assert!(matches!(busy_or_backend(busy), StoreError::Busy));
+        let other = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_IOERR),
+            None,
+        );
+        assert!(matches!(busy_or_backend(other), StoreError::Backend(_)));
     }
 
     /// A job that panics on the writer thread fails alone; the thread, which

@@ -482,3 +482,37 @@ async fn zitadel_a_full_queue_answers_503_unavailable() {
     })
     .await;
 }
+
+/// A request that breaks a field rule is refused without waiting for the
+/// writer, so a busy store still answers it 422 with every failing field,
+/// not 503.
+#[tokio::test]
+async fn exante_a_field_error_is_422_even_when_the_store_is_busy() {
+    let busy = BusyApi::start(Api::Exante);
+    let (release, pending) = busy.fill_queue();
+    let token = busy
+        .alice
+        .tokens
+        .iter()
+        .find(|(api, _)| *api == Api::Exante)
+        .map(|(_, token)| token.clone())
+        .unwrap_or_default();
+    let response = reqwest::Client::new()
+        .patch(format!("{}/api/user", busy.running.base_url()))
+        .header("Authorization", format!("Bearer {token}"))
+        .header("Content-Type", "application/json")
+        .body(
+            json!({ "firstname": "123", "default_organization": uuid::Uuid::new_v4() }).to_string(),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(response.status().as_u16(), 422);
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    assert!(body["errors"]["firstname"].is_array(), "{body}");
+    assert!(body["errors"]["default_organization"].is_array(), "{body}");
+    drop(release);
+    for outcome in pending {
+        outcome.await.unwrap_or_else(|e| panic!("{e}"));
+    }
+}

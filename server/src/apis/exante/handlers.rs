@@ -21,7 +21,7 @@ use super::errors::ErrorResponse;
 use super::validation::{Changes, check_membership, validate};
 use crate::apis::body::JsonBody;
 use crate::apis::{
-    ApiContext, authenticate, authorization, headers, method_not_allowed, update_profile,
+    ApiContext, authenticate, authorization, blocking, headers, method_not_allowed, update_profile,
 };
 use crate::auth::AuthError;
 use crate::storage::{Api, Applied, Organisation, Profile, Reads, Store, StoreError};
@@ -106,6 +106,21 @@ struct Saved {
     account: crate::storage::User,
     organisations: Vec<Organisation>,
     profile: Profile,
+}
+
+/// A request that already broke a field rule is refused without queueing
+/// for the writer (which could answer 503 under load, not the 422 the
+/// request deserves); the membership rule is checked too, on a read, so that
+/// the 422 lists every failing field.
+async fn refuse(
+    context: &ApiContext,
+    user: Uuid,
+    changes: Changes,
+    mut errors: FieldErrors,
+) -> Result<Saved, Refusal> {
+    let organisations = blocking(context, move |store| store.organisations_of(user)).await?;
+    check_membership(&changes, &organisations, &mut errors);
+    Err(Refusal::Invalid(errors))
 }
 
 /// Checks membership and merges the changes into the latest stored
@@ -250,7 +265,11 @@ impl ExanteApi for ExanteImpl {
             })?;
         let (changes, errors) = validate(&body.into_inner());
         let user = principal.user_id;
-        let outcome = save(context.store.as_ref(), user, changes, errors).await;
+        let outcome = if errors.is_empty() {
+            save(context.store.as_ref(), user, changes, errors).await
+        } else {
+            refuse(context, user, changes, errors).await
+        };
         let saved = outcome.map_err(|refusal| match refusal {
             Refusal::Invalid(errors) => ErrorResponse::invalid(errors),
             Refusal::Store(StoreError::Busy) => ErrorResponse::unavailable(),
