@@ -9,10 +9,9 @@ use std::sync::Arc;
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use server::identity::{NewUser, add_user};
-use server::serve::start_one;
+use server::front::Limits;
 use server::storage::sqlite::SqliteStore;
-use server::storage::{Api, ProfileChange, Reads, Store};
+use server::storage::{Api, Applied, Change, Pending, ProfileChange, Reads};
 
 use crate::harness::TestApi;
 
@@ -104,6 +103,27 @@ fn update(
     }
 }
 
+/// Sends writer `writer`'s `n`th update on `client`; its status and body.
+async fn send_update(
+    client: &reqwest::Client,
+    test: &TestApi,
+    writer: usize,
+    n: usize,
+) -> (u16, Value) {
+    let (method, path, headers, body) = update(test, writer, n);
+    let mut request = client.request(method, format!("{}{path}", test.running.base_url()));
+    for (name, value) in headers {
+        request = request.header(name, value);
+    }
+    let response = request
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("writer {writer}: {e}"));
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
 /// Every writer's updates, concurrently; returns each answer's status and
 /// body.
 async fn write_concurrently(test: &Arc<TestApi>) -> Vec<(u16, Value)> {
@@ -115,20 +135,7 @@ async fn write_concurrently(test: &Arc<TestApi>) -> Vec<(u16, Value)> {
             let client = reqwest::Client::new();
             let mut answers = Vec::new();
             for n in 0..UPDATES {
-                let (method, path, headers, body) = update(&test, writer, n);
-                let mut request =
-                    client.request(method, format!("{}{path}", test.running.base_url()));
-                for (name, value) in headers {
-                    request = request.header(name, value);
-                }
-                let response = request
-                    .body(body.to_string())
-                    .send()
-                    .await
-                    .unwrap_or_else(|e| panic!("writer {writer}: {e}"));
-                let status = response.status().as_u16();
-                let body = response.json().await.unwrap_or(Value::Null);
-                answers.push((status, body));
+                answers.push(send_update(&client, &test, writer, n).await);
             }
             answers
         });
@@ -255,170 +262,43 @@ async fn zitadel_identical_concurrent_updates_save_once() {
 }
 
 /// One API on a store whose writer queue holds a single change.
-struct BusyApi {
-    api: Api,
-    store: Arc<SqliteStore>,
-    running: server::serve::RunningApi,
-    alice: NewUser,
-    dir: std::path::PathBuf,
+async fn start_busy(api: Api) -> TestApi {
+    TestApi::start_on(api, &Limits::default(), |path| {
+        SqliteStore::open_with_queue(path, 1)
+    })
+    .await
 }
 
-impl Drop for BusyApi {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-impl BusyApi {
-    fn start(api: Api) -> BusyApi {
-        let dir = std::env::temp_dir().join(format!("server-busy-{}", uuid::Uuid::new_v4()));
-        let store = Arc::new(
-            SqliteStore::open_with_queue(&dir.join("db.sqlite"), 1)
-                .unwrap_or_else(|e| panic!("{e}")),
-        );
-        let alice = add_user(
-            store.as_ref(),
-            "alice",
-            "alice@example.com",
-            Some("tenant-a"),
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
-        let registration =
-            server::apis::registration(api).unwrap_or_else(|| panic!("{}", api.name()));
-        let log = slog::Logger::root(slog::Discard, slog::o!());
-        let shared: Arc<dyn Store> = store.clone();
-        let running = start_one(&registration, shared, ([127, 0, 0, 1], 0).into(), &log)
-            .unwrap_or_else(|e| panic!("{e}"));
-        BusyApi {
-            api,
-            store,
-            running,
-            alice,
-            dir,
-        }
-    }
-
-    /// Holds the writer inside a change and fills its one-change queue;
-    /// dropping the returned sender lets both go.
-    fn fill_queue(
-        &self,
-    ) -> (
-        std::sync::mpsc::Sender<()>,
-        Vec<server::storage::Pending<server::storage::Applied>>,
-    ) {
-        let (started, running) = std::sync::mpsc::channel();
-        let (release, released) = std::sync::mpsc::channel::<()>();
-        let held = self.store.apply(ProfileChange {
-            api: self.api,
-            user: self.alice.user.id,
-            reads: Reads::default(),
-            change: Box::new(move |_| {
-                let _ = started.send(());
-                let _ = released.recv();
-                Ok(None)
-            }),
-        });
-        running
-            .recv()
-            .unwrap_or_else(|e| panic!("the holding change never ran: {e}"));
-        let queued = self.store.apply(ProfileChange {
-            api: self.api,
-            user: self.alice.user.id,
-            reads: Reads::default(),
-            change: Box::new(|_| Ok(None)),
-        });
-        (release, vec![held, queued])
-    }
-
-    async fn send_update(&self) -> (u16, Value) {
-        let test_view = TestView {
-            api: self.api,
-            alice: &self.alice,
-        };
-        let (method, path, headers, body) = test_view.update();
-        let mut request =
-            reqwest::Client::new().request(method, format!("{}{path}", self.running.base_url()));
-        for (name, value) in headers {
-            request = request.header(name, value);
-        }
-        let response = request
-            .body(body.to_string())
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
-    }
-}
-
-/// Just enough of a test API to build one valid update.
-struct TestView<'a> {
-    api: Api,
-    alice: &'a NewUser,
-}
-
-impl TestView<'_> {
-    fn update(&self) -> (Method, String, Vec<(String, String)>, Value) {
-        let token = self
-            .alice
-            .tokens
-            .iter()
-            .find(|(api, _)| *api == self.api)
-            .map(|(_, token)| token.clone())
-            .unwrap_or_default();
-        let json = ("Content-Type".to_string(), "application/json".to_string());
-        match self.api {
-            Api::Ctechnology => (
-                Method::PUT,
-                "/api/v2.2/me".into(),
-                vec![("Authorization".into(), format!("Token {token}")), json],
-                json!({ "first_name": "Busy" }),
-            ),
-            Api::Cl2c => (
-                Method::PUT,
-                "/v1/cl2c/user".into(),
-                vec![
-                    ("tenant".into(), "tenant-a".into()),
-                    ("X-API-Key".into(), token),
-                    json,
-                ],
-                json!({ "firstName": "Busy" }),
-            ),
-            Api::Exante => (
-                Method::PATCH,
-                "/api/user".into(),
-                vec![("Authorization".into(), format!("Bearer {token}")), json],
-                json!({ "firstname": "Busy" }),
-            ),
-            Api::Ctrlhub => {
-                let id = self.alice.user.id;
-                (
-                    Method::PUT,
-                    format!("/v3/users/{id}"),
-                    vec![
-                        ("X-Session-Token".into(), token),
-                        ("Content-Type".into(), "application/vnd.api+json".into()),
-                        ("Accept".into(), "application/vnd.api+json".into()),
-                    ],
-                    json!({ "data": { "id": id, "type": "users", "attributes": { "profile": { "personal": { "first_name": "Busy" } } } } }),
-                )
-            }
-            Api::Zitadel => (
-                Method::PUT,
-                "/auth/v1/users/me/profile".into(),
-                vec![("Authorization".into(), format!("Bearer {token}")), json],
-                json!({ "firstName": "Busy", "lastName": "Busy", "displayName": "Busy" }),
-            ),
-        }
-    }
+/// Holds the writer inside a change and fills its one-change queue;
+/// dropping the returned sender lets both go.
+fn fill_queue(test: &TestApi) -> (std::sync::mpsc::Sender<()>, Vec<Pending<Applied>>) {
+    let (started, running) = std::sync::mpsc::channel();
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let change = |change: Change| ProfileChange {
+        api: test.api,
+        user: test.alice.user.id,
+        reads: Reads::default(),
+        change,
+    };
+    let held = test.store.apply(change(Box::new(move |_| {
+        let _ = started.send(());
+        let _ = released.recv();
+        Ok(None)
+    })));
+    running
+        .recv()
+        .unwrap_or_else(|e| panic!("the holding change never ran: {e}"));
+    let queued = test.store.apply(change(Box::new(|_| Ok(None))));
+    (release, vec![held, queued])
 }
 
 /// A full queue: 503 in the API's format with nothing stored, then, once
 /// the writer has caught up, the same request succeeds.
 async fn a_full_queue_answers_503_and_recovers(api: Api, check_body: impl Fn(&Value)) {
-    let busy = BusyApi::start(api);
-    let (release, pending) = busy.fill_queue();
-    let (status, body) = busy.send_update().await;
+    let busy = start_busy(api).await;
+    let client = reqwest::Client::new();
+    let (release, pending) = fill_queue(&busy);
+    let (status, body) = send_update(&client, &busy, 0, 0).await;
     assert_eq!(status, 503, "{}: {body}", api.name());
     check_body(&body);
     drop(release);
@@ -426,15 +306,12 @@ async fn a_full_queue_answers_503_and_recovers(api: Api, check_body: impl Fn(&Va
         outcome.await.unwrap_or_else(|e| panic!("{e}"));
     }
     assert_eq!(
-        busy.store
-            .profile(api, busy.alice.user.id)
-            .unwrap_or_else(|e| panic!("{e}"))
-            .sequence,
+        busy.stored(&busy.alice).1,
         0,
         "{}: the refused update stored nothing",
         api.name()
     );
-    let (status, body) = busy.send_update().await;
+    let (status, body) = send_update(&client, &busy, 0, 1).await;
     assert_eq!(status, 200, "{}: {body}", api.name());
 }
 
@@ -488,15 +365,9 @@ async fn zitadel_a_full_queue_answers_503_unavailable() {
 /// not 503.
 #[tokio::test]
 async fn exante_a_field_error_is_422_even_when_the_store_is_busy() {
-    let busy = BusyApi::start(Api::Exante);
-    let (release, pending) = busy.fill_queue();
-    let token = busy
-        .alice
-        .tokens
-        .iter()
-        .find(|(api, _)| *api == Api::Exante)
-        .map(|(_, token)| token.clone())
-        .unwrap_or_default();
+    let busy = start_busy(Api::Exante).await;
+    let (release, pending) = fill_queue(&busy);
+    let token = busy.token(&busy.alice);
     let response = reqwest::Client::new()
         .patch(format!("{}/api/user", busy.running.base_url()))
         .header("Authorization", format!("Bearer {token}"))

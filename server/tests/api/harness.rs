@@ -48,8 +48,18 @@ impl TestApi {
 
     /// Starts `api` with its front set to `limits`.
     pub async fn start_with(api: Api, limits: &Limits) -> TestApi {
+        Self::start_on(api, limits, SqliteStore::open).await
+    }
+
+    /// Starts `api` on the store `open` makes from a database path in a
+    /// fresh temporary directory (a store with a small writer queue, say).
+    pub async fn start_on<S: Store>(
+        api: Api,
+        limits: &Limits,
+        open: impl FnOnce(&std::path::Path) -> Result<S, server::storage::StoreError>,
+    ) -> TestApi {
         let dir = std::env::temp_dir().join(format!("server-test-{}", uuid::Uuid::new_v4()));
-        let store: Arc<dyn Store> = match SqliteStore::open(&dir.join("db.sqlite")) {
+        let store: Arc<dyn Store> = match open(&dir.join("db.sqlite")) {
             Ok(store) => Arc::new(store),
             Err(e) => panic!("cannot open the test database: {e}"),
         };
