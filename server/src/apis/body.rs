@@ -41,8 +41,10 @@ impl<T> JsonBody<T> {
 }
 
 /// The future type `#[async_trait]` gives dropshot's extractor methods,
-/// written out because this crate does not depend on `async-trait`.
-type ExtractorFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, HttpError>> + Send + 'a>>;
+/// written out because this crate does not depend on `async-trait`. Every
+/// extractor of this crate (here and Ctrl-Hub's `media.rs`) uses it.
+pub(crate) type ExtractorFuture<'a, T> =
+    Pin<Box<dyn Future<Output = Result<T, HttpError>> + Send + 'a>>;
 
 impl<T> ExclusiveExtractor for JsonBody<T>
 where

@@ -29,9 +29,7 @@
 //! requests to paths this API does not serve are answered by dropshot's
 //! router in its own shape.
 
-use std::future::Future;
 use std::marker::PhantomData;
-use std::pin::Pin;
 
 use dropshot::{
     ApiEndpointBodyContentType, Body, ExclusiveExtractor, ExtractorMetadata, HttpCodedResponse,
@@ -45,6 +43,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::errors::JsonApiError;
+use crate::apis::body::ExtractorFuture;
 
 /// The JSON:API media type.
 pub const JSON_API: &str = "application/vnd.api+json";
@@ -102,10 +101,6 @@ impl<T: Serialize> From<JsonApi<T>> for Result<Response<Body>, HttpError> {
         }
     }
 }
-
-/// The future type `#[async_trait]` gives dropshot's extractor methods,
-/// written out because this crate does not depend on `async-trait`.
-type ExtractorFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, HttpError>> + Send + 'a>>;
 
 /// Path parameters `P`, documented as dropshot's `Path<P>`; a parameter that
 /// does not parse (a malformed uuid) is kept as a 400 for the handler.
