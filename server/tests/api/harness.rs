@@ -6,9 +6,10 @@ use std::sync::Arc;
 
 use reqwest::Method;
 use serde_json::Value;
+use server::apis::{DemoCredentials, Registration};
 use server::front::Limits;
 use server::identity::{NewUser, add_user};
-use server::serve::{RunningApi, start_one_with};
+use server::serve::{RunningApi, start_one, start_one_with};
 use server::storage::sqlite::SqliteStore;
 use server::storage::{Api, Store};
 
@@ -234,4 +235,51 @@ fn dechunk(mut text: &str) -> String {
         text = rest[size..].trim_start_matches("\r\n");
     }
     out
+}
+
+/// Starts `registration` on `store` on an ephemeral port, and returns it
+/// with the ready-to-paste curl line the server prints for `demo` (the
+/// seed page's own request).
+pub fn start_with_demo_line(
+    registration: &Registration,
+    store: &Arc<dyn Store>,
+    demo: &NewUser,
+) -> (RunningApi, String) {
+    let log = slog::Logger::root(slog::Discard, slog::o!());
+    let running = start_one(
+        registration,
+        Arc::clone(store),
+        "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}")),
+        &log,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let token = demo
+        .tokens
+        .iter()
+        .find(|(api, _)| *api == registration.api)
+        .map(|(_, token)| token.clone())
+        .unwrap_or_default();
+    let credentials = DemoCredentials {
+        user_id: demo.user.id,
+        token,
+        tenant: Some(demo.tenant.clone()),
+    };
+    let line = (registration.demo_curl)(&running.base_url(), &credentials);
+    (running, line)
+}
+
+/// Runs a shell command line (a curl line) and returns its standard
+/// output. curl blocks, so it runs off the runtime, which must keep
+/// answering it: call this from a test with two worker threads.
+pub async fn run_shell(command: String) -> String {
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("sh")
+            .arg("-c")
+            .arg(command)
+            .output()
+    })
+    .await
+    .unwrap_or_else(|e| panic!("the shell task failed: {e}"))
+    .unwrap_or_else(|e| panic!("cannot run sh: {e}"));
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }

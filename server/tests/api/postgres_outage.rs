@@ -6,18 +6,19 @@
 //! Skipped (loudly) without PostgreSQL, never under `CI=true`; see
 //! `server::storage::test_postgres`.
 
-use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use server::apis::{DemoCredentials, registrations, spec_json};
+use server::apis::{registrations, spec_json};
 use server::auth::CREDENTIAL_TTL;
 use server::identity::add_user;
-use server::serve::{RunningApi, start_one};
+use server::serve::RunningApi;
 use server::storage::Store;
 use server::storage::postgres::{CALL_TIMEOUT, PostgresStore};
 use server::storage::test_postgres::{OutageProxy, fresh_database};
+
+use crate::harness::{run_shell, start_with_demo_line};
 
 /// The schema the spec gives a 503 body: its own, or its 5XX or default
 /// error's.
@@ -38,13 +39,8 @@ fn unavailable_schema(spec: &Value) -> Option<Value> {
 async fn send(line: String) -> (u16, String, Duration) {
     let command = format!("{line} -s -m 30 -w '\\n%{{http_code}}'");
     let started = Instant::now();
-    let output =
-        tokio::task::spawn_blocking(move || Command::new("sh").arg("-c").arg(command).output())
-            .await
-            .unwrap_or_else(|e| panic!("the curl task failed: {e}"))
-            .unwrap_or_else(|e| panic!("cannot run curl: {e}"));
+    let text = run_shell(command).await;
     let took = started.elapsed();
-    let text = String::from_utf8_lossy(&output.stdout).to_string();
     let (body, status) = text
         .rsplit_once('\n')
         .unwrap_or_else(|| panic!("no curl output: {text}"));
@@ -69,28 +65,9 @@ async fn a_database_outage_is_a_prompt_503_in_every_api_and_passes() {
         Some("demo-tenant"),
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    let log = slog::Logger::root(slog::Discard, slog::o!());
     let mut apis: Vec<(String, String, Value, RunningApi)> = Vec::new();
     for registration in registrations() {
-        let running = start_one(
-            &registration,
-            Arc::clone(&store),
-            "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}")),
-            &log,
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
-        let token = demo
-            .tokens
-            .iter()
-            .find(|(api, _)| *api == registration.api)
-            .map(|(_, token)| token.clone())
-            .unwrap_or_default();
-        let credentials = DemoCredentials {
-            user_id: demo.user.id,
-            token,
-            tenant: Some(demo.tenant.clone()),
-        };
-        let line = (registration.demo_curl)(&running.base_url(), &credentials);
+        let (running, line) = start_with_demo_line(&registration, &store, &demo);
         let spec = spec_json(registration.spec_yaml).unwrap_or_else(|e| panic!("{e}"));
         apis.push((registration.api.name().to_string(), line, spec, running));
     }

@@ -3,15 +3,15 @@
 //! validates against the spec's schema for that status, and the update
 //! survives a restart.
 
-use std::process::Command;
 use std::sync::Arc;
 
 use serde_json::Value;
-use server::apis::{DemoCredentials, registrations, spec_json};
+use server::apis::{registrations, spec_json};
 use server::identity::add_user;
-use server::serve::start_one;
 use server::storage::Store;
 use server::storage::sqlite::SqliteStore;
+
+use crate::harness::{run_shell, start_with_demo_line};
 
 /// The 2xx response schema and media type the spec documents for the
 /// operation (each spec has exactly one operation).
@@ -43,7 +43,6 @@ async fn every_seed_request_succeeds_validates_and_survives_a_restart() {
     assert_eq!(all.len(), 5, "all five APIs are registered");
     let dir = std::env::temp_dir().join(format!("server-seed-{}", uuid::Uuid::new_v4()));
     let path = dir.join("db.sqlite");
-    let log = slog::Logger::root(slog::Discard, slog::o!());
     let mut stored = Vec::new();
     {
         let store: Arc<dyn Store> =
@@ -57,35 +56,10 @@ async fn every_seed_request_succeeds_validates_and_survives_a_restart() {
         .unwrap_or_else(|e| panic!("{e}"));
         for registration in &all {
             let name = registration.api.name();
-            let running = start_one(
-                registration,
-                Arc::clone(&store),
-                "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}")),
-                &log,
-            )
-            .unwrap_or_else(|e| panic!("{e}"));
-            let token = demo
-                .tokens
-                .iter()
-                .find(|(a, _)| *a == registration.api)
-                .map(|(_, t)| t.clone())
-                .unwrap_or_default();
-            let credentials = DemoCredentials {
-                user_id: demo.user.id,
-                token,
-                tenant: Some(demo.tenant.clone()),
-            };
-            let line = (registration.demo_curl)(&running.base_url(), &credentials);
+            let (running, line) = start_with_demo_line(registration, &store, &demo);
             // -s: quiet; -w: the status and content type after the body.
-            // curl blocks; it runs off the runtime so the server can answer it.
             let command = format!("{line} -s -w '\\n%{{http_code}} %{{content_type}}'");
-            let output = tokio::task::spawn_blocking(move || {
-                Command::new("sh").arg("-c").arg(command).output()
-            })
-            .await
-            .unwrap_or_else(|e| panic!("{name}: the curl task failed: {e}"))
-            .unwrap_or_else(|e| panic!("{name}: cannot run curl: {e}"));
-            let text = String::from_utf8_lossy(&output.stdout).to_string();
+            let text = run_shell(command).await;
             let (body, trailer) = text
                 .rsplit_once('\n')
                 .unwrap_or_else(|| panic!("{name}: no curl output: {text}"));
