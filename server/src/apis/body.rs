@@ -60,12 +60,13 @@ where
         Self: 'async_trait,
     {
         Box::pin(async move {
-            // The media type is checked after the body is read, as dropshot
-            // does, so that an oversized body is a 413 whatever it claims to
-            // be.
-            let headers = request.headers().clone();
+            // The media type is judged before the body is read (the request
+            // is consumed by the read) but its verdict is given after, as
+            // dropshot does, so that an oversized body is a 413 whatever it
+            // claims to be.
+            let media_type = check_media_type(request.headers());
             let raw = <UntypedBody as ExclusiveExtractor>::from_request(rqctx, request).await?;
-            check_media_type(&headers)?;
+            media_type?;
             Ok(JsonBody {
                 inner: decode(raw.as_bytes())?,
             })
