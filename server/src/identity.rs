@@ -49,8 +49,8 @@ pub async fn issue_all(
     tenant: &str,
 ) -> Result<Vec<(Api, String)>, StoreError> {
     let mut tokens = Vec::with_capacity(Api::ALL.len());
-    for api in Api::ALL {
-        let tenant = (api == Api::Cl2c).then_some(tenant);
+    for &api in Api::ALL {
+        let tenant = api.descriptor().credentials.tenant_header.and(Some(tenant));
         tokens.push((api, auth::issue(store, api, user, tenant).await?));
     }
     Ok(tokens)
