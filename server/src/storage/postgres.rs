@@ -17,13 +17,13 @@
 //! There is no runtime of the store's own and no thread hop per call. A
 //! store must therefore be used while the runtime it was connected on runs.
 //!
-//! **The write path.** Each change is one transaction: the profile's row is
-//! created if missing (`INSERT … ON CONFLICT DO NOTHING`) and locked
-//! (`SELECT … FOR UPDATE`), the change runs on what that read, the result is
-//! written, and COMMIT returns. A concurrent change of the same profile,
-//! through this node or any other, waits at the lock and then reads what
-//! this one stored: none is lost, none is refused for having raced. Changes
-//! of different profiles do not wait for each other.
+//! **The write path** is group commit ([`group_commit`]): the changes
+//! waiting on a node share one transaction, in which each profile's row is
+//! created if missing and locked (`SELECT … FOR UPDATE`, in a fixed order),
+//! each change runs on the latest profile, the results are written, and
+//! COMMIT returns before any change is answered. A concurrent change of the
+//! same profile through any other node waits at the lock and then reads
+//! what this one stored: none is lost, none is refused for having raced.
 //!
 //! **Durability.** Every session runs with `synchronous_commit = on`
 //! (forced in the connection's options, whatever the server's default), so
@@ -35,22 +35,23 @@
 //! apply each migration once, the others wait and then find nothing to do.
 
 use std::future::Future;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime};
 use serde_json::Value;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, mpsc};
 use tokio_postgres::NoTls;
 use tokio_postgres::error::SqlState;
 use uuid::Uuid;
 
 use super::{
-    Api, Applied, Credential, Current, Organisation, Pending, Profile, ProfileChange, Store,
-    StoreError, Team, User,
+    Api, Applied, Credential, Organisation, Pending, Profile, ProfileChange, Store, StoreError,
+    Team, User,
 };
+
+mod group_commit;
 
 /// Each entry migrates the schema from version `index` to `index + 1`
 /// (recorded in `schema_migrations`). The meaning is SQLite's schema, in
@@ -115,10 +116,10 @@ const MIGRATIONS: &[&str] = &[r#"
 /// fixed number; this one is "profiles" in ASCII).
 const MIGRATION_LOCK: i64 = 0x7072_6f66_696c_6573;
 
-/// Connections per node. A change holds its connection for a few round
-/// trips, so 16 keep two cores busy with room for lock waits; N nodes open
-/// up to 16·N, well under PostgreSQL's default `max_connections` (100)
-/// for a handful of nodes.
+/// Connections per node. The changes of a node share one connection per
+/// batch, and reads take one each for a round trip, so 16 leave ample room;
+/// N nodes open up to 16·N, well under PostgreSQL's default
+/// `max_connections` (100) for a handful of nodes.
 pub const POOL_SIZE: usize = 16;
 
 /// How long a call waits for a free connection before answering
@@ -146,9 +147,10 @@ pub const IN_FLIGHT_MAX: usize = 1024;
 pub struct PostgresStore {
     pool: Pool,
     in_flight: Arc<Semaphore>,
-    /// The runtime the store was connected on, where a change taken by
-    /// [`Store::apply`] runs (see the module comment).
-    handle: tokio::runtime::Handle,
+    /// The committer's queue ([`group_commit`]), which runs on the runtime
+    /// the store was connected on. It is bounded by `in_flight`: a change
+    /// is queued only with a permit.
+    changes: mpsc::UnboundedSender<group_commit::Waiting>,
 }
 
 fn backend(e: impl std::fmt::Display) -> StoreError {
@@ -247,11 +249,16 @@ impl PostgresStore {
             .runtime(Runtime::Tokio1)
             .build()
             .map_err(backend)?;
+        let handle = tokio::runtime::Handle::try_current()
+            .map_err(|e| backend(format!("a PostgreSQL store runs on tokio: {e}")))?;
+        let (changes, queue) = mpsc::unbounded_channel();
+        // The committer ends once the store is dropped and every change it
+        // took is answered.
+        handle.spawn(group_commit::run(pool.clone(), queue));
         let store = PostgresStore {
             pool,
             in_flight: Arc::new(Semaphore::new(in_flight.max(1))),
-            handle: tokio::runtime::Handle::try_current()
-                .map_err(|e| backend(format!("a PostgreSQL store runs on tokio: {e}")))?,
+            changes,
         };
         within_call_timeout(migrate(&store.pool)).await?;
         Ok(store)
@@ -366,133 +373,6 @@ async fn migrate(pool: &Pool) -> Result<(), StoreError> {
     tx.commit().await.map_err(pg)
 }
 
-/// One change, in its own transaction (see the module comment).
-async fn apply_change(pool: Pool, change: ProfileChange) -> Result<Applied, StoreError> {
-    let ProfileChange {
-        api,
-        user,
-        reads,
-        change,
-    } = change;
-    let mut client = pool.get().await.map_err(pool_error)?;
-    // Prepared once per connection (the statement cache), outside the
-    // transaction, so that nothing below waits for a prepare.
-    let insert = client
-        .prepare_cached(
-            "INSERT INTO profiles (api, user_id, document, sequence, created_at, changed_at)
-             VALUES ($1, $2, '{}', 0, $3, $3)
-             ON CONFLICT (api, user_id) DO NOTHING",
-        )
-        .await
-        .map_err(pg)?;
-    let lock = client
-        .prepare_cached(
-            "SELECT document, sequence, created_at, changed_at FROM profiles
-             WHERE api = $1 AND user_id = $2 FOR UPDATE",
-        )
-        .await
-        .map_err(pg)?;
-    let tx = client.transaction().await.map_err(pg)?;
-    let (name, created) = (api.name(), now());
-    let insert_params: [&(dyn tokio_postgres::types::ToSql + Sync); 3] = [&name, &user, &created];
-    let lock_params: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&name, &user];
-    // Awaited together, these statements are sent together (tokio-postgres
-    // pipelines the requests of one connection) and PostgreSQL runs them in
-    // the order sent: the row is created if missing, then locked and read,
-    // then what the change reads is read, all in one round trip.
-    let (inserted, locked, account, organisations, teams) = tokio::join!(
-        tx.execute(&insert, &insert_params),
-        tx.query_one(&lock, &lock_params),
-        async {
-            match reads.account {
-                true => read_user(&tx, user).await.map(Some),
-                false => Ok(None),
-            }
-        },
-        async {
-            match reads.organisations {
-                true => read_organisations(&tx, user).await,
-                false => Ok(Vec::new()),
-            }
-        },
-        async {
-            match reads.teams {
-                true => read_teams(&tx, user).await,
-                false => Ok(Vec::new()),
-            }
-        },
-    );
-    // The first failure is the one to report: after it, PostgreSQL refuses
-    // the rest of the transaction.
-    inserted.map_err(|e| {
-        if e.code() == Some(&SqlState::FOREIGN_KEY_VIOLATION) {
-            StoreError::NotFound(format!("user {user}"))
-        } else {
-            pg(e)
-        }
-    })?;
-    let profile = profile_from_row(&locked.map_err(pg)?)?;
-    let account = match account? {
-        Some(found) => Some(found.ok_or_else(|| StoreError::NotFound(format!("user {user}")))?),
-        None => None,
-    };
-    let (organisations, teams) = (organisations?, teams?);
-    let current = Current {
-        profile: &profile,
-        account: account.as_ref(),
-        organisations: &organisations,
-        teams: &teams,
-    };
-    // A change that panics fails alone, like one that returns an error; the
-    // transaction is rolled back when it is dropped.
-    let decided = catch_unwind(AssertUnwindSafe(|| change(&current)))
-        .map_err(|_| backend("the change panicked"))??;
-    let (profile, saved) = match decided {
-        None => (profile, false),
-        Some(document) => {
-            let text = serde_json::to_string(&document).map_err(backend)?;
-            let changed_at = now();
-            let sequence = profile.sequence + 1;
-            let update = tx
-                .prepare_cached(
-                    "UPDATE profiles SET document = $3, sequence = $4, changed_at = $5
-                     WHERE api = $1 AND user_id = $2",
-                )
-                .await
-                .map_err(pg)?;
-            tx.execute(
-                &update,
-                &[
-                    &api.name(),
-                    &user,
-                    &text,
-                    &sequence_to_db(sequence)?,
-                    &changed_at,
-                ],
-            )
-            .await
-            .map_err(pg)?;
-            let profile = Profile {
-                document,
-                sequence,
-                created_at: profile.created_at,
-                changed_at,
-            };
-            (profile, true)
-        }
-    };
-    // With `synchronous_commit = on`, this returns once the commit is on
-    // disk; only then is the change answered.
-    tx.commit().await.map_err(pg)?;
-    Ok(Applied {
-        profile,
-        saved,
-        account,
-        organisations,
-        teams,
-    })
-}
-
 fn profile_from_row(row: &tokio_postgres::Row) -> Result<Profile, StoreError> {
     let document: String = row.try_get(0).map_err(backend)?;
     Ok(Profile {
@@ -538,37 +418,6 @@ const SELECT_ORGANISATIONS: &str = "SELECT o.id, o.name, o.slug, o.created_at FR
 const SELECT_TEAMS: &str = "SELECT t.id, t.organisation_id, t.name FROM teams t
      JOIN team_members m ON m.team_id = t.id
      WHERE m.user_id = $1 ORDER BY t.name, t.id";
-
-async fn read_user(
-    tx: &deadpool_postgres::Transaction<'_>,
-    user: Uuid,
-) -> Result<Option<User>, StoreError> {
-    let statement = tx.prepare_cached(SELECT_USER).await.map_err(pg)?;
-    tx.query_opt(&statement, &[&user])
-        .await
-        .map_err(pg)?
-        .as_ref()
-        .map(user_from_row)
-        .transpose()
-}
-
-async fn read_organisations(
-    tx: &deadpool_postgres::Transaction<'_>,
-    user: Uuid,
-) -> Result<Vec<Organisation>, StoreError> {
-    let statement = tx.prepare_cached(SELECT_ORGANISATIONS).await.map_err(pg)?;
-    let rows = tx.query(&statement, &[&user]).await.map_err(pg)?;
-    rows.iter().map(organisation_from_row).collect()
-}
-
-async fn read_teams(
-    tx: &deadpool_postgres::Transaction<'_>,
-    user: Uuid,
-) -> Result<Vec<Team>, StoreError> {
-    let statement = tx.prepare_cached(SELECT_TEAMS).await.map_err(pg)?;
-    let rows = tx.query(&statement, &[&user]).await.map_err(pg)?;
-    rows.iter().map(team_from_row).collect()
-}
 
 /// A unique violation as [`StoreError::Duplicate`] of `what`.
 fn duplicate(what: String) -> impl FnOnce(tokio_postgres::Error) -> StoreError {
@@ -836,17 +685,21 @@ impl Store for PostgresStore {
         let Ok(permit) = Arc::clone(&self.in_flight).try_acquire_owned() else {
             return Box::pin(std::future::ready(Err(StoreError::Busy)));
         };
-        let pool = self.pool.clone();
-        let task = self.handle.spawn(async move {
-            let outcome = tokio::time::timeout(CALL_TIMEOUT, apply_change(pool, change))
-                .await
-                .unwrap_or(Err(StoreError::Busy));
-            drop(permit);
-            outcome
-        });
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let waiting = group_commit::Waiting {
+            change,
+            reply,
+            permit,
+        };
+        if self.changes.send(waiting).is_err() {
+            return Box::pin(std::future::ready(Err(backend(
+                "the store's committer has stopped",
+            ))));
+        }
         Box::pin(async move {
-            task.await
-                .map_err(|e| backend(format!("the change did not complete: {e}")))?
+            answer
+                .await
+                .map_err(|_| backend("the change was dropped before it was answered"))?
         })
     }
 }
@@ -858,7 +711,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::storage::contract::put;
+    use crate::storage::contract::{change, put};
     use crate::storage::test_postgres::{OutageProxy, fresh_database};
 
     /// A store on a fresh database of the test cluster, or `None` (the
@@ -977,6 +830,76 @@ mod tests {
         held.await?;
         let applied = put(&store, Api::Cl2c, user.id, json!({"n": 2})).await?;
         assert_eq!(applied.profile.sequence, 2);
+        Ok(())
+    }
+
+    /// Changes queued while the committer is busy share the next
+    /// transaction; in it, a change for a missing user, a refused change and
+    /// a panicking change each fail alone, and the good changes, two of them
+    /// to one profile, are stored one after the other.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn each_change_of_a_group_commit_fails_alone() -> Result<(), StoreError> {
+        let Some(store) = store().await else {
+            return Ok(());
+        };
+        let ada = store.create_user("ada", "ada@example.com", true).await?;
+        let bob = store.create_user("bob", "bob@example.com", true).await?;
+        let (started, running) = std::sync::mpsc::channel();
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let held = store.apply(ProfileChange {
+            api: Api::Exante,
+            user: ada.id,
+            reads: Default::default(),
+            change: Box::new(move |_| {
+                let _ = started.send(());
+                let _ = released.recv();
+                Ok(None)
+            }),
+        });
+        running
+            .recv()
+            .map_err(|_| backend("the holding change never ran"))?;
+        let add_one = |document: &Value| {
+            let n = document.get("n").and_then(Value::as_u64).unwrap_or(0);
+            Ok(Some(json!({ "n": n + 1 })))
+        };
+        let outcomes = [
+            put(&*store, Api::Cl2c, Uuid::new_v4(), json!({"n": 1})),
+            change(&*store, Api::Cl2c, ada.id, add_one),
+            change(&*store, Api::Cl2c, bob.id, |_| {
+                Err(StoreError::Duplicate("refused".into()))
+            }),
+            change(&*store, Api::Cl2c, ada.id, |_| panic!("a bug in a change")),
+            change(&*store, Api::Cl2c, ada.id, add_one),
+            put(&*store, Api::Zitadel, bob.id, json!({"b": 1})),
+        ];
+        let _ = release.send(());
+        held.await?;
+        let mut described = Vec::new();
+        for outcome in outcomes {
+            described.push(match outcome.await {
+                Ok(applied) => format!("saved {}", applied.profile.sequence),
+                Err(StoreError::NotFound(_)) => "not found".into(),
+                Err(StoreError::Duplicate(_)) => "refused".into(),
+                Err(StoreError::Backend(_)) => "backend".into(),
+                Err(StoreError::Busy) => "busy".into(),
+            });
+        }
+        assert_eq!(
+            described,
+            [
+                "not found",
+                "saved 1",
+                "refused",
+                "backend",
+                "saved 2",
+                "saved 1"
+            ]
+        );
+        let stored = store.profile(Api::Cl2c, ada.id).await?;
+        assert_eq!((stored.sequence, stored.document), (2, json!({"n": 2})));
+        assert_eq!(store.profile(Api::Cl2c, bob.id).await?.sequence, 0);
+        assert_eq!(store.profile(Api::Zitadel, bob.id).await?.sequence, 1);
         Ok(())
     }
 
