@@ -35,6 +35,10 @@ use super::{
     StoreError, Team, User,
 };
 
+mod profile_cache;
+
+use profile_cache::ProfileCache;
+
 /// Each entry migrates the schema from version `index` to `index + 1`.
 ///
 /// When changing the schema: append a migration; never edit one that has
@@ -458,6 +462,7 @@ fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
 /// an error (their reply channels are dropped), and the thread goes on.
 fn run_writer(mut connection: Connection, queue: &Receiver<Job>) {
     let mut batch = Vec::with_capacity(BATCH_MAX);
+    let mut cache = ProfileCache::default();
     while let Ok(first) = queue.recv() {
         let mut next = Some(first);
         while let Some(job) = next {
@@ -465,24 +470,35 @@ fn run_writer(mut connection: Connection, queue: &Receiver<Job>) {
                 Job::Change(change) => {
                     batch.push(change);
                     if batch.len() == BATCH_MAX {
-                        commit_guarded(&mut connection, &mut batch);
+                        commit_guarded(&mut connection, &mut cache, &mut batch);
                     }
                 }
                 Job::Run(operation) => {
-                    commit_guarded(&mut connection, &mut batch);
+                    commit_guarded(&mut connection, &mut cache, &mut batch);
+                    // A job may change profiles (`remove_user`).
+                    cache.forget();
                     let _ = catch_unwind(AssertUnwindSafe(|| operation(&mut connection)));
                 }
             }
             next = queue.try_recv().ok();
         }
-        commit_guarded(&mut connection, &mut batch);
+        commit_guarded(&mut connection, &mut cache, &mut batch);
     }
 }
 
 /// [`commit_changes`], surviving a panic (see [`run_writer`]).
-fn commit_guarded(connection: &mut Connection, batch: &mut Vec<QueuedChange>) {
-    if catch_unwind(AssertUnwindSafe(|| commit_changes(connection, batch))).is_err() {
+fn commit_guarded(
+    connection: &mut Connection,
+    cache: &mut ProfileCache,
+    batch: &mut Vec<QueuedChange>,
+) {
+    if catch_unwind(AssertUnwindSafe(|| {
+        commit_changes(connection, cache, batch)
+    }))
+    .is_err()
+    {
         batch.clear();
+        cache.forget();
     }
 }
 
@@ -498,14 +514,23 @@ fn commit_guarded(connection: &mut Connection, batch: &mut Vec<QueuedChange>) {
 /// the whole batch, and then none of it is stored.
 /// Nothing is answered before the commit, so no caller sees a state that
 /// may yet be rolled back.
-fn commit_changes(connection: &mut Connection, batch: &mut Vec<QueuedChange>) {
+fn commit_changes(
+    connection: &mut Connection,
+    cache: &mut ProfileCache,
+    batch: &mut Vec<QueuedChange>,
+) {
     if batch.is_empty() {
         return;
     }
     let changes = std::mem::take(batch);
     let (changes, replies): (Vec<_>, Vec<_>) =
         changes.into_iter().map(|q| (q.change, q.reply)).unzip();
-    match apply_all(connection, changes) {
+    let outcome = apply_all(connection, cache, changes);
+    if outcome.is_err() {
+        // Nothing of the batch was stored, but the cache kept its writes.
+        cache.forget();
+    }
+    match outcome {
         Ok(outcomes) => {
             for (reply, outcome) in replies.into_iter().zip(outcomes) {
                 let _ = reply.send(outcome);
@@ -529,6 +554,7 @@ fn commit_changes(connection: &mut Connection, batch: &mut Vec<QueuedChange>) {
 
 fn apply_all(
     connection: &mut Connection,
+    cache: &mut ProfileCache,
     changes: Vec<ProfileChange>,
 ) -> Result<Vec<Result<Applied, StoreError>>, StoreError> {
     // IMMEDIATE takes the write lock up front, so no other process's
@@ -536,9 +562,11 @@ fn apply_all(
     let tx = connection
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(busy_or_backend)?;
+    // Under that lock: has another connection written since the last batch?
+    cache.check(&tx)?;
     let mut outcomes = Vec::with_capacity(changes.len());
     for change in changes {
-        outcomes.push(apply_one(&tx, change));
+        outcomes.push(apply_one(&tx, cache, change));
         // A failure that ended the transaction (SQLite rolls back on some
         // errors: a full disk, an I/O error) must not let later changes
         // commit one by one, outside it.
@@ -562,9 +590,14 @@ fn stable_plans(connection: &Connection) -> Result<(), StoreError> {
         .map_err(backend)
 }
 
-/// One change, inside the batch's transaction: read what it is decided on,
-/// run it, store its result.
-fn apply_one(connection: &Connection, change: ProfileChange) -> Result<Applied, StoreError> {
+/// One change, inside the batch's transaction: read what it is decided on
+/// (the profile from the writer's cache when it is kept there), run it,
+/// store its result.
+fn apply_one(
+    connection: &Connection,
+    cache: &mut ProfileCache,
+    change: ProfileChange,
+) -> Result<Applied, StoreError> {
     let ProfileChange {
         api,
         user,
@@ -575,7 +608,10 @@ fn apply_one(connection: &Connection, change: ProfileChange) -> Result<Applied, 
         },
         change,
     } = change;
-    let profile = read_profile(connection, api, user)?;
+    let profile = match cache.get(api, user) {
+        Some(kept) => kept.clone(),
+        None => read_profile(connection, api, user)?,
+    };
     let account = if account {
         Some(
             read_user(connection, user)?
@@ -606,10 +642,11 @@ fn apply_one(connection: &Connection, change: ProfileChange) -> Result<Applied, 
         .map_err(|_| backend("the change panicked"))??;
     let (profile, saved) = match decided {
         None => (profile, false),
-        Some(document) => (
-            write_profile(connection, api, user, &profile, document)?,
-            true,
-        ),
+        Some(document) => {
+            let written = write_profile(connection, api, user, &profile, document)?;
+            cache.keep(api, user, written.clone());
+            (written, true)
+        }
     };
     Ok(Applied {
         profile,
@@ -1216,6 +1253,48 @@ mod tests {
         );
         assert_eq!(store.profile(Api::Exante, good.id).await?.sequence, 1);
         assert_eq!(store.profile(Api::Cl2c, refused.id).await?.sequence, 0);
+        Ok(())
+    }
+
+    /// The writer keeps the profiles it wrote, but a change written by
+    /// another connection to the same file (another process) in between is
+    /// never missed: the next change is decided on it, not on the copy.
+    #[tokio::test]
+    async fn a_write_by_another_process_is_never_missed() -> Result<(), StoreError> {
+        let temp = TempStore::open(QUEUE_CAPACITY)?;
+        let store = temp.store();
+        let other = SqliteStore::open(&temp.dir.join("db.sqlite"))?;
+        let user = store.create_user("ada", "ada@example.com", true).await?;
+        let add_one = |document: &Value| {
+            let n = document.get("n").and_then(Value::as_u64).unwrap_or(0);
+            Ok(Some(json!({ "n": n + 1 })))
+        };
+        for _ in 0..3 {
+            change(&*store, Api::Exante, user.id, add_one).await?;
+            change(&other, Api::Exante, user.id, add_one).await?;
+        }
+        let applied = change(&*store, Api::Exante, user.id, add_one).await?;
+        assert_eq!(
+            (applied.profile.sequence, applied.profile.document),
+            (7, json!({"n": 7}))
+        );
+        Ok(())
+    }
+
+    /// A user removed between two changes (a job on the writer, which may
+    /// change profiles) is not brought back by the kept copy.
+    #[tokio::test]
+    async fn a_removed_user_is_not_revived_by_the_writers_copy() -> Result<(), StoreError> {
+        let temp = TempStore::open(QUEUE_CAPACITY)?;
+        let store = temp.store();
+        let user = store.create_user("ada", "ada@example.com", true).await?;
+        put(&*store, Api::Zitadel, user.id, json!({"a": 1})).await?;
+        store.remove_user("ada").await?;
+        let gone = put(&*store, Api::Zitadel, user.id, json!({"a": 2})).await;
+        assert!(matches!(gone, Err(StoreError::NotFound(_))), "{gone:?}");
+        let again = store.create_user("ada", "ada@example.com", true).await?;
+        let fresh = put(&*store, Api::Zitadel, again.id, json!({"b": 1})).await?;
+        assert_eq!(fresh.profile.sequence, 1);
         Ok(())
     }
 
