@@ -13,8 +13,8 @@
 //! --connections <list> comma-separated (default 1,8,32,128)
 //! --apis <list>        comma-separated API names (default: all five)
 //! --users <n>          users created with add_user (default: max(128, connections))
-//! --no-log             the server logs nowhere (default: dropshot's info-level
-//!                      request log, to a file, as `server serve` logs to stderr)
+//! --no-log             the server logs nowhere (default: the info-level request
+//!                      log, buffered, to a file, as `server serve` logs to stderr)
 //! --keep               keep the database and the log after the run
 //! --only server|ceiling drive only one of the two (for profiling; the
 //!                      other's columns are then zero)
@@ -62,6 +62,7 @@ use http::Response;
 use serde_json::json;
 use server::apis::REQUEST_BODY_MAX_BYTES;
 use server::identity::add_user;
+use server::request_log::RequestLog;
 use server::serve::{RunningApi, start_one};
 use server::storage::postgres::PostgresStore;
 use server::storage::sqlite::SqliteStore;
@@ -777,17 +778,17 @@ fn run(options: Options) -> Result<(), String> {
         .join(format!("update-load-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let db = dir.join("bench.sqlite");
-    let log = if options.log {
-        dropshot::ConfigLogging::File {
-            level: dropshot::ConfigLoggingLevel::Info,
-            path: dir.join("server.log").to_string_lossy().into_owned().into(),
-            if_exists: dropshot::ConfigLoggingIfExists::Append,
-        }
-        .to_logger("profile-server")
-        .map_err(|e| format!("cannot set up logging: {e}"))?
+    // The server's request log (buffered, as `server serve` writes it), to
+    // a file.
+    let request_log = if options.log {
+        Some(RequestLog::file(&dir.join("server.log"), "profile-server")?)
     } else {
-        slog::Logger::root(slog::Discard, slog::o!())
+        None
     };
+    let log = request_log.as_ref().map_or_else(
+        || slog::Logger::root(slog::Discard, slog::o!()),
+        |request_log| request_log.logger().clone(),
+    );
     let quiet = slog::Logger::root(slog::Discard, slog::o!());
     let fsync = fsync_millis(&dir)?;
     eprintln!(

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod front;
 pub mod identity;
 pub mod registry;
+pub mod request_log;
 pub mod serve;
 pub mod storage;
 pub mod testing;

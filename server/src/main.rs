@@ -296,11 +296,10 @@ async fn serve(
     demo: bool,
     limits: Limits,
 ) -> Result<(), String> {
-    let log = dropshot::ConfigLogging::StderrTerminal {
-        level: dropshot::ConfigLoggingLevel::Info,
-    }
-    .to_logger("profile-server")
-    .map_err(|e| format!("cannot set up logging: {e}"))?;
+    // Dropped when `serve` returns, after the servers have stopped: every
+    // line logged is then written out.
+    let request_log = server::request_log::RequestLog::stderr()?;
+    let log = request_log.logger().clone();
     let store = open(&db).await?;
     let mut addresses: BTreeMap<Api, SocketAddr> = default_listen();
     if let Some(stray) = listen
