@@ -52,7 +52,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use http::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST};
-use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
+use http::{HeaderValue, Request, Response, StatusCode};
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
@@ -346,7 +346,7 @@ async fn serve(
     let handler = Arc::new(Handler {
         shared: Arc::clone(&shared),
         connection: Arc::clone(&connection),
-        peer,
+        forwarded_for: HeaderValue::from_str(&peer.ip().to_string()).ok(),
         api: tokio::sync::Mutex::new(None),
     });
     let service = hyper::service::service_fn(move |request| {
@@ -476,7 +476,9 @@ type ApiConnection = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
 struct Handler {
     shared: Arc<Shared>,
     connection: Arc<Connection>,
-    peer: SocketAddr,
+    /// The client's address as the `x-forwarded-for` sent to the API, made
+    /// once per connection rather than per request.
+    forwarded_for: Option<HeaderValue>,
     /// The connection to the API, opened at the first request.
     api: tokio::sync::Mutex<Option<ApiConnection>>,
 }
@@ -555,17 +557,17 @@ impl Handler {
             };
         self.connection.enter(Phase::AtApi);
 
-        let mut headers = HeaderMap::with_capacity(parts.headers.len() + 2);
-        for (name, value) in &parts.headers {
-            if !HOP_BY_HOP.contains(&name.as_str()) {
-                headers.append(name.clone(), value.clone());
-            }
+        // The client's headers are forwarded in their own map, without the
+        // hop-by-hop ones (removed in place: no map is rebuilt per request).
+        let mut headers = parts.headers;
+        for name in HOP_BY_HOP {
+            headers.remove(name);
         }
         if had_body || !bytes.is_empty() {
             headers.insert(CONTENT_LENGTH, HeaderValue::from(bytes.len()));
         }
-        if let Ok(peer) = HeaderValue::from_str(&self.peer.ip().to_string()) {
-            headers.insert("x-forwarded-for", peer);
+        if let Some(peer) = &self.forwarded_for {
+            headers.insert("x-forwarded-for", peer.clone());
         }
         if !headers.contains_key(HOST)
             && let Ok(host) = HeaderValue::from_str(&self.shared.api.to_string())
@@ -574,11 +576,17 @@ impl Handler {
         }
         let mut forwarded = Request::new(Full::new(bytes));
         *forwarded.method_mut() = parts.method;
-        *forwarded.uri_mut() = parts
-            .uri
-            .path_and_query()
-            .map(|p| p.as_str().parse().unwrap_or_default())
-            .unwrap_or_default();
+        // A request line in origin form (`/path?query`, what clients send)
+        // is forwarded as it came; an absolute one is cut to its path.
+        *forwarded.uri_mut() = if parts.uri.scheme().is_none() && parts.uri.authority().is_none() {
+            parts.uri
+        } else {
+            parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str().parse().unwrap_or_default())
+                .unwrap_or_default()
+        };
         *forwarded.headers_mut() = headers;
 
         let mut answer = self.answer_from_api(forwarded).await;
@@ -600,11 +608,13 @@ impl Handler {
     /// API's error body with the `Allow` RFC 9110 requires, and dropshot's
     /// request id kept.
     async fn answer_from_api(&self, forwarded: Request<Full<Bytes>>) -> Answer {
+        // Kept for a 405's message (cheap copies: shared bytes).
         let method = forwarded.method().clone();
-        let path = forwarded.uri().path().to_string();
+        let uri = forwarded.uri().clone();
+        let path = uri.path();
         match self.send(forwarded).await {
             Ok(response) if response.status() == StatusCode::METHOD_NOT_ALLOWED => {
-                let allow = if crate::apis::documents::is_document(&path) {
+                let allow = if crate::apis::documents::is_document(path) {
                     "GET"
                 } else {
                     self.shared.shape.allow
@@ -687,17 +697,31 @@ impl Handler {
 
 /// The body, or its first `limit` bytes when it is longer (then `false`:
 /// the rest is not read, and the connection closes after the answer).
+/// A body that arrives in one frame (the usual small JSON body) is passed
+/// on as received, without a copy.
 async fn read_at_most(mut body: Incoming, limit: usize) -> Result<(Bytes, bool), String> {
+    let mut first: Option<Bytes> = None;
     let mut out = Vec::new();
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|e| e.to_string())?;
-        if let Ok(data) = frame.into_data() {
-            out.extend_from_slice(&data);
-            if out.len() >= limit {
-                out.truncate(limit);
-                return Ok((Bytes::from(out), false));
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        match first.take() {
+            None if out.is_empty() => first = Some(data),
+            earlier => {
+                if let Some(earlier) = earlier {
+                    out.extend_from_slice(&earlier);
+                }
+                out.extend_from_slice(&data);
             }
         }
+        let read = first.as_ref().map_or(out.len(), Bytes::len);
+        if read >= limit {
+            let mut all = first.map_or_else(|| Bytes::from(out), |bytes| bytes);
+            all.truncate(limit);
+            return Ok((all, false));
+        }
     }
-    Ok((Bytes::from(out), true))
+    Ok((first.unwrap_or_else(|| Bytes::from(out)), true))
 }
