@@ -16,8 +16,9 @@
 //! --no-log             the server logs nowhere (default: the info-level request
 //!                      log, buffered, to a file, as `server serve` logs to stderr)
 //! --keep               keep the database and the log after the run
-//! --only server|ceiling drive only one of the two (for profiling; the
-//!                      other's columns are then zero)
+//! --only server|ceiling|front
+//!                      drive only one of the three (for profiling; the
+//!                      others' columns are then zero)
 //! --one-profile <n>    also run each API with <n> connections all updating
 //!                      one user's profile (default 32; 0 skips the case)
 //! --db sqlite|postgres|<postgres:// URL>
@@ -63,6 +64,7 @@ use serde_json::json;
 use server::apis::REQUEST_BODY_MAX_BYTES;
 use server::identity::add_user;
 use server::request_log::RequestLog;
+use server::front::{ApiShape, Front, Limits};
 use server::serve::{RunningApi, start_one};
 use server::storage::postgres::PostgresStore;
 use server::storage::sqlite::SqliteStore;
@@ -151,8 +153,10 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
             "--one-profile" => options.one_profile = number("--one-profile", args.next())?,
             "--keep" => options.keep = true,
             "--only" => match args.next().map(String::as_str) {
-                Some(which @ ("server" | "ceiling")) => options.only = Some(which.to_string()),
-                _ => return Err("--only takes server or ceiling".into()),
+                Some(which @ ("server" | "ceiling" | "front")) => {
+                    options.only = Some(which.to_string())
+                }
+                _ => return Err("--only takes server, ceiling or front".into()),
             },
             other => return Err(format!("unknown option {other}")),
         }
@@ -647,6 +651,8 @@ struct Row {
     one_profile: bool,
     server: Measured,
     ceiling: Measured,
+    /// The ceiling behind a front of its own.
+    fronted: Measured,
 }
 
 fn cell(m: &Measured) -> String {
@@ -695,6 +701,33 @@ fn table(rows: &[Row]) -> String {
             cell(&row.ceiling),
             row.ratio(),
             row.cpu_ratio(),
+        ));
+    }
+    out
+}
+
+/// What the front costs on its own: the ceiling against the same ceiling
+/// behind a front (the front's CPU time per request is the difference).
+fn front_table(rows: &[Row]) -> String {
+    let mut out = String::from(
+        "| API | conns | ceiling req/s | p99 ms | CPU µs/req | behind a front req/s | p99 ms \
+         | CPU µs/req | front's CPU µs/req | throughput kept |\n\
+         |---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n",
+    );
+    for row in rows.iter().filter(|r| !r.one_profile) {
+        let (alone, fronted) = (&row.ceiling, &row.fronted);
+        out.push_str(&format!(
+            "| {} | {} | {:.0} | {:.2} | {:.0} | {:.0} | {:.2} | {:.0} | {:.0} | {:.2} |\n",
+            row.api.name(),
+            row.connections,
+            alone.per_second(),
+            alone.quantile(0.99),
+            alone.cpu_per_request(),
+            fronted.per_second(),
+            fronted.quantile(0.99),
+            fronted.cpu_per_request(),
+            fronted.cpu_per_request() - alone.cpu_per_request(),
+            fronted.per_second() / alone.per_second().max(f64::MIN_POSITIVE),
         ));
     }
     out
@@ -843,7 +876,7 @@ fn run(options: Options) -> Result<(), String> {
 
     let warmup = Duration::from_secs_f64(options.warmup);
     let measure = Duration::from_secs_f64(options.seconds);
-    let cases = options.apis.len() * options.connections.len() * 2;
+    let cases = options.apis.len() * options.connections.len() * 3;
     eprintln!(
         "{cases} cases of {:.1} s (+{:.1} s warm-up): about {:.0} s",
         options.seconds,
@@ -872,6 +905,23 @@ fn run(options: Options) -> Result<(), String> {
         let ceiling = server_runtime.block_on(async { start_ceiling(api, answer, &quiet) })?;
         let ceiling_url: Arc<[Arc<str>]> =
             Arc::new([Arc::from(format!("http://{}", ceiling.local_addr()))]);
+        // The front's own cost: the same ceiling, behind a front of its own.
+        let ceiling_front = server_runtime
+            .block_on(async {
+                Front::start(
+                    ([127, 0, 0, 1], 0).into(),
+                    ceiling.local_addr(),
+                    Limits::default(),
+                    ApiShape {
+                        error_body: registration.error_body,
+                        allow: registration.operation.method,
+                    },
+                    quiet.clone(),
+                )
+            })
+            .map_err(|e| format!("front for the ceiling: {e}"))?;
+        let ceiling_front_url: Arc<[Arc<str>]> =
+            Arc::new([Arc::from(format!("http://{}", ceiling_front.local_addr()))]);
         let mut cases: Vec<(usize, bool)> =
             options.connections.iter().map(|&c| (c, false)).collect();
         if options.one_profile > 0 {
@@ -918,18 +968,21 @@ fn run(options: Options) -> Result<(), String> {
             };
             let server = measure_one(&server_urls, "server")?;
             let ceiling = measure_one(&ceiling_url, "ceiling")?;
+            let fronted = measure_one(&ceiling_front_url, "front")?;
             rows.push(Row {
                 api,
                 connections,
                 one_profile,
                 server,
                 ceiling,
+                fronted,
             });
         }
         server_runtime.block_on(async {
             for node in running {
                 let _ = node.server.close().await;
             }
+            ceiling_front.stop().await;
             let _ = ceiling.close().await;
         });
     }
@@ -952,6 +1005,8 @@ fn run(options: Options) -> Result<(), String> {
         }
     );
     print!("{}", table(&rows));
+    println!("\nThe front alone (the ceiling behind a front of its own):\n");
+    print!("{}", front_table(&rows));
     println!();
     print!("{}", targets(&rows, fsync));
     if options.keep {
