@@ -16,6 +16,10 @@
 //! --no-log             the server logs nowhere (default: the info-level request
 //!                      log, buffered, to a file, as `server serve` logs to stderr)
 //! --keep               keep the database and the log after the run
+//! --charts <dir>       where the figures are saved (results-<store>.json)
+//!                      and the charts drawn from every store's saved
+//!                      figures (throughput.svg, p99.svg); default
+//!                      target/bench
 //! --only server|ceiling|front
 //!                      drive only one of the three (for profiling; the
 //!                      others' columns are then zero)
@@ -48,6 +52,9 @@
 //! Every status is checked: a non-2xx answer or a transport failure counts
 //! as an error and is shown in the table.
 
+#[path = "update_load/charts.rs"]
+mod charts;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -62,9 +69,9 @@ use dropshot::{
 use http::Response;
 use serde_json::json;
 use server::apis::REQUEST_BODY_MAX_BYTES;
+use server::front::{ApiShape, Front, Limits};
 use server::identity::add_user;
 use server::request_log::RequestLog;
-use server::front::{ApiShape, Front, Limits};
 use server::serve::{RunningApi, start_one};
 use server::storage::postgres::PostgresStore;
 use server::storage::sqlite::SqliteStore;
@@ -84,6 +91,8 @@ struct Options {
     one_profile: usize,
     db: Db,
     nodes: usize,
+    /// Where the figures are saved and the charts drawn.
+    charts: PathBuf,
 }
 
 /// `--db`.
@@ -113,6 +122,10 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
         one_profile: 32,
         db: Db::Sqlite,
         nodes: 1,
+        charts: PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .parent()
+            .map_or_else(|| PathBuf::from("target"), std::path::Path::to_path_buf)
+            .join("bench"),
     };
     let mut args = args.iter();
     while let Some(arg) = args.next() {
@@ -150,6 +163,9 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
                 }
             }
             "--no-log" => options.log = false,
+            "--charts" => {
+                options.charts = PathBuf::from(args.next().ok_or("--charts needs a directory")?)
+            }
             "--one-profile" => options.one_profile = number("--one-profile", args.next())?,
             "--keep" => options.keep = true,
             "--only" => match args.next().map(String::as_str) {
@@ -1009,6 +1025,24 @@ fn run(options: Options) -> Result<(), String> {
     print!("{}", front_table(&rows));
     println!();
     print!("{}", targets(&rows, fsync));
+    let store = match options.db {
+        Db::Sqlite => "SQLite".to_string(),
+        Db::Postgres(_) if options.nodes == 1 => "PostgreSQL".to_string(),
+        Db::Postgres(_) => format!("PostgreSQL, {} nodes", options.nodes),
+    };
+    let points: Vec<charts::Point> = rows
+        .iter()
+        .filter(|row| !row.one_profile)
+        .map(|row| charts::Point {
+            api: row.api.name(),
+            connections: row.connections,
+            server: (row.server.per_second(), row.server.quantile(0.99)),
+            ceiling: (row.ceiling.per_second(), row.ceiling.quantile(0.99)),
+            fronted: (row.fronted.per_second(), row.fronted.quantile(0.99)),
+        })
+        .collect();
+    let drawn = charts::save_and_draw(&options.charts, &store, &points)?;
+    eprintln!("charts: {}", drawn.join(", "));
     if options.keep {
         eprintln!("kept {}", dir.display());
     } else {
