@@ -4,10 +4,12 @@
 
 mod cl2c;
 mod cli;
+mod cli_help;
 mod connections;
 mod contention;
 mod ctechnology;
 mod ctrlhub;
+mod derived_openapi;
 mod exante;
 mod harness;
 mod multinode;
