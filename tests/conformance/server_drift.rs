@@ -930,8 +930,8 @@ fn a_type_changed_behind_schema_with_fails_the_server_column() {
         xtask::schema_types::read_server_sources(&root()).unwrap_or_else(|e| panic!("{e}"));
     let api = sources
         .iter_mut()
-        .find(|s| s.path == "server/src/apis/exante/api.rs")
-        .unwrap_or_else(|| panic!("no exante api.rs"));
+        .find(|s| s.path == "server/src/apis/exante/types.rs")
+        .unwrap_or_else(|| panic!("no exante types.rs"));
     let before = api.text.clone();
     api.text = before.replacen(
         "pub max_documents: Option<i64>,",
@@ -944,7 +944,7 @@ fn a_type_changed_behind_schema_with_fails_the_server_column() {
         panic!("one failure expected: {failures:#?}");
     };
     assert!(
-        failure.starts_with("server/src/apis/exante/api.rs:")
+        failure.starts_with("server/src/apis/exante/types.rs:")
             && failure.contains(
                 "`ActiveCompany.max_documents` is `Option<String>` but \
                  `#[schemars(schema_with = \"plain_integer\")]` documents integer"
@@ -960,8 +960,8 @@ fn a_type_changed_behind_with_fails_the_server_column() {
         xtask::schema_types::read_server_sources(&root()).unwrap_or_else(|e| panic!("{e}"));
     let api = sources
         .iter_mut()
-        .find(|s| s.path == "server/src/apis/cl2c/api.rs")
-        .unwrap_or_else(|| panic!("no cl2c api.rs"));
+        .find(|s| s.path == "server/src/apis/cl2c/types.rs")
+        .unwrap_or_else(|| panic!("no cl2c types.rs"));
     api.text = api.text.replacen(
         "pub email_confirmed: Option<bool>,",
         "pub email_confirmed: Option<String>,",

@@ -9,7 +9,7 @@ use server::storage::Api;
 
 #[test]
 fn the_derived_document_of_every_api_is_its_snapshot() {
-    for api in Api::ALL {
+    for &api in Api::ALL {
         let output = Command::new(env!("CARGO_BIN_EXE_server"))
             .args(["openapi", api.name()])
             .output()
