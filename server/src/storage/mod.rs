@@ -15,8 +15,10 @@
 //! other, each to what the previous one stored: none is lost and none is
 //! refused for having raced another. The SQLite backend runs changes on its
 //! one writer thread; the PostgreSQL backend ([`postgres::PostgresStore`],
-//! `--db postgres://…`, for several nodes on one database) runs each in its
-//! own transaction with the profile's row locked (`SELECT … FOR UPDATE`).
+//! `--db postgres://…`, for several nodes on one database) runs the changes
+//! waiting on a node in one transaction with the profiles' rows locked
+//! (`SELECT … FOR UPDATE`). Both group-commit: one sync covers every change
+//! of a batch.
 
 #[cfg(test)]
 #[macro_use]
@@ -228,8 +230,9 @@ pub trait Store: Send + Sync + 'static {
     /// any is awaited. Never blocks: a store that cannot take the change
     /// now answers [`StoreError::Busy`] at once.
     ///
-    /// When implementing a backend: apply each change in a transaction of
-    /// its own (or a savepoint), so that one change's failure never undoes
-    /// or fails another's.
+    /// When implementing a backend: make sure that one change's failure
+    /// never undoes or fails another's (both backends batch changes into one
+    /// transaction: a failing change writes nothing, and only a failure of
+    /// the transaction itself fails the batch).
     fn apply(&self, change: ProfileChange) -> Pending<Applied>;
 }
