@@ -76,7 +76,10 @@ async fn commit(pool: &Pool, batch: Vec<Waiting>) {
     let count = changes.len();
     match within_call_timeout(apply_all(pool, changes)).await {
         Ok(outcomes) => {
-            for ((reply, _permit), outcome) in answers.into_iter().zip(outcomes) {
+            for ((reply, permit), outcome) in answers.into_iter().zip(outcomes) {
+                // The permit goes first: a caller that has its answer may
+                // send its next change at once, and must find room for it.
+                drop(permit);
                 let _ = reply.send(outcome);
             }
         }
@@ -88,7 +91,8 @@ async fn commit(pool: &Pool, batch: Vec<Waiting>) {
                 StoreError::Busy => None,
                 other => Some(format!("group commit of {count} changes: {other}")),
             };
-            for (reply, _permit) in answers {
+            for (reply, permit) in answers {
+                drop(permit);
                 let _ = reply.send(Err(match &why {
                     None => StoreError::Busy,
                     Some(why) => StoreError::Backend(why.clone()),
