@@ -10,10 +10,13 @@
 //! - `sdk_server`: each SDK against the running server, every response checked against the spec.
 //! - `seed_requests`: the SDK-built request examples both SDK suites send.
 //! - `reference_page`: each API's rendered reference page (`/docs`).
+//! - `proxy`: `cargo xtask proxy` and `verify` against the server and a
+//!   deliberately wrong upstream.
 
 mod gate;
+mod proxy;
 mod reference_page;
-mod sdk_server;
+pub mod sdk_server;
 mod sdk_wire;
 mod seed_requests;
 mod semver_cases;
