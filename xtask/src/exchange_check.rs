@@ -86,12 +86,12 @@ impl fmt::Display for Finding {
         let at = if self.at.is_empty() {
             String::new()
         } else {
-            format!(" {}", self.at)
+            format!(" at {}", self.at)
         };
         write!(
             f,
-            "{mark} {} {}{at}: {} #{}\n    expected: {}\n    came:     {}",
-            self.side, self.rule, self.location, self.pointer, self.expected, self.came
+            "{mark} {} {}{at} (#{})\n    expected: {}\n    came:     {}",
+            self.location, self.rule, self.pointer, self.expected, self.came
         )
     }
 }
