@@ -206,12 +206,18 @@ impl Checker {
         let mut verdict = Verdict::default();
         match find_operation(doc, &exchange.request.method, &exchange.request.path) {
             Err(finding) => raw.push(finding),
-            Ok((operation, op_pointer, path_params)) => {
-                verdict.operation = Some(operation);
-                if let Some(op) = doc.pointer(&op_pointer) {
-                    self.check_request(exchange, op, &op_pointer, &path_params, &mut raw);
+            Ok(matched) => {
+                verdict.operation = Some(matched.operation);
+                if let Some(op) = doc.pointer(&matched.pointer) {
+                    self.check_request(
+                        exchange,
+                        op,
+                        &matched.pointer,
+                        &matched.path_parameters,
+                        &mut raw,
+                    );
                     verdict.documented_as =
-                        self.check_response(exchange, op, &op_pointer, &mut raw);
+                        self.check_response(exchange, op, &matched.pointer, &mut raw);
                 }
             }
         }
@@ -726,13 +732,18 @@ impl Checker {
     }
 }
 
-/// The operation `method` `path` is, with its pointer and path parameters;
-/// or the finding that the spec documents none.
-fn find_operation(
-    doc: &Value,
-    method: &str,
-    path: &str,
-) -> Result<(Operation, String, Vec<(String, String)>), Raw> {
+/// A request matched to its operation.
+struct Matched {
+    operation: Operation,
+    /// The operation's JSON pointer, e.g. `/paths/~1api~1user/patch`.
+    pointer: String,
+    /// `(name, value as sent)` of each path template parameter.
+    path_parameters: Vec<(String, String)>,
+}
+
+/// The operation `method` `path` is; or the finding that the spec
+/// documents none.
+fn find_operation(doc: &Value, method: &str, path: &str) -> Result<Matched, Raw> {
     let segments: Vec<&str> = path.split('/').collect();
     let paths = doc.get("paths").and_then(Value::as_object);
     let matched = paths.into_iter().flatten().find_map(|(template, item)| {
@@ -785,14 +796,14 @@ fn find_operation(
             came: method.to_string(),
         });
     }
-    Ok((
-        Operation {
+    Ok(Matched {
+        operation: Operation {
             method: method.to_ascii_uppercase(),
             template: template.clone(),
         },
-        format!("{item_pointer}/{lower}"),
-        parameters,
-    ))
+        pointer: format!("{item_pointer}/{lower}"),
+        path_parameters: parameters,
+    })
 }
 
 /// The schema that describes the instance at `inside` (a JSON pointer into
