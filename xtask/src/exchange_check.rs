@@ -938,8 +938,220 @@ fn truncated(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{coerce, percent_decode};
+    use super::{Checker, Verdict, coerce, percent_decode};
+    use crate::recording::{Body, Exchange, Request, Response, Timing};
     use serde_json::json;
+
+    const SPEC: &str = r#"openapi: 3.0.3
+info: { title: t, version: 1.0.0 }
+paths:
+  /items/{id}:
+    parameters:
+      - { name: id, in: path, required: true, schema: { type: integer } }
+    put:
+      parameters:
+        - { name: X-Tenant, in: header, required: true, schema: { type: string, pattern: '^t-' } }
+        - { name: limit, in: query, schema: { type: integer, maximum: 10 } }
+      security:
+        - Key: []
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: { $ref: '#/components/schemas/Item' }
+      responses:
+        '200':
+          description: ok
+          headers:
+            X-Request-Id: { required: true, schema: { type: string } }
+          content:
+            application/json:
+              schema: { $ref: '#/components/schemas/Item' }
+        default:
+          description: error
+          content:
+            application/json:
+              schema: { type: object, required: [message], properties: { message: { type: string } } }
+components:
+  securitySchemes:
+    Key: { type: apiKey, in: header, name: X-Key }
+  schemas:
+    Item:
+      type: object
+      required: [name]
+      properties:
+        name:
+          type: string
+          maxLength: 3
+        at: { type: string, format: date-time }
+"#;
+
+    fn headers(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect()
+    }
+
+    /// A conforming exchange: `PUT /items/7?limit=3`, answered 200.
+    fn exchange() -> Exchange {
+        Exchange {
+            api: "t".into(),
+            request: Request {
+                method: "PUT".into(),
+                path: "/items/7".into(),
+                query: Some("limit=3".into()),
+                headers: headers(&[
+                    ("x-tenant", "t-1"),
+                    ("x-key", "k"),
+                    ("content-type", "application/json"),
+                ]),
+                body: Body(br#"{"name":"abc"}"#.to_vec()),
+            },
+            response: Response {
+                status: 200,
+                headers: headers(&[
+                    ("content-type", "application/json; charset=utf-8"),
+                    ("x-request-id", "r"),
+                ]),
+                body: Body(br#"{"name":"abc","at":"2024-05-06T07:08:09Z"}"#.to_vec()),
+            },
+            timing: Timing::default(),
+        }
+    }
+
+    fn check(exchange: &Exchange) -> Verdict {
+        Checker::from_text("t", std::path::Path::new("spec/t.yaml"), SPEC)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .check(exchange)
+    }
+
+    fn rules(verdict: &Verdict) -> Vec<(&'static str, String, bool)> {
+        verdict
+            .findings
+            .iter()
+            .map(|f| (f.rule, f.pointer.clone(), f.refused))
+            .collect()
+    }
+
+    #[test]
+    fn a_conforming_exchange_has_no_finding() {
+        let verdict = check(&exchange());
+        assert!(verdict.findings.is_empty(), "{:#?}", verdict.findings);
+        assert_eq!(verdict.documented_as.as_deref(), Some("200"));
+    }
+
+    #[test]
+    fn a_request_outside_the_spec_that_is_accepted_breaks_every_request_rule_it_meets() {
+        let mut sent = exchange();
+        sent.request.path = "/items/seven".into();
+        sent.request.query = Some("limit=11".into());
+        sent.request.headers = headers(&[("content-type", "text/plain")]);
+        let op = "/paths/~1items~1{id}/put";
+        assert_eq!(
+            rules(&check(&sent)),
+            vec![
+                (
+                    "parameter",
+                    "/paths/~1items~1{id}/parameters/0/schema/type".to_string(),
+                    false
+                ),
+                ("parameter", format!("{op}/parameters/0/required"), false),
+                (
+                    "parameter",
+                    format!("{op}/parameters/1/schema/maximum"),
+                    false
+                ),
+                ("credential", format!("{op}/security"), false),
+                (
+                    "request-media-type",
+                    format!("{op}/requestBody/content"),
+                    false
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_same_request_refused_with_a_4xx_is_reported_refused_not_a_violation() {
+        let mut sent = exchange();
+        sent.request.body = Body(br#"{"name":"abcd"}"#.to_vec());
+        sent.response.status = 422;
+        sent.response.body = Body(br#"{"message":"too long"}"#.to_vec());
+        let verdict = check(&sent);
+        assert_eq!(
+            rules(&verdict),
+            vec![(
+                "request-body",
+                "/components/schemas/Item/properties/name/maxLength".to_string(),
+                true
+            )]
+        );
+        assert_eq!(verdict.violations().count(), 0);
+        assert_eq!(verdict.documented_as.as_deref(), Some("default"));
+        // The finding is located where `maxLength` is written.
+        assert_eq!(verdict.findings[0].location, "spec/t.yaml:41:11");
+    }
+
+    #[test]
+    fn default_documents_error_statuses_only() {
+        let mut sent = exchange();
+        sent.response.status = 500;
+        sent.response.headers = headers(&[("content-type", "application/json")]);
+        sent.response.body = Body(br#"{"message":"down"}"#.to_vec());
+        assert!(check(&sent).findings.is_empty());
+        sent.response.status = 202;
+        assert_eq!(
+            rules(&check(&sent)),
+            vec![(
+                "status",
+                "/paths/~1items~1{id}/put/responses".to_string(),
+                false
+            )]
+        );
+    }
+
+    #[test]
+    fn a_missing_required_response_header_and_a_wrong_format_are_violations() {
+        let mut sent = exchange();
+        sent.response.headers = headers(&[("content-type", "application/json")]);
+        sent.response.body = Body(br#"{"name":"abc","at":"yesterday"}"#.to_vec());
+        assert_eq!(
+            rules(&check(&sent)),
+            vec![
+                (
+                    "response-header",
+                    "/paths/~1items~1{id}/put/responses/200/headers/X-Request-Id/required"
+                        .to_string(),
+                    false
+                ),
+                (
+                    "response-body",
+                    "/components/schemas/Item/properties/at/format".to_string(),
+                    false
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_undocumented_path_or_method_is_an_operation_finding() {
+        let mut sent = exchange();
+        sent.request.path = "/other".into();
+        assert_eq!(
+            rules(&check(&sent)),
+            vec![("operation", "/paths".to_string(), false)]
+        );
+        let mut sent = exchange();
+        sent.request.method = "DELETE".into();
+        sent.response.status = 405;
+        let verdict = check(&sent);
+        assert_eq!(
+            rules(&verdict),
+            vec![("operation", "/paths/~1items~1{id}".to_string(), true)]
+        );
+        assert_eq!(verdict.operation, None);
+    }
 
     #[test]
     fn a_header_or_parameter_is_read_as_its_schemas_type() {
