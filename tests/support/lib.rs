@@ -8,3 +8,9 @@ pub mod recording_server;
 #[doc = include_str!("../../README.md")]
 #[allow(rustdoc::all)]
 pub mod readme {}
+
+/// `docs/checking-a-spec-against-the-vendor.md`, so that `cargo test`
+/// compiles its Rust examples and runs the in-process proxy one.
+#[doc = include_str!("../../docs/checking-a-spec-against-the-vendor.md")]
+#[allow(rustdoc::all)]
+pub mod checking_a_spec_against_the_vendor {}
