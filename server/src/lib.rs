@@ -4,7 +4,7 @@ pub mod apis;
 pub mod auth;
 pub mod front;
 pub mod identity;
-pub mod reference;
+pub mod registry;
 pub mod serve;
 pub mod storage;
 pub mod testing;

@@ -6,7 +6,7 @@ use dropshot::{ErrorStatusCode, HttpError, HttpResponseError};
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::api::ApiHeaderSingle;
+use super::types::ApiHeaderSingle;
 
 /// The API version every answer names in its header.
 pub const API_VERSION: &str = "2.2";
@@ -76,10 +76,6 @@ impl ErrorResponse {
     /// client.
     pub fn internal() -> Self {
         Self::new(500, "Internal server error.")
-    }
-
-    pub fn method_not_allowed() -> Self {
-        Self::new(405, "Method Not Allowed: /api/v2.2/me accepts PUT only.")
     }
 }
 

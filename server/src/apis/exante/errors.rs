@@ -8,7 +8,7 @@ use dropshot::{ErrorStatusCode, HttpError, HttpResponseError};
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::api::{FieldErrors, plain_integer};
+use super::types::{FieldErrors, plain_integer};
 
 /// The message of every validation failure (422); the details are in
 /// `errors`.
@@ -67,15 +67,6 @@ impl ErrorResponse {
         Self::new(
             503,
             "Service Unavailable. Nothing was saved; retry shortly.",
-        )
-    }
-
-    pub fn method_not_allowed(method: &str) -> Self {
-        Self::new(
-            405,
-            format!(
-                "The {method} method is not supported for route api/user. Supported methods: PATCH."
-            ),
         )
     }
 }
