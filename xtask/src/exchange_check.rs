@@ -36,8 +36,9 @@ use serde_json::Value;
 use crate::examples::validator_for;
 use crate::recording::{Exchange, header, is_redacted};
 use crate::report::through_refs;
-use crate::spec::{ApiSpec, HTTP_METHODS, escape, resolve};
+use crate::spec::ApiSpec;
 use crate::yaml_position::Positions;
+use openapi_walk::{HTTP_METHODS, escape, resolve};
 
 /// Which message a finding is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -181,17 +182,17 @@ impl Checker {
 
     /// Every documented operation with the `responses` keys it lists.
     pub fn documented(&self) -> Vec<(Operation, Vec<String>)> {
-        crate::spec::operations(&self.spec.doc)
+        openapi_walk::operations(&self.spec.doc)
             .into_iter()
-            .map(|(template, method, _, op)| {
-                let statuses = resolve(&self.spec.doc, &op["responses"])
+            .map(|walked| {
+                let statuses = resolve(&self.spec.doc, &walked.operation["responses"])
                     .as_object()
                     .map(|r| r.keys().cloned().collect())
                     .unwrap_or_default();
                 (
                     Operation {
-                        method: method.to_ascii_uppercase(),
-                        template,
+                        method: walked.method.to_ascii_uppercase(),
+                        template: walked.path.to_string(),
                     },
                     statuses,
                 )
@@ -534,7 +535,7 @@ impl Checker {
                 None if declared["required"] == true => raw.push(Raw {
                     side: Side::Response,
                     rule: "response-header",
-                    at: name.clone(),
+                    at: name.to_string(),
                     pointer: format!("{pointer}/required"),
                     expected: "present (required: true)".into(),
                     came: "absent".into(),

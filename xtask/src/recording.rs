@@ -148,7 +148,7 @@ pub fn credential_headers(spec: &Value) -> Vec<String> {
         .into_iter()
         .flat_map(|schemes| schemes.values())
     {
-        let scheme = crate::spec::resolve(spec, scheme);
+        let scheme = openapi_walk::resolve(spec, scheme);
         if scheme["type"] == "apiKey"
             && scheme["in"] == "header"
             && let Some(name) = scheme["name"].as_str()
@@ -169,7 +169,7 @@ fn credential_query_parameters(spec: &Value) -> Vec<String> {
         .and_then(Value::as_object)
         .into_iter()
         .flat_map(|schemes| schemes.values())
-        .map(|scheme| crate::spec::resolve(spec, scheme))
+        .map(|scheme| openapi_walk::resolve(spec, scheme))
         .filter(|scheme| scheme["type"] == "apiKey" && scheme["in"] == "query")
         .filter_map(|scheme| scheme["name"].as_str().map(str::to_string))
         .collect()

@@ -15,7 +15,7 @@ use crate::sdk_server::test_server::every_seed_request;
 async fn every_apis_seed_request_through_its_sdk_passes_the_proxy_without_a_finding() {
     let server = TestServer::start_all().unwrap_or_else(|e| panic!("{e}"));
     let mut proxies = Vec::new();
-    for api in Api::ALL {
+    for &api in Api::ALL {
         let upstream = server.base_url(api).unwrap_or_else(|e| panic!("{e}"));
         proxies.push((api, Proxied::start(api.name(), upstream, None).await));
     }

@@ -37,7 +37,7 @@ fn checker(api: &str) -> Checker {
 async fn no_credential_of_any_api_reaches_its_recording() {
     let server = TestServer::start_all().unwrap_or_else(|e| panic!("{e}"));
     let mut proxies = Vec::new();
-    for api in Api::ALL {
+    for &api in Api::ALL {
         let file = TempFile::new(&format!("proxy-recording-{}", api.name()));
         let upstream = server.base_url(api).unwrap_or_else(|e| panic!("{e}"));
         let proxy = Proxied::start(api.name(), upstream, Some(file.0.clone())).await;
