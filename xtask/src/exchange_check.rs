@@ -175,6 +175,19 @@ impl Checker {
         })
     }
 
+    /// A checker for a spec already read into `doc` (the server embeds
+    /// its specs): findings then name the file without a line.
+    pub fn from_document(api: &str, path: &std::path::Path, doc: Value) -> Checker {
+        Checker {
+            spec: ApiSpec {
+                name: api.to_string(),
+                path: path.to_path_buf(),
+                doc,
+            },
+            positions: None,
+        }
+    }
+
     /// The spec.
     pub fn spec(&self) -> &ApiSpec {
         &self.spec
