@@ -12,10 +12,12 @@
 //! - `reference_page`: each API's rendered reference page (`/docs`).
 //! - `proxy`: `cargo xtask proxy` and `verify` against the server and a
 //!   deliberately wrong upstream.
+//! - `reference_page_browser`: the served page as a headless Chromium shows it.
 
 mod gate;
 mod proxy;
 mod reference_page;
+mod reference_page_browser;
 pub mod sdk_server;
 mod sdk_wire;
 mod seed_requests;

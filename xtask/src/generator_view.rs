@@ -2,7 +2,7 @@
 //!
 //! The spec is the source of truth and is never edited to suit a tool. Where
 //! it says something progenitor 0.15 cannot take (see
-//! `../shared/design/framework-facts.md`), a named rule below derives a view
+//! `docs/vendors.md`, "What the frameworks cannot say"), a named rule below derives a view
 //! progenitor can take, and the SDK's hand-written layer restores the spec's
 //! behaviour on the wire. Every rule that fires is reported by
 //! `cargo xtask generate` and `cargo xtask check`; a construct progenitor
