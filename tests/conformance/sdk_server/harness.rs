@@ -6,11 +6,12 @@
 //! typed value that decodes proves little. The proxy keeps what the SDK was
 //! actually given (status, `Content-Type`, raw body bytes), and
 //! [`Live::conform`] checks each of those responses against the
-//! hand-written spec: the schema for that operation, that status (or
-//! `default`) and that media type, with objects closed (an undocumented
-//! field fails), and the `Content-Type` against the media types the spec
-//! lists for that status. A response that was never checked fails the test
-//! when [`Live`] is dropped.
+//! hand-written spec with the rules `cargo xtask proxy` holds a vendor to
+//! (`xtask::exchange_check`): the schema for that operation, that status
+//! (or `default` for an error) and that media type, with objects closed (an
+//! undocumented field fails), and the `Content-Type` against the media
+//! types the spec lists for that status. A response that was never checked
+//! fails the test when [`Live`] is dropped.
 //!
 //! The proxy forces one request per connection (`Connection: close` both
 //! ways), so the client's keep-alive pool can never pair a request with
