@@ -31,6 +31,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
+use crate::metrics::ApiMetrics;
 use crate::storage::{Api, Credential, Store, StoreError};
 
 /// How long a node trusts a credential it read before reading it again:
@@ -144,6 +145,8 @@ pub struct Verifier {
     /// Each credential read, with when it was read.
     known: RwLock<HashMap<(Api, String), (Credential, Instant)>>,
     ttl: Duration,
+    /// Where the cache's hits and misses are counted, if anywhere.
+    metrics: Option<ApiMetrics>,
 }
 
 impl Verifier {
@@ -157,6 +160,15 @@ impl Verifier {
             store,
             known: RwLock::new(HashMap::new()),
             ttl,
+            metrics: None,
+        }
+    }
+
+    /// This verifier, counting its cache's hits and misses in `metrics`.
+    pub fn observed(self, metrics: ApiMetrics) -> Self {
+        Verifier {
+            metrics: Some(metrics),
+            ..self
         }
     }
 
@@ -173,6 +185,9 @@ impl Verifier {
         if read_at.elapsed() >= self.ttl {
             return None;
         }
+        if let Some(metrics) = &self.metrics {
+            metrics.credential_cache(true);
+        }
         Some(check(stored, secret))
     }
 
@@ -180,6 +195,9 @@ impl Verifier {
     /// call) and keeping it.
     pub fn verify(&self, api: Api, token: &str) -> Result<Principal, AuthError> {
         let (key_id, secret) = parse(api, token)?;
+        if let Some(metrics) = &self.metrics {
+            metrics.credential_cache(false);
+        }
         let read_at = Instant::now();
         let found = self
             .store

@@ -3,7 +3,11 @@
 pub mod apis;
 pub mod auth;
 pub mod front;
+pub mod admin;
+pub mod descriptors;
 pub mod identity;
+pub mod logging;
+pub mod metrics;
 pub mod reference;
 pub mod serve;
 pub mod storage;

@@ -11,6 +11,7 @@ use serde_json::Value;
 use crate::apis::{ApiContext, REQUEST_BODY_MAX_BYTES, Registration, registrations, spec_json};
 use crate::auth::Verifier;
 use crate::front::{ApiShape, Front, Limits};
+use crate::metrics::Metrics;
 use crate::storage::{Api, Store};
 
 /// One running API: its front on the API's address, and its dropshot
@@ -50,22 +51,24 @@ pub fn default_listen() -> BTreeMap<Api, SocketAddr> {
 }
 
 /// Starts every registered API on its address in `listen` (an API missing
-/// from `listen` is not started).
+/// from `listen` is not started), each counting in `metrics`.
 pub fn start_all(
     store: Arc<dyn Store>,
     listen: &BTreeMap<Api, SocketAddr>,
     limits: &Limits,
+    metrics: &Metrics,
     log: &slog::Logger,
 ) -> Result<Vec<RunningApi>, String> {
     registrations()
         .into_iter()
         .filter_map(|registration| {
             let address = *listen.get(&registration.api)?;
-            Some(start_one_with(
+            Some(start_one_observed(
                 &registration,
                 Arc::clone(&store),
                 address,
                 limits,
+                metrics,
                 log,
             ))
         })
@@ -82,8 +85,7 @@ pub fn start_one(
     start_one_with(registration, store, address, &Limits::default(), log)
 }
 
-/// Starts one API: its dropshot server on an ephemeral loopback port, then
-/// its front on `address`. Needs a tokio runtime.
+/// Starts one API with `limits`, counting in metrics of its own.
 pub fn start_one_with(
     registration: &Registration,
     store: Arc<dyn Store>,
@@ -91,12 +93,26 @@ pub fn start_one_with(
     limits: &Limits,
     log: &slog::Logger,
 ) -> Result<RunningApi, String> {
+    start_one_observed(registration, store, address, limits, &Metrics::new(), log)
+}
+
+/// Starts one API: its dropshot server on an ephemeral loopback port, then
+/// its front on `address`, counting in `metrics`. Needs a tokio runtime.
+pub fn start_one_observed(
+    registration: &Registration,
+    store: Arc<dyn Store>,
+    address: SocketAddr,
+    limits: &Limits,
+    metrics: &Metrics,
+    log: &slog::Logger,
+) -> Result<RunningApi, String> {
     let name = registration.api.name();
     let description = (registration.description)().map_err(|e| format!("{name}: {e}"))?;
     let spec_document: Value =
         spec_json(registration.spec_yaml).map_err(|e| format!("{name}: {e}"))?;
+    let api_metrics = metrics.api(registration.api, &spec_document);
     let context = ApiContext {
-        verifier: Arc::new(Verifier::new(Arc::clone(&store))),
+        verifier: Arc::new(Verifier::new(Arc::clone(&store)).observed(api_metrics.clone())),
         store,
         spec_document: Arc::new(spec_document),
     };
@@ -121,6 +137,7 @@ pub fn start_one_with(
             error_body: registration.error_body,
             allow: registration.allow,
         },
+        api_metrics,
         log,
     )
     .map_err(|e| cannot_listen(name, address, &e))?;

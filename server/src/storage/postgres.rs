@@ -50,6 +50,7 @@ use tokio_postgres::NoTls;
 use tokio_postgres::error::SqlState;
 use uuid::Uuid;
 
+use super::pool_metrics::PoolMetrics;
 use super::{
     Api, Applied, Credential, Current, Organisation, Pending, Profile, ProfileChange, Store,
     StoreError, Team, User,
@@ -149,6 +150,8 @@ pub const IN_FLIGHT_MAX: usize = 1024;
 pub struct PostgresStore {
     pool: Pool,
     in_flight: Arc<Semaphore>,
+    /// The pool and the database errors, for `/metrics`.
+    metrics: PoolMetrics,
     /// The runtime every database call runs on (see the module comment).
     /// `None` only while the store is being dropped.
     runtime: Option<tokio::runtime::Runtime>,
@@ -258,6 +261,7 @@ impl PostgresStore {
             .build()
             .map_err(backend)?;
         let store = PostgresStore {
+            metrics: PoolMetrics::new(pool.clone()),
             pool,
             in_flight: Arc::new(Semaphore::new(in_flight.max(1))),
             handle: runtime.handle().clone(),
@@ -276,10 +280,12 @@ impl PostgresStore {
         call: impl Future<Output = Result<T, StoreError>> + Send + 'static,
     ) -> Result<T, StoreError> {
         let (reply, answer) = std::sync::mpsc::sync_channel(1);
+        let metrics = self.metrics.clone();
         self.handle.spawn(async move {
             let outcome = tokio::time::timeout(CALL_TIMEOUT, call)
                 .await
                 .unwrap_or(Err(StoreError::Busy));
+            metrics.record(&outcome);
             let _ = reply.send(outcome);
         });
         answer
@@ -843,10 +849,12 @@ impl Store for PostgresStore {
             return Box::pin(std::future::ready(Err(StoreError::Busy)));
         };
         let pool = self.pool.clone();
+        let metrics = self.metrics.clone();
         let task = self.handle.spawn(async move {
             let outcome = tokio::time::timeout(CALL_TIMEOUT, apply_change(pool, change))
                 .await
                 .unwrap_or(Err(StoreError::Busy));
+            metrics.record(&outcome);
             drop(permit);
             outcome
         });
@@ -854,6 +862,10 @@ impl Store for PostgresStore {
             task.await
                 .map_err(|e| backend(format!("the change did not complete: {e}")))?
         })
+    }
+
+    fn register_metrics(&self, registry: &mut prometheus_client::registry::Registry) {
+        self.metrics.register(registry);
     }
 }
 
