@@ -162,7 +162,10 @@ async fn answer(state: &State, request: &Request<Incoming>) -> Response<Full<Byt
         "/healthz" => text(StatusCode::OK, "serving\n".to_string()),
         "/readyz" => match readiness(state).await {
             Ok(()) => text(StatusCode::OK, "ready\n".to_string()),
-            Err(why) => text(StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {why}\n")),
+            Err(why) => text(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("not ready: {why}\n"),
+            ),
         },
         _ => match state.metrics.encode() {
             Ok(encoded) => {

@@ -1,10 +1,10 @@
 //! The profile APIs server: one dropshot server per API, one SQLite store.
 
+pub mod admin;
 pub mod apis;
 pub mod auth;
-pub mod front;
-pub mod admin;
 pub mod descriptors;
+pub mod front;
 pub mod identity;
 pub mod logging;
 pub mod metrics;

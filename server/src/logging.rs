@@ -34,7 +34,10 @@ pub fn logger(format: LogFormat, name: &str) -> Result<slog::Logger, String> {
             let drain = std::sync::Mutex::new(json)
                 .filter_level(slog::Level::Info)
                 .ignore_res();
-            Ok(slog::Logger::root(drain, slog::o!("name" => name.to_string())))
+            Ok(slog::Logger::root(
+                drain,
+                slog::o!("name" => name.to_string()),
+            ))
         }
     }
 }

@@ -319,11 +319,6 @@ async fn serve(
     let running = start_all(Arc::clone(&store), &addresses, &limits, &metrics, &log)?;
     let admin = Admin::start(operations.admin, Arc::clone(&store), metrics, log.clone()).await?;
     println!("database: {db}");
-    println!(
-        "{:<12} http://{}  (/healthz /readyz /metrics)",
-        "admin",
-        admin.local_addr()
-    );
     for api in &running {
         println!(
             "{:<12} {}  (spec: {}/openapi.json)",
@@ -332,6 +327,11 @@ async fn serve(
             api.base_url()
         );
     }
+    println!(
+        "{:<12} http://{}  (/healthz /readyz /metrics)",
+        "admin",
+        admin.local_addr()
+    );
     if let Some((user_id, tenant, tokens)) = demo_user {
         println!(
             "\ndemo user {user_id} (Ctrl-Hub's path names this id: /v3/users/{user_id}); one curl line per API:"

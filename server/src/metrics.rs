@@ -180,6 +180,19 @@ impl Metrics {
     pub fn api(&self, api: Api, spec: &Value) -> ApiMetrics {
         let labels = ApiLabels { api: api.name() };
         let inner = &self.inner;
+        // Every reason at zero from the start, so that a rate over it
+        // exists before the first close.
+        for why in [
+            Closed::HeaderReadTimeout,
+            Closed::IdleTimeout,
+            Closed::BodyReadTimeout,
+            Closed::Cap,
+        ] {
+            let _ = inner.connections_closed.get_or_create(&ClosedLabels {
+                api: api.name(),
+                reason: why.label(),
+            });
+        }
         ApiMetrics {
             api: api.name(),
             metrics: self.clone(),
@@ -376,7 +389,10 @@ impl Operations {
                             None => !got.is_empty(),
                         })
             })
-            .map_or_else(|| Arc::clone(&self.other), |route| Arc::clone(&route.operation))
+            .map_or_else(
+                || Arc::clone(&self.other),
+                |route| Arc::clone(&route.operation),
+            )
     }
 }
 

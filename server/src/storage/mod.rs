@@ -21,8 +21,8 @@
 #[cfg(test)]
 #[macro_use]
 pub mod contract;
-pub mod postgres;
 pub mod pool_metrics;
+pub mod postgres;
 pub mod sqlite;
 pub mod test_postgres;
 pub mod writer_metrics;
