@@ -3,12 +3,12 @@
 pub mod admin;
 pub mod apis;
 pub mod auth;
-pub mod descriptors;
 pub mod front;
 pub mod identity;
 pub mod logging;
 pub mod metrics;
-pub mod reference;
+pub mod open_files;
+pub mod registry;
 pub mod serve;
 pub mod storage;
 pub mod testing;

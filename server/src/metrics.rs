@@ -19,9 +19,10 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
-use serde_json::Value;
 
-use crate::storage::{Api, Store};
+use crate::apis::documents::{REFERENCE_PATH, SPEC_PATH};
+use crate::apis::{Descriptor, Operation};
+use crate::storage::Store;
 
 /// The prefix of every metric's name.
 pub const PREFIX: &str = "profile";
@@ -30,10 +31,10 @@ pub const PREFIX: &str = "profile";
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {
     pub api: &'static str,
-    /// The spec's `operationId` for the request's method and path;
+    /// The API's `operationId` for the request's method and path;
     /// `openapi` or `docs` for the served spec and reference page;
     /// `other` for anything else (a 404, a 405).
-    pub operation: Arc<String>,
+    pub operation: &'static str,
     pub status: u16,
 }
 
@@ -175,9 +176,9 @@ impl Metrics {
         store.register_metrics(&mut self.registry());
     }
 
-    /// The handles one API counts with; `spec` is its spec as JSON, from
-    /// which the operation of a method and path is found.
-    pub fn api(&self, api: Api, spec: &Value) -> ApiMetrics {
+    /// The handles one API counts with.
+    pub fn api(&self, descriptor: &'static Descriptor) -> ApiMetrics {
+        let api = descriptor.api;
         let labels = ApiLabels { api: api.name() };
         let inner = &self.inner;
         // Every reason at zero from the start, so that a rate over it
@@ -196,7 +197,7 @@ impl Metrics {
         ApiMetrics {
             api: api.name(),
             metrics: self.clone(),
-            operations: Arc::new(Operations::from_spec(spec)),
+            operation: Route::of(&descriptor.operation),
             latency: inner.latency.get_or_create_owned(&labels),
             in_flight: inner.in_flight.get_or_create_owned(&labels),
             connections_open: inner.connections_open.get_or_create_owned(&labels),
@@ -235,7 +236,7 @@ impl Metrics {
 pub struct ApiMetrics {
     api: &'static str,
     metrics: Metrics,
-    operations: Arc<Operations>,
+    operation: Route,
     latency: Histogram,
     in_flight: Gauge,
     connections_open: Gauge,
@@ -257,7 +258,7 @@ impl ApiMetrics {
     pub fn answered(&self, method: &str, path: &str, status: u16, elapsed: Duration) {
         let labels = RequestLabels {
             api: self.api,
-            operation: self.operations.find(method, path),
+            operation: self.operation.label(method, path),
             status,
         };
         self.metrics.inner.requests.get_or_create(&labels).inc();
@@ -316,105 +317,74 @@ impl Drop for InFlight {
     }
 }
 
-/// The operations of a spec: its path templates and methods, each with its
-/// `operationId`, so a request is labelled by operation (a bounded set)
+/// The API's operation, to label a request by operation (a bounded set)
 /// rather than by its path (Ctrl-Hub's holds a user id).
-struct Operations {
-    routes: Vec<Route>,
-    openapi: Arc<String>,
-    docs: Arc<String>,
-    other: Arc<String>,
-}
-
+#[derive(Clone)]
 struct Route {
     /// The template's segments; `None` stands for a `{parameter}`.
-    segments: Vec<Option<String>>,
-    method: String,
-    operation: Arc<String>,
+    segments: Vec<Option<&'static str>>,
+    method: &'static str,
+    operation_id: &'static str,
 }
 
-/// The operation label of what no route of the spec matches.
-fn unmatched(name: &str) -> Arc<String> {
-    Arc::new(name.to_string())
-}
-
-impl Operations {
-    fn from_spec(spec: &Value) -> Operations {
-        let mut routes = Vec::new();
-        let paths = spec.get("paths").and_then(Value::as_object);
-        for (template, item) in paths.into_iter().flatten() {
-            let Some(methods) = item.as_object() else {
-                continue;
-            };
-            for (method, operation) in methods {
-                let Some(id) = operation.get("operationId").and_then(Value::as_str) else {
-                    continue;
-                };
-                routes.push(Route {
-                    segments: template
-                        .split('/')
-                        .map(|s| (!s.starts_with('{')).then(|| s.to_string()))
-                        .collect(),
-                    method: method.to_ascii_uppercase(),
-                    operation: Arc::new(id.to_string()),
-                });
-            }
-        }
-        Operations {
-            routes,
-            openapi: unmatched("openapi"),
-            docs: unmatched("docs"),
-            other: unmatched("other"),
+impl Route {
+    fn of(operation: &Operation) -> Route {
+        Route {
+            segments: operation
+                .path
+                .split('/')
+                .map(|s| (!s.starts_with('{')).then_some(s))
+                .collect(),
+            method: operation.method,
+            operation_id: operation.operation_id,
         }
     }
 
-    fn find(&self, method: &str, path: &str) -> Arc<String> {
+    /// The operation id when `method` and `path` are the operation's;
+    /// `openapi` and `docs` for the documents every API serves; `other`
+    /// for anything else (a 404, a 405).
+    fn label(&self, method: &str, path: &str) -> &'static str {
         match path {
-            "/openapi.json" => return Arc::clone(&self.openapi),
-            "/docs" => return Arc::clone(&self.docs),
+            SPEC_PATH => return "openapi",
+            REFERENCE_PATH => return "docs",
             _ => {}
         }
-        let segments: Vec<&str> = path.split('/').collect();
-        self.routes
+        let mut segments = path.split('/');
+        let same_path = self
+            .segments
             .iter()
-            .find(|route| {
-                route.method == method
-                    && route.segments.len() == segments.len()
-                    && route
-                        .segments
-                        .iter()
-                        .zip(&segments)
-                        .all(|(want, got)| match want {
-                            Some(literal) => literal == got,
-                            None => !got.is_empty(),
-                        })
+            .all(|want| match (want, segments.next()) {
+                (Some(literal), Some(got)) => *literal == got,
+                (None, Some(got)) => !got.is_empty(),
+                (_, None) => false,
             })
-            .map_or_else(
-                || Arc::clone(&self.other),
-                |route| Arc::clone(&route.operation),
-            )
+            && segments.next().is_none();
+        if same_path && method.eq_ignore_ascii_case(self.method) {
+            self.operation_id
+        } else {
+            "other"
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
-
-    use super::Operations;
+    use super::Route;
+    use crate::apis::Operation;
 
     #[test]
     fn a_request_is_labelled_with_the_operation_of_its_method_and_path_template() {
-        let spec = json!({"paths": {
-            "/v3/users/{user_id}": {"put": {"operationId": "updateUser"}},
-            "/api/user": {"patch": {"operationId": "patchUser"}},
-        }});
-        let operations = Operations::from_spec(&spec);
-        let find = |method: &str, path: &str| operations.find(method, path).to_string();
-        assert_eq!(find("PUT", "/v3/users/42"), "updateUser");
-        assert_eq!(find("PATCH", "/api/user"), "patchUser");
-        assert_eq!(find("GET", "/api/user"), "other");
-        assert_eq!(find("PUT", "/v3/users/"), "other");
-        assert_eq!(find("PUT", "/v3/users/42/x"), "other");
-        assert_eq!(find("GET", "/openapi.json"), "openapi");
+        let route = Route::of(&Operation {
+            operation_id: "updateUser",
+            method: "PUT",
+            path: "/v3/users/{user_id}",
+            media_type: "application/json",
+        });
+        assert_eq!(route.label("PUT", "/v3/users/42"), "updateUser");
+        assert_eq!(route.label("GET", "/v3/users/42"), "other");
+        assert_eq!(route.label("PUT", "/v3/users/"), "other");
+        assert_eq!(route.label("PUT", "/v3/users/42/x"), "other");
+        assert_eq!(route.label("PUT", "/v3/users"), "other");
+        assert_eq!(route.label("GET", "/openapi.json"), "openapi");
     }
 }

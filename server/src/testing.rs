@@ -64,7 +64,7 @@ impl TestServer {
 
     /// Starts all five APIs, sharing one database (and one user).
     pub fn start_all() -> Result<TestServer, String> {
-        TestServer::start_apis(&Api::ALL)
+        TestServer::start_apis(Api::ALL)
     }
 
     fn start_apis(apis: &[Api]) -> Result<TestServer, String> {

@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use prometheus_parse::{Scrape, Value as Sample};
 use server::admin::Admin;
-use server::apis::{registration, spec_json};
 use server::front::Limits;
 use server::identity::{NewUser, add_user};
 use server::metrics::Metrics;
@@ -40,16 +39,12 @@ async fn observed(store: Arc<dyn Store>, dir: std::path::PathBuf) -> Observed {
     metrics.register_store(store.as_ref());
     let alice = add_user(store.as_ref(), "alice", "alice@example.com", None)
         .unwrap_or_else(|e| panic!("{e}"));
-    let registration = registration(Api::Exante).unwrap_or_else(|| panic!("exante"));
-    let spec = spec_json(registration.spec_yaml).unwrap_or_else(|e| panic!("{e}"));
-    let operation = spec["paths"]["/api/user"]["patch"]["operationId"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no operationId for PATCH /api/user"))
-        .to_string();
+    let descriptor = Api::Exante.descriptor();
+    let operation = descriptor.operation.operation_id.to_string();
     let log = slog::Logger::root(slog::Discard, slog::o!());
     let any_port = "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}"));
     let running = start_one_observed(
-        &registration,
+        descriptor,
         Arc::clone(&store),
         any_port,
         &Limits::default(),

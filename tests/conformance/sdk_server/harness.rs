@@ -111,8 +111,7 @@ impl Live {
         .unwrap_or_else(|e| panic!("{e}"));
         let bob = add_user(store.as_ref(), "bob", "bob@example.com", Some("tenant-b"))
             .unwrap_or_else(|e| panic!("{e}"));
-        let registration = server::apis::registration(api)
-            .unwrap_or_else(|| panic!("{} is not registered", api.name()));
+        let registration = api.descriptor();
         let spec =
             server::apis::spec_json(registration.spec_yaml).unwrap_or_else(|e| panic!("{e}"));
         let log = slog::Logger::root(slog::Discard, slog::o!());
@@ -786,8 +785,7 @@ mod checker {
     use super::{Exchange, Live, RAW_MARKER, credential_problems, problems};
 
     fn exante_spec() -> serde_json::Value {
-        let registration = server::apis::registration(server::storage::Api::Exante)
-            .unwrap_or_else(|| panic!("exante is not registered"));
+        let registration = server::storage::Api::Exante.descriptor();
         server::apis::spec_json(registration.spec_yaml).unwrap_or_else(|e| panic!("{e}"))
     }
 

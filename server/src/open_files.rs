@@ -1,4 +1,4 @@
-//! The descriptor budget: at start the soft limit on open files is raised
+//! The open-file (descriptor) budget: at start the soft limit on open files is raised
 //! to the hard limit, and the front's connection caps are sized so that
 //! every API together fits under it with room for the rest of the process.
 //!
