@@ -112,24 +112,22 @@ impl Drop for ServerProcess {
     }
 }
 
-/// Adds the user `name` with `server user add` on `db`; their token for
-/// `api`, as printed.
+/// Adds the user `name` with `server user add --json` on `db`; their
+/// token for `api`.
 pub fn add_user_token(db: &str, name: &str, api: &str) -> String {
     let output = Command::new(env!("CARGO_BIN_EXE_server"))
-        .args(["--db", db, "user", "add", name, "--email"])
+        .args(["--db", db, "user", "add", name, "--json", "--email"])
         .arg(format!("{name}@example.com"))
         .output()
         .unwrap_or_else(|e| panic!("cannot run user add: {e}"));
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "user add: {text}");
-    text.lines()
-        .find_map(|line| {
-            let mut words = line.split_whitespace();
-            (words.next() == Some(api))
-                .then(|| words.next().map(str::to_string))
-                .flatten()
-        })
+    let added: serde_json::Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("user add --json ({e}): {text}"));
+    added["credentials"][api]["token"]
+        .as_str()
         .unwrap_or_else(|| panic!("no {api} token in {text}"))
+        .to_string()
 }
 
 /// A fresh directory for one test's database and logs.
