@@ -6,6 +6,7 @@ mod admin;
 mod cli;
 mod connections;
 mod contention;
+mod failover;
 mod harness;
 mod methods;
 mod multinode;
