@@ -6,9 +6,8 @@ use dropshot::{Header, RequestContext};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::api::{
-    Cl2cApi, CredentialHeaders, ProfileBody, ProfileUpdate, UpdateProfileRequest, UserProfile,
-};
+use super::api::Cl2cApi;
+use super::types::{CredentialHeaders, ProfileBody, ProfileUpdate, UpdateProfileRequest, UserProfile};
 use super::errors::{Cl2cError, ErrorResponse, ValidationProblemDetails};
 use super::validation::validate;
 use crate::apis::{

@@ -6,7 +6,7 @@ use dropshot::{ErrorStatusCode, HttpError, HttpResponseError};
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::api::ApiHeaderSingle;
+use super::types::ApiHeaderSingle;
 
 /// The API version every answer names in its header.
 pub const API_VERSION: &str = "2.2";

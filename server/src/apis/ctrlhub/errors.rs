@@ -14,7 +14,7 @@ use schemars::r#gen::SchemaGenerator;
 use schemars::schema::Schema;
 use serde::{Serialize, Serializer};
 
-use super::api::JsonApiObject;
+use super::types::JsonApiObject;
 
 /// Where in the request an error comes from.
 #[derive(Clone, Debug, Serialize, JsonSchema)]

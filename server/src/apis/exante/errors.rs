@@ -8,7 +8,7 @@ use dropshot::{ErrorStatusCode, HttpError, HttpResponseError};
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::api::{FieldErrors, plain_integer};
+use super::types::{FieldErrors, plain_integer};
 
 /// The message of every validation failure (422); the details are in
 /// `errors`.
