@@ -299,7 +299,7 @@ pub fn error_body(status: http::StatusCode, message: &str) -> (&'static str, Vec
     if status == http::StatusCode::BAD_REQUEST {
         let id = Uuid::new_v4().to_string();
         let body = serde_json::to_vec(&ValidationProblemDetails::unreadable(message, &id));
-        return (super::api::PROBLEM_JSON, body.unwrap_or_default());
+        return (super::types::PROBLEM_JSON, body.unwrap_or_default());
     }
     let status =
         ErrorStatusCode::from_status(status).unwrap_or(ErrorStatusCode::INTERNAL_SERVER_ERROR);
