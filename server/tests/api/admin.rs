@@ -38,6 +38,7 @@ async fn observed(store: Arc<dyn Store>, dir: std::path::PathBuf) -> Observed {
     let metrics = Metrics::new();
     metrics.register_store(store.as_ref());
     let alice = add_user(store.as_ref(), "alice", "alice@example.com", None)
+        .await
         .unwrap_or_else(|e| panic!("{e}"));
     let descriptor = Api::Exante.descriptor();
     let operation = descriptor.operation.operation_id.to_string();
@@ -260,7 +261,9 @@ async fn readiness_is_503_while_the_database_cannot_be_reached() {
     let proxy = OutageProxy::start(&database)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let store = PostgresStore::connect(proxy.url()).unwrap_or_else(|e| panic!("{e}"));
+    let store = PostgresStore::connect(proxy.url())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let t = observed(Arc::new(store), scratch_dir("readiness-pg")).await;
     assert_eq!(t.admin(reqwest::Method::GET, "/readyz").await.0, 200);
     proxy.cut().await;

@@ -4,8 +4,10 @@
 
 mod admin;
 mod cli;
+mod cli_help;
 mod connections;
 mod contention;
+mod derived_openapi;
 mod failover;
 mod harness;
 mod methods;

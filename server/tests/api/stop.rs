@@ -169,10 +169,12 @@ async fn sigterm_turns_readiness_off_at_once_serves_through_the_drain_delay_and_
     let store = SqliteStore::open(std::path::Path::new(&db)).unwrap_or_else(|e| panic!("{e}"));
     let alice = store
         .user_id_by_name("alice")
+        .await
         .unwrap_or_else(|e| panic!("{e}"))
         .unwrap_or_else(|| panic!("no alice"));
     let stored = store
         .profile(Api::Exante, alice)
+        .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(stored.sequence, acknowledged as u64);
     drop(store);
