@@ -21,9 +21,11 @@
 #[cfg(test)]
 #[macro_use]
 pub mod contract;
+pub mod pool_metrics;
 pub mod postgres;
 pub mod sqlite;
 pub mod test_postgres;
+pub mod writer_metrics;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -232,4 +234,9 @@ pub trait Store: Send + Sync + 'static {
     /// its own (or a savepoint), so that one change's failure never undoes
     /// or fails another's.
     fn apply(&self, change: ProfileChange) -> Pending<Applied>;
+
+    /// Adds what this store measures (its queue, its pool) to `registry`,
+    /// for the admin listener's `/metrics`. A store that measures nothing
+    /// adds nothing.
+    fn register_metrics(&self, _registry: &mut prometheus_client::registry::Registry) {}
 }
