@@ -126,7 +126,7 @@ impl TestApi {
         let registration = api.descriptor();
         let log = slog::Logger::root(slog::Discard, slog::o!());
         let running = start_one_with(
-            &registration,
+            registration,
             Arc::clone(&store),
             "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}")),
             limits,

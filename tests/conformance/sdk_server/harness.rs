@@ -116,7 +116,7 @@ impl Live {
             server::apis::spec_json(registration.spec_yaml).unwrap_or_else(|e| panic!("{e}"));
         let log = slog::Logger::root(slog::Discard, slog::o!());
         let running = start_one(
-            &registration,
+            registration,
             Arc::clone(&store),
             "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}")),
             &log,
