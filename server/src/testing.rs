@@ -41,7 +41,7 @@ use uuid::Uuid;
 use crate::front::Limits;
 use crate::serve::{RunningApi, start_all};
 use crate::storage::sqlite::SqliteStore;
-use crate::storage::{Api, Store};
+use crate::storage::{Api, Store, User};
 
 /// The CL2C tenant of the test user.
 const TENANT: &str = "test-tenant";
@@ -81,21 +81,7 @@ impl TestServer {
             SqliteStore::open(&directory.join("profiles.sqlite"))
                 .map_err(|e| format!("cannot open the test database: {e}"))?,
         );
-        let suffix = &Uuid::new_v4().simple().to_string()[..8];
-        let user = store
-            .create_user(
-                &format!("test-user-{suffix}"),
-                &format!("test-user-{suffix}@example.com"),
-                true,
-            )
-            .map_err(|e| format!("cannot create the test user: {e}"))?;
-        let mut tokens = BTreeMap::new();
-        for &api in apis {
-            let tenant = (api == Api::Cl2c).then_some(TENANT);
-            let token = crate::auth::issue(store.as_ref(), api, user.id, tenant)
-                .map_err(|e| format!("cannot issue a {} token: {e}", api.name()))?;
-            tokens.insert(api, token);
-        }
+        let (user, tokens) = block_on(create_test_user(store.as_ref(), apis))??;
         let listen: BTreeMap<Api, SocketAddr> = apis
             .iter()
             .map(|&api| (api, SocketAddr::from(([127, 0, 0, 1], 0))))
@@ -150,6 +136,52 @@ impl Drop for TestServer {
         self.running.clear();
         let _ = std::fs::remove_dir_all(&self.directory);
     }
+}
+
+/// Creates the test user with a token for each of `apis`.
+async fn create_test_user(
+    store: &dyn Store,
+    apis: &[Api],
+) -> Result<(User, BTreeMap<Api, String>), String> {
+    let suffix = &Uuid::new_v4().simple().to_string()[..8];
+    let user = store
+        .create_user(
+            &format!("test-user-{suffix}"),
+            &format!("test-user-{suffix}@example.com"),
+            true,
+        )
+        .await
+        .map_err(|e| format!("cannot create the test user: {e}"))?;
+    let mut tokens = BTreeMap::new();
+    for &api in apis {
+        let tenant = (api == Api::Cl2c).then_some(TENANT);
+        let token = crate::auth::issue(store, api, user.id, tenant)
+            .await
+            .map_err(|e| format!("cannot issue a {} token: {e}", api.name()))?;
+        tokens.insert(api, token);
+    }
+    Ok((user, tokens))
+}
+
+/// Runs `future` to completion on a thread and runtime of its own, and
+/// returns its output: for synchronous test code (an assertion helper, or
+/// [`TestServer::start`]) that calls the asynchronous store, inside a
+/// runtime or not (a thread of a runtime cannot block on a future itself).
+/// The SQLite store's calls wait only for its own threads, so they complete
+/// on any runtime. `Err` if the runtime cannot start or `future` panics.
+pub fn block_on<T: Send>(future: impl Future<Output = T> + Send) -> Result<T, String> {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map(|runtime| runtime.block_on(future))
+                    .map_err(|e| format!("cannot start the test server's setup runtime: {e}"))
+            })
+            .join()
+            .map_err(|_| "the test server's setup panicked".to_string())?
+    })
 }
 
 /// A base URL or token was asked for an API the [`TestServer`] did not start.

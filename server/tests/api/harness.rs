@@ -120,8 +120,10 @@ impl TestApi {
             "alice@example.com",
             Some("tenant-a"),
         )
+        .await
         .unwrap_or_else(|e| panic!("{e}"));
         let bob = add_user(store.as_ref(), "bob", "bob@example.com", Some("tenant-b"))
+            .await
             .unwrap_or_else(|e| panic!("{e}"));
         let registration = api.descriptor();
         let log = slog::Logger::root(slog::Discard, slog::o!());
@@ -271,9 +273,8 @@ impl TestApi {
 
     /// The user's stored profile document and sequence for this API.
     pub fn stored(&self, user: &NewUser) -> (Value, u64) {
-        let profile = self
-            .store
-            .profile(self.api, user.user.id)
+        let profile = server::testing::block_on(self.store.profile(self.api, user.user.id))
+            .unwrap_or_else(|e| panic!("{e}"))
             .unwrap_or_else(|e| panic!("{e}"));
         (profile.document, profile.sequence)
     }
