@@ -39,6 +39,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 use crate::front::Limits;
+use crate::metrics::Metrics;
 use crate::serve::{RunningApi, start_all};
 use crate::storage::sqlite::SqliteStore;
 use crate::storage::{Api, Store, User};
@@ -87,7 +88,7 @@ impl TestServer {
             .map(|&api| (api, SocketAddr::from(([127, 0, 0, 1], 0))))
             .collect();
         let log = slog::Logger::root(slog::Discard, slog::o!());
-        let running = start_all(store, &listen, &Limits::default(), &log)?;
+        let running = start_all(store, &listen, &Limits::default(), &Metrics::new(), &log)?;
         let base_urls = running
             .iter()
             .map(|running| (running.api, running.base_url()))

@@ -23,9 +23,11 @@
 #[cfg(test)]
 #[macro_use]
 pub mod contract;
+pub mod pool_metrics;
 pub mod postgres;
 pub mod sqlite;
 pub mod test_postgres;
+pub mod writer_metrics;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -235,4 +237,9 @@ pub trait Store: Send + Sync + 'static {
     /// transaction: a failing change writes nothing, and only a failure of
     /// the transaction itself fails the batch).
     fn apply(&self, change: ProfileChange) -> Pending<Applied>;
+
+    /// Adds what this store measures (its queue, its pool) to `registry`,
+    /// for the admin listener's `/metrics`. A store that measures nothing
+    /// adds nothing.
+    fn register_metrics(&self, _registry: &mut prometheus_client::registry::Registry) {}
 }

@@ -46,6 +46,7 @@ use tokio_postgres::NoTls;
 use tokio_postgres::error::SqlState;
 use uuid::Uuid;
 
+use super::pool_metrics::PoolMetrics;
 use super::{
     Api, Applied, Credential, Organisation, Pending, Profile, ProfileChange, Store, StoreError,
     Team, User,
@@ -151,6 +152,8 @@ pub struct PostgresStore {
     /// the store was connected on. It is bounded by `in_flight`: a change
     /// is queued only with a permit.
     changes: mpsc::UnboundedSender<group_commit::Waiting>,
+    /// The pool and the database errors, for `/metrics`.
+    metrics: PoolMetrics,
 }
 
 fn backend(e: impl std::fmt::Display) -> StoreError {
@@ -256,6 +259,7 @@ impl PostgresStore {
         // took is answered.
         handle.spawn(group_commit::run(pool.clone(), queue));
         let store = PostgresStore {
+            metrics: PoolMetrics::new(pool.clone()),
             pool,
             in_flight: Arc::new(Semaphore::new(in_flight.max(1))),
             changes,
@@ -271,7 +275,7 @@ impl PostgresStore {
         on_error: impl FnOnce(tokio_postgres::Error) -> StoreError + Send + 'static,
         bind: impl FnOnce(&mut Params) + Send + 'static,
     ) -> Result<u64, StoreError> {
-        within_call_timeout(async {
+        let outcome = within_call_timeout(async {
             let client = self.pool.get().await.map_err(pool_error)?;
             let mut params = Params::default();
             bind(&mut params);
@@ -281,7 +285,9 @@ impl PostgresStore {
                 .await
                 .map_err(on_error)
         })
-        .await
+        .await;
+        self.metrics.record(&outcome);
+        outcome
     }
 
     /// Runs one query on a pooled connection and converts its rows.
@@ -291,7 +297,7 @@ impl PostgresStore {
         bind: impl FnOnce(&mut Params) + Send + 'static,
         convert: impl Fn(&tokio_postgres::Row) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<Vec<T>, StoreError> {
-        within_call_timeout(async {
+        let outcome = within_call_timeout(async {
             let client = self.pool.get().await.map_err(pool_error)?;
             let mut params = Params::default();
             bind(&mut params);
@@ -299,7 +305,9 @@ impl PostgresStore {
             let rows = client.query(&statement, &params.refs()).await.map_err(pg)?;
             rows.iter().map(convert).collect()
         })
-        .await
+        .await;
+        self.metrics.record(&outcome);
+        outcome
     }
 }
 
@@ -696,11 +704,19 @@ impl Store for PostgresStore {
                 "the store's committer has stopped",
             ))));
         }
+        let metrics = self.metrics.clone();
         Box::pin(async move {
-            answer
+            let outcome = answer
                 .await
-                .map_err(|_| backend("the change was dropped before it was answered"))?
+                .map_err(|_| backend("the change was dropped before it was answered"))
+                .and_then(|outcome| outcome);
+            metrics.record(&outcome);
+            outcome
         })
+    }
+
+    fn register_metrics(&self, registry: &mut prometheus_client::registry::Registry) {
+        self.metrics.register(registry);
     }
 }
 
