@@ -7,4 +7,3 @@ pub mod identity;
 pub mod reference;
 pub mod serve;
 pub mod storage;
-pub mod testing;

@@ -21,9 +21,9 @@
 #[cfg(test)]
 #[macro_use]
 pub mod contract;
+#[cfg(feature = "postgres")]
 pub mod postgres;
 pub mod sqlite;
-pub mod test_postgres;
 
 use std::future::Future;
 use std::pin::Pin;

@@ -637,7 +637,7 @@ async fn another_method_is_not_allowed() {
     for method in [Method::DELETE, Method::HEAD] {
         let response = t
             .client
-            .request(method.clone(), format!("{}{PATH}", t.running.base_url()))
+            .request(method.clone(), format!("{}{PATH}", t.running().base_url()))
             .send()
             .await
             .unwrap_or_else(|e| panic!("{e}"));
@@ -667,7 +667,7 @@ async fn the_demo_curl_sends_the_seed_request() {
     let t = TestApi::start(Api::Ctechnology).await;
     let registration =
         server::apis::registration(Api::Ctechnology).unwrap_or_else(|| panic!("registered"));
-    let base_url = t.running.base_url();
+    let base_url = t.running().base_url();
     let token = t.token(&t.alice);
     let curl = (registration.demo_curl)(
         &base_url,

@@ -793,7 +793,10 @@ async fn another_method_is_answered_in_the_vendor_shape() {
             assert_error(&reply, 405, None);
             let response = t
                 .client
-                .request(method.clone(), format!("{}{target}", t.running.base_url()))
+                .request(
+                    method.clone(),
+                    format!("{}{target}", t.running().base_url()),
+                )
                 .send()
                 .await
                 .unwrap_or_else(|e| panic!("{e}"));
@@ -834,7 +837,7 @@ async fn the_demo_curl_line_succeeds() {
     let t = TestApi::start(Api::Ctrlhub).await;
     let registration = server::apis::registration(Api::Ctrlhub)
         .unwrap_or_else(|| panic!("ctrlhub is not registered"));
-    let base = t.running.base_url();
+    let base = t.running().base_url();
     let line = (registration.demo_curl)(
         &base,
         &DemoCredentials {
