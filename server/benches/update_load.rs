@@ -60,7 +60,7 @@ use dropshot::{
 };
 use http::Response;
 use serde_json::json;
-use server::apis::{REQUEST_BODY_MAX_BYTES, registration};
+use server::apis::REQUEST_BODY_MAX_BYTES;
 use server::identity::add_user;
 use server::serve::{RunningApi, start_one};
 use server::storage::postgres::PostgresStore;
@@ -844,13 +844,13 @@ fn run(options: Options) -> Result<(), String> {
     );
     let mut rows = Vec::new();
     for &api in &options.apis {
-        let registration = registration(api).ok_or_else(|| format!("{} missing", api.name()))?;
+        let registration = api.descriptor();
         let running: Vec<RunningApi> = stores
             .iter()
             .map(|store| {
                 server_runtime.block_on(async {
                     start_one(
-                        &registration,
+                        registration,
                         Arc::clone(store),
                         ([127, 0, 0, 1], 0).into(),
                         &log,

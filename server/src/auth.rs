@@ -58,13 +58,7 @@ pub enum AuthError {
 /// The visible start of each API's tokens, so that a leaked token says
 /// where it belongs (Exante's real tokens look like `ex_live_…`).
 pub fn token_prefix(api: Api) -> &'static str {
-    match api {
-        Api::Ctechnology => "ct_",
-        Api::Cl2c => "cl2c_",
-        Api::Exante => "ex_live_",
-        Api::Ctrlhub => "chs_",
-        Api::Zitadel => "zat_",
-    }
+    api.descriptor().credentials.token_prefix
 }
 
 fn random_hex(bytes: usize) -> Result<String, StoreError> {
@@ -121,8 +115,8 @@ pub fn key_id_of(text: &str) -> Option<&str> {
         return Some(text);
     }
     Api::ALL
-        .into_iter()
-        .find_map(|api| parse(api, text).ok().map(|(key_id, _)| key_id))
+        .iter()
+        .find_map(|&api| parse(api, text).ok().map(|(key_id, _)| key_id))
 }
 
 /// Whether `secret` is the one `stored` was issued with.

@@ -97,8 +97,7 @@ impl Default for Limits {
     }
 }
 
-/// An error answer in the API's own format: the media type and the body.
-pub type ErrorBody = fn(StatusCode, &str) -> (&'static str, Vec<u8>);
+pub use crate::apis::descriptor::ErrorBody;
 
 /// What the front needs to answer in the API's own shape.
 #[derive(Clone, Copy)]
@@ -108,10 +107,8 @@ pub struct ApiShape {
     pub allow: &'static str,
 }
 
-/// The methods each API's stubs answer in its own shape (with `Allow`);
-/// dropshot's router answers any other with a 405 in its own shape, which
-/// the front renders in the API's.
-const STUB_METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+/// The header every answer names its request by (dropshot's).
+const REQUEST_ID: &str = "x-request-id";
 
 /// A running front.
 pub struct Front {
@@ -596,30 +593,31 @@ impl Handler {
         answer
     }
 
-    /// The API's answer to `forwarded`, a 405 of dropshot's router rendered
-    /// in the API's shape.
+    /// The API's answer to `forwarded`. A 405 is the one answer of
+    /// dropshot's own that reaches a client: its router sends it, in its own
+    /// shape, for every method the path has no endpoint for. This is the one
+    /// place every API's 405 is made, for every method on every path: the
+    /// API's error body with the `Allow` RFC 9110 requires, and dropshot's
+    /// request id kept.
     async fn answer_from_api(&self, forwarded: Request<Full<Bytes>>) -> Answer {
         let method = forwarded.method().clone();
         let path = forwarded.uri().path().to_string();
         match self.send(forwarded).await {
-            Ok(response)
-                if response.status() == StatusCode::METHOD_NOT_ALLOWED
-                    && !STUB_METHODS.contains(&method.as_str()) =>
-            {
-                let allow = if path == "/openapi.json" {
+            Ok(response) if response.status() == StatusCode::METHOD_NOT_ALLOWED => {
+                let allow = if crate::apis::documents::is_document(&path) {
                     "GET"
                 } else {
                     self.shared.shape.allow
                 };
                 let mut answer = self.error(
                     StatusCode::METHOD_NOT_ALLOWED,
-                    &format!(
-                        "The {method} method is not supported here; this path accepts {allow}."
-                    ),
+                    &format!("The {method} method is not supported on {path}; it accepts {allow}."),
                 );
-                answer
-                    .headers_mut()
-                    .insert(http::header::ALLOW, HeaderValue::from_static(allow));
+                let headers = answer.headers_mut();
+                headers.insert(http::header::ALLOW, HeaderValue::from_static(allow));
+                if let Some(id) = response.headers().get(REQUEST_ID) {
+                    headers.insert(REQUEST_ID, id.clone());
+                }
                 answer
             }
             Ok(response) => {
@@ -667,6 +665,9 @@ impl Handler {
             .map_err(|e| format!("the API's answer failed: {e}"))
     }
 
+    /// An answer of the front's own in the API's error format, with a
+    /// request id of its own as every dropshot answer has (a 405 keeps
+    /// dropshot's).
     fn error(&self, status: StatusCode, message: &str) -> Answer {
         let (media_type, body) = (self.shared.shape.error_body)(status, message);
         let mut answer = Response::new(
@@ -675,9 +676,11 @@ impl Handler {
                 .boxed(),
         );
         *answer.status_mut() = status;
-        answer
-            .headers_mut()
-            .insert(CONTENT_TYPE, HeaderValue::from_static(media_type));
+        let headers = answer.headers_mut();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static(media_type));
+        if let Ok(id) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
+            headers.insert(REQUEST_ID, id);
+        }
         answer
     }
 }

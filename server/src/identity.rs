@@ -48,9 +48,9 @@ pub fn issue_all(
     tenant: &str,
 ) -> Result<Vec<(Api, String)>, StoreError> {
     Api::ALL
-        .into_iter()
-        .map(|api| {
-            let tenant = (api == Api::Cl2c).then_some(tenant);
+        .iter()
+        .map(|&api| {
+            let tenant = api.descriptor().credentials.tenant_header.and(Some(tenant));
             auth::issue(store, api, user, tenant).map(|token| (api, token))
         })
         .collect()

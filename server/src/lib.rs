@@ -4,6 +4,6 @@ pub mod apis;
 pub mod auth;
 pub mod front;
 pub mod identity;
-pub mod reference;
+pub mod registry;
 pub mod serve;
 pub mod storage;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use server::apis::{DemoCredentials, registration};
+use server::apis::{DemoCredentials, descriptors};
 use server::front::Limits;
 use server::identity::{add_user, issue_all};
 use server::serve::{default_listen, derived_openapi, start_all};
@@ -32,9 +32,8 @@ enum Command {
     /// Serve the APIs: every one, unless --api names some (the default
     /// command).
     Serve {
-        /// Where an API listens, as <api>=<address>; repeatable. Defaults:
-        /// ctechnology 127.0.0.1:8101, cl2c :8102, exante :8103,
-        /// ctrlhub :8104, zitadel :8105.
+        /// Where an API listens, as <api>=<address>; repeatable. Default:
+        /// the API's own port on 127.0.0.1 (`server describe` lists them).
         #[arg(long = "listen", value_parser = parse_listen)]
         listen: Vec<(Api, SocketAddr)>,
         /// Serve only this API; repeatable (default: every API). Another
@@ -50,6 +49,9 @@ enum Command {
     },
     /// Print the OpenAPI document dropshot derives from an API's trait.
     Openapi { api: String },
+    /// Print what each API is (its descriptor): address, credentials,
+    /// operation and example request, as JSON.
+    Describe,
     /// Manage users.
     User {
         #[command(subcommand)]
@@ -128,6 +130,9 @@ enum UserCommand {
         /// The user's CL2C tenant (default: <username>-tenant).
         #[arg(long)]
         tenant: Option<String>,
+        /// Print the user and their credentials as JSON (for programs).
+        #[arg(long)]
+        json: bool,
     },
     /// Remove a user with their tokens, profiles and memberships.
     Remove { username: String },
@@ -198,32 +203,88 @@ fn open(db: &Database) -> Result<Arc<dyn Store>, String> {
     .map_err(|e| format!("{db}: {e}"))
 }
 
-/// Each API's credentials, as its requests carry them. Ctrl-Hub's path
-/// names the caller's own user id (`PUT /v3/users/{user_id}`), so its line
-/// says which id that is; Exante's `default_organization` must name one of
-/// the user's organisations, so its line names them.
-fn print_tokens(
+/// Each API's credentials, as its requests carry them, with the path of
+/// an API whose path names the caller (Ctrl-Hub's `/v3/users/{user_id}`).
+/// Exante's `default_organization` must name one of the user's
+/// organisations, so they are printed first.
+fn print_tokens(new: &NewUserView) {
+    println!("user {} ({})", new.username, new.user_id);
+    let ids: Vec<String> = new.organisations.iter().map(|id| id.to_string()).collect();
+    println!("organisations: {}", ids.join(", "));
+    for (api, credential) in &new.credentials {
+        let headers: Vec<String> = credential
+            .tenant
+            .iter()
+            .chain([&credential.credential])
+            .map(|(name, value)| format!("{name}: {value}"))
+            .collect();
+        let path = if credential.path_parameters.is_empty() {
+            String::new()
+        } else {
+            format!("  (path: {}, your own)", credential.path)
+        };
+        println!("  {:<12} {}{path}", api.name(), headers.join("  "));
+    }
+}
+
+/// A new user and what each API's requests carry for them: what
+/// `user add` prints, and its `--json`.
+#[derive(serde::Serialize)]
+struct NewUserView {
+    username: String,
     user_id: uuid::Uuid,
-    organisations: &[uuid::Uuid],
-    tokens: &[(Api, String)],
-    tenant: &str,
-) {
-    for (api, token) in tokens {
-        match api {
-            Api::Cl2c => println!("  {:<12} tenant {tenant}, X-API-Key {token}", api.name()),
-            Api::Exante => {
-                let ids: Vec<String> = organisations.iter().map(|id| id.to_string()).collect();
-                println!(
-                    "  {:<12} {token}  (organisation: {})",
-                    api.name(),
-                    ids.join(", ")
-                );
-            }
-            Api::Ctrlhub => println!(
-                "  {:<12} X-Session-Token {token}  (path: /v3/users/{user_id}, your own user id)",
-                api.name()
-            ),
-            _ => println!("  {:<12} {token}", api.name()),
+    tenant: String,
+    organisations: Vec<uuid::Uuid>,
+    credentials: BTreeMap<Api, CredentialView>,
+}
+
+/// One API's credential for a user, placed as the API's descriptor says.
+#[derive(serde::Serialize)]
+struct CredentialView {
+    token: String,
+    /// The header that carries the token, as `[name, value]`.
+    credential: (&'static str, String),
+    /// The header naming the user's tenant, for an API with one.
+    tenant: Option<(&'static str, String)>,
+    /// The operation's path for this user.
+    path: String,
+    /// The path's parameters for this user, by name.
+    path_parameters: BTreeMap<&'static str, String>,
+}
+
+impl NewUserView {
+    fn new(
+        username: &str,
+        user_id: uuid::Uuid,
+        tenant: &str,
+        organisations: Vec<uuid::Uuid>,
+        tokens: &[(Api, String)],
+    ) -> NewUserView {
+        let credentials = tokens
+            .iter()
+            .map(|(api, token)| {
+                let descriptor = api.descriptor();
+                let credentials = &descriptor.credentials;
+                let view = CredentialView {
+                    token: token.clone(),
+                    credential: credentials.credential_header(token),
+                    tenant: credentials.tenant(Some(tenant)),
+                    path: descriptor.operation.path_for(&user_id),
+                    path_parameters: descriptor
+                        .operation
+                        .path_parameters(&user_id)
+                        .into_iter()
+                        .collect(),
+                };
+                (*api, view)
+            })
+            .collect();
+        NewUserView {
+            username: username.to_string(),
+            user_id,
+            tenant: tenant.to_string(),
+            organisations,
+            credentials,
         }
     }
 }
@@ -279,10 +340,7 @@ async fn serve(
             "\ndemo user {user_id} (Ctrl-Hub's path names this id: /v3/users/{user_id}); one curl line per API:"
         );
         for api in &running {
-            let (Some(registration), Some((_, token))) = (
-                registration(api.api),
-                tokens.iter().find(|(a, _)| *a == api.api),
-            ) else {
+            let Some((_, token)) = tokens.iter().find(|(a, _)| *a == api.api) else {
                 continue;
             };
             let credentials = DemoCredentials {
@@ -293,7 +351,9 @@ async fn serve(
             println!(
                 "\n# {}\n{}",
                 api.api.name(),
-                (registration.demo_curl)(&api.base_url(), &credentials)
+                api.api
+                    .descriptor()
+                    .demo_curl(&api.base_url(), &credentials)
             );
         }
     }
@@ -426,25 +486,43 @@ fn run(cli: Cli) -> Result<(), String> {
             println!("{text}");
             Ok(())
         }
+        Command::Describe => {
+            let all: Vec<_> = descriptors().collect();
+            let text = serde_json::to_string_pretty(&all).map_err(|e| e.to_string())?;
+            println!("{text}");
+            Ok(())
+        }
         Command::User {
             command:
                 UserCommand::Add {
                     username,
                     email,
                     tenant,
+                    json,
                 },
         } => {
             let store = open(&cli.db)?;
             let new = add_user(store.as_ref(), &username, &email, tenant.as_deref())
                 .map_err(|e| e.to_string())?;
-            println!("user {} ({})", new.user.username, new.user.id);
             let organisations: Vec<uuid::Uuid> = store
                 .organisations_of(new.user.id)
                 .map_err(|e| e.to_string())?
                 .iter()
                 .map(|o| o.id)
                 .collect();
-            print_tokens(new.user.id, &organisations, &new.tokens, &new.tenant);
+            let view = NewUserView::new(
+                &new.user.username,
+                new.user.id,
+                &new.tenant,
+                organisations,
+                &new.tokens,
+            );
+            if json {
+                let text = serde_json::to_string_pretty(&view).map_err(|e| e.to_string())?;
+                println!("{text}");
+            } else {
+                print_tokens(&view);
+            }
             Ok(())
         }
         Command::User {

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use dropshot::{ConfigDropshot, HttpServer, ServerBuilder};
 use serde_json::Value;
 
-use crate::apis::{ApiContext, REQUEST_BODY_MAX_BYTES, Registration, registrations, spec_json};
+use crate::apis::documents::{self, Documents};
+use crate::apis::{ApiContext, Descriptor, REQUEST_BODY_MAX_BYTES, descriptors, spec_json};
 use crate::auth::Verifier;
 use crate::front::{ApiShape, Front, Limits};
 use crate::storage::{Api, Store};
@@ -43,9 +44,8 @@ impl RunningApi {
 
 /// The address each API listens on by default.
 pub fn default_listen() -> BTreeMap<Api, SocketAddr> {
-    registrations()
-        .into_iter()
-        .map(|r| (r.api, SocketAddr::from(([127, 0, 0, 1], r.default_port))))
+    descriptors()
+        .map(|d| (d.api, SocketAddr::from(([127, 0, 0, 1], d.default_port))))
         .collect()
 }
 
@@ -57,12 +57,11 @@ pub fn start_all(
     limits: &Limits,
     log: &slog::Logger,
 ) -> Result<Vec<RunningApi>, String> {
-    registrations()
-        .into_iter()
-        .filter_map(|registration| {
-            let address = *listen.get(&registration.api)?;
+    descriptors()
+        .filter_map(|descriptor| {
+            let address = *listen.get(&descriptor.api)?;
             Some(start_one_with(
-                &registration,
+                descriptor,
                 Arc::clone(&store),
                 address,
                 limits,
@@ -74,31 +73,31 @@ pub fn start_all(
 
 /// Starts one API with the default [`Limits`].
 pub fn start_one(
-    registration: &Registration,
+    descriptor: &'static Descriptor,
     store: Arc<dyn Store>,
     address: SocketAddr,
     log: &slog::Logger,
 ) -> Result<RunningApi, String> {
-    start_one_with(registration, store, address, &Limits::default(), log)
+    start_one_with(descriptor, store, address, &Limits::default(), log)
 }
 
 /// Starts one API: its dropshot server on an ephemeral loopback port, then
 /// its front on `address`. Needs a tokio runtime.
 pub fn start_one_with(
-    registration: &Registration,
+    descriptor: &'static Descriptor,
     store: Arc<dyn Store>,
     address: SocketAddr,
     limits: &Limits,
     log: &slog::Logger,
 ) -> Result<RunningApi, String> {
-    let name = registration.api.name();
-    let description = (registration.description)().map_err(|e| format!("{name}: {e}"))?;
-    let spec_document: Value =
-        spec_json(registration.spec_yaml).map_err(|e| format!("{name}: {e}"))?;
+    let name = descriptor.api.name();
+    let mut description = (descriptor.description)().map_err(|e| format!("{name}: {e}"))?;
+    documents::register(&mut description).map_err(|e| format!("{name}: {e}"))?;
+    let spec: Value = spec_json(descriptor.spec_yaml).map_err(|e| format!("{name}: {e}"))?;
     let context = ApiContext {
         verifier: Arc::new(Verifier::new(Arc::clone(&store))),
         store,
-        spec_document: Arc::new(spec_document),
+        documents: Arc::new(Documents::new(spec)),
     };
     let config = ConfigDropshot {
         bind_address: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -118,14 +117,14 @@ pub fn start_one_with(
         server.local_addr(),
         limits.clone(),
         ApiShape {
-            error_body: registration.error_body,
-            allow: registration.allow,
+            error_body: descriptor.error_body,
+            allow: descriptor.operation.method,
         },
         log,
     )
     .map_err(|e| cannot_listen(name, address, &e))?;
     Ok(RunningApi {
-        api: registration.api,
+        api: descriptor.api,
         front,
         server,
     })
@@ -151,9 +150,8 @@ fn cannot_listen(api: &str, address: SocketAddr, error: &std::io::Error) -> Stri
 
 /// The OpenAPI document dropshot derives from `api`'s trait.
 pub fn derived_openapi(api: Api) -> Result<Value, String> {
-    let registration = crate::apis::registration(api)
-        .ok_or_else(|| format!("{} is not implemented", api.name()))?;
-    let spec = spec_json(registration.spec_yaml)?;
+    let descriptor = api.descriptor();
+    let spec = spec_json(descriptor.spec_yaml)?;
     let title = spec
         .pointer("/info/title")
         .and_then(Value::as_str)
@@ -164,7 +162,7 @@ pub fn derived_openapi(api: Api) -> Result<Value, String> {
         .and_then(Value::as_str)
         .and_then(|v| semver::Version::parse(v).ok())
         .unwrap_or(semver::Version::new(0, 0, 0));
-    let description = (registration.stub_description)()?;
+    let description = (descriptor.stub_description)()?;
     description
         .openapi(title, version)
         .json()

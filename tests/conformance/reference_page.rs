@@ -217,19 +217,12 @@ async fn each_api_serves_its_reference_page_at_docs() {
         Arc::new(SqliteStore::open(&dir.join("db.sqlite")).unwrap_or_else(|e| panic!("{e}")));
     let log = slog::Logger::root(slog::Discard, slog::o!());
     let client = reqwest::Client::new();
-    for api in [
-        Api::Cl2c,
-        Api::Ctechnology,
-        Api::Ctrlhub,
-        Api::Exante,
-        Api::Zitadel,
-    ] {
-        let registration = server::apis::registration(api)
-            .unwrap_or_else(|| panic!("{} is not registered", api.name()));
+    for &api in Api::ALL {
+        let registration = api.descriptor();
         let spec =
             server::apis::spec_json(registration.spec_yaml).unwrap_or_else(|e| panic!("{e}"));
         let running = server::serve::start_one(
-            &registration,
+            registration,
             Arc::clone(&store),
             "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}")),
             &log,
@@ -272,7 +265,8 @@ fn each_reference_page_renders_in_a_headless_browser_with_a_screenshot() {
     let root = xtask::workspace_root().unwrap_or_else(|e| panic!("{e}"));
     let dir = xtask::docs::docs_dir(&root);
     let files = xtask::docs::write_docs(&root, &dir).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(files.len(), 6, "five pages and the index");
+    let apis = server::registry::Api::ALL.len();
+    assert_eq!(files.len(), apis + 1, "one page per API and the index");
     let Some(browser) = chromium() else {
         eprintln!(
             "SKIPPED: no chromium on the PATH, so the reference pages in {} were not rendered \

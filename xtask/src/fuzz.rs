@@ -14,12 +14,15 @@
 //!   the rule for the fuzz user, and the same values in the examples
 //!   ([`rule_values`]; an `x-rule` it does not know fails the run, so a new
 //!   rule needs a decision here);
-//! - Ctrl-Hub's `user_id` path parameter is the fuzz user's own id (any
-//!   other id is a 403 or a 404, which positive data cannot aim for);
-//! - CL2C's `tenant` is a header parameter of its spec, fixed to the fuzz
-//!   user's tenant there; every API's secret (CL2C's `X-API-Key` included)
-//!   goes in a header (`-H`), which Schemathesis's `ignored_auth` check
-//!   knows to replace;
+//! - where each API's credential goes, and which path parameters and
+//!   tenant header name the caller, come from the server's own descriptor
+//!   of the API, through `server user add --json`: Ctrl-Hub's `user_id`
+//!   path parameter is the fuzz user's own id (any other id is a 403 or a
+//!   404, which positive data cannot aim for); CL2C's `tenant` is a header
+//!   parameter of its spec, fixed to the fuzz user's tenant there; every
+//!   API's secret (CL2C's `X-API-Key` included) goes in a header (`-H`),
+//!   which Schemathesis's `ignored_auth` check knows to replace. A spec
+//!   whose API the server does not implement fails the run;
 //! - one named failure filter (`xtask/fuzz/hooks.py`): ZITADEL answers an
 //!   update that changes nothing with 400 FAILED_PRECONDITION ("not
 //!   changed"), a documented vendor behaviour that repeated positive
@@ -79,52 +82,53 @@ fn parse(args: &[&str]) -> Result<Options, String> {
     Ok(options)
 }
 
-/// The fuzz user's credentials and ids, as `server user add` prints them.
-#[derive(Debug, Default)]
+/// The fuzz user and what each API's requests carry for them, as
+/// `server user add --json` prints them (from each API's descriptor).
+#[derive(Debug, Default, serde::Deserialize)]
 struct FuzzUser {
-    id: String,
-    organisation: String,
-    tenant: String,
-    /// API name to its token.
-    tokens: Vec<(String, String)>,
+    user_id: String,
+    organisations: Vec<String>,
+    /// API name to the user's credential for it.
+    credentials: std::collections::BTreeMap<String, FuzzCredential>,
+}
+
+/// One API's credential, placed as the server's descriptor says.
+#[derive(Debug, Default, serde::Deserialize)]
+struct FuzzCredential {
+    /// The header that carries the token: `[name, value]`.
+    credential: (String, String),
+    /// The header naming the tenant, for an API with one.
+    tenant: Option<(String, String)>,
+    /// The path's parameters, by name.
+    path_parameters: std::collections::BTreeMap<String, String>,
 }
 
 impl FuzzUser {
-    fn token(&self, api: &str) -> Result<&str, String> {
-        self.tokens
-            .iter()
-            .find(|(name, _)| name == api)
-            .map(|(_, token)| token.as_str())
-            .ok_or_else(|| format!("`server user add` printed no {api} token"))
+    /// The user's credential for `api`. A spec whose API the server does
+    /// not implement has none: that fails the run rather than fuzzing
+    /// without credentials.
+    fn credential(&self, api: &str) -> Result<&FuzzCredential, String> {
+        self.credentials.get(api).ok_or_else(|| {
+            format!(
+                "the server implements no API {api} (`server user add --json` gave it no \
+                 credential): spec/{api}.yaml has no server yet"
+            )
+        })
+    }
+
+    /// The organisation a rule may name.
+    fn organisation(&self) -> Result<&str, String> {
+        self.organisations
+            .first()
+            .map(String::as_str)
+            .ok_or_else(|| "the fuzz user belongs to no organisation".to_string())
     }
 }
 
-/// Reads `server user add`'s output (see `print_tokens` in the server).
+/// Reads `server user add --json`'s output.
 fn parse_user(text: &str) -> Result<FuzzUser, String> {
-    let mut user = FuzzUser::default();
-    for line in text.lines() {
-        let words: Vec<&str> = line.split_whitespace().collect();
-        match words.as_slice() {
-            ["user", _, id] => user.id = id.trim_matches(|c| c == '(' || c == ')').to_string(),
-            ["cl2c", "tenant", tenant, "X-API-Key", key] => {
-                user.tenant = tenant.trim_end_matches(',').to_string();
-                user.tokens.push(("cl2c".into(), key.to_string()));
-            }
-            ["ctrlhub", "X-Session-Token", token, ..] => {
-                user.tokens.push(("ctrlhub".into(), token.to_string()));
-            }
-            ["exante", token, "(organisation:", organisation, ..] => {
-                user.organisation = organisation.trim_end_matches([')', ',']).to_string();
-                user.tokens.push(("exante".into(), token.to_string()));
-            }
-            [api, token] => user.tokens.push((api.to_string(), token.to_string())),
-            _ => {}
-        }
-    }
-    if user.id.is_empty() || user.organisation.is_empty() || user.tenant.is_empty() {
-        return Err(format!("cannot read `server user add`'s output:\n{text}"));
-    }
-    Ok(user)
+    serde_json::from_str(text)
+        .map_err(|e| format!("cannot read `server user add --json`'s output ({e}):\n{text}"))
 }
 
 /// Valid values for a rule the spec marks with `x-rule`, for the fuzz user;
@@ -139,8 +143,8 @@ fn rule_values(rule: &str, user: &FuzzUser) -> Result<Option<Vec<Value>>, String
             json!("America/New_York"),
             json!("Australia/Sydney"),
         ])),
-        "member-organization" => Ok(Some(vec![json!(user.organisation)])),
-        "id-matches-path" => Ok(Some(vec![json!(user.id)])),
+        "member-organization" => Ok(Some(vec![json!(user.organisation()?)])),
+        "id-matches-path" => Ok(Some(vec![json!(user.user_id)])),
         // The schema's pattern is the rule.
         "e164-phone-number" => Ok(None),
         other => Err(format!(
@@ -161,13 +165,12 @@ fn fuzz_view(api: &str, spec: &Value, user: &FuzzUser) -> Result<Value, String> 
     for (name, value) in &fixed {
         replace_in_examples(&mut view, name, value);
     }
-    let mut parameter = |name: &str, value: &str| {
+    let credential = user.credential(api)?;
+    for (name, value) in &credential.path_parameters {
         fix_parameter(&mut view, name, value);
-    };
-    match api {
-        "ctrlhub" => parameter("user_id", &user.id),
-        "cl2c" => parameter("tenant", &user.tenant),
-        _ => {}
+    }
+    if let Some((name, tenant)) = &credential.tenant {
+        fix_parameter(&mut view, name, tenant);
     }
     Ok(view)
 }
@@ -279,14 +282,9 @@ fn fix_parameter(value: &mut Value, name: &str, fixed: &str) {
 /// parameter of its spec: sent with `-H`, it is the one Schemathesis knows
 /// to be the credential (its `ignored_auth` check replaces it), which a
 /// fixed parameter value would not be.
-fn credential_header(api: &str, user: &FuzzUser) -> Result<Option<String>, String> {
-    Ok(match api {
-        "ctechnology" => Some(format!("Authorization: Token {}", user.token(api)?)),
-        "exante" | "zitadel" => Some(format!("Authorization: Bearer {}", user.token(api)?)),
-        "ctrlhub" => Some(format!("X-Session-Token: {}", user.token(api)?)),
-        "cl2c" => Some(format!("X-API-Key: {}", user.token(api)?)),
-        _ => None,
-    })
+fn credential_header(api: &str, user: &FuzzUser) -> Result<String, String> {
+    let (name, value) = &user.credential(api)?.credential;
+    Ok(format!("{name}: {value}"))
 }
 
 /// The virtual environment's `st`, installed at the pinned version if
@@ -464,6 +462,7 @@ fn fuzz(root: &Path, args: &[&str]) -> Result<Vec<Outcome>, String> {
         "fuzz@example.com",
         "--tenant",
         "fuzz-tenant",
+        "--json",
     ]))?;
     let user = parse_user(&added)?;
     let hooks = root.join("xtask").join("fuzz");
@@ -492,9 +491,7 @@ fn fuzz(root: &Path, args: &[&str]) -> Result<Vec<Outcome>, String> {
         if let Some(seed) = options.seed {
             command.args(["--seed", &seed.to_string()]);
         }
-        if let Some(header) = credential_header(api, &user)? {
-            command.args(["--header", &header]);
-        }
+        command.args(["--header", &credential_header(api, &user)?]);
         println!(
             "\n== {api}: {url}\nby hand, with `{} --db {} serve --api {api} --listen {api}={}` running:\n  {}",
             server.display(),
@@ -580,12 +577,17 @@ mod tests {
     use super::*;
 
     fn user() -> FuzzUser {
-        FuzzUser {
-            id: "00000000-0000-4000-8000-000000000001".into(),
-            organisation: "00000000-0000-4000-8000-000000000002".into(),
-            tenant: "fuzz-tenant".into(),
-            tokens: vec![("cl2c".into(), "cl2c_key".into())],
-        }
+        parse_user(
+            r#"{"user_id": "00000000-0000-4000-8000-000000000001",
+                "organisations": ["00000000-0000-4000-8000-000000000002"],
+                "credentials": {
+                  "cl2c": {"credential": ["X-API-Key", "cl2c_key"], "tenant": ["tenant", "fuzz-tenant"],
+                           "path_parameters": {}},
+                  "exante": {"credential": ["Authorization", "Bearer ex_1"], "tenant": null,
+                             "path_parameters": {}}
+                }}"#,
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
     }
 
     #[test]
@@ -601,29 +603,12 @@ mod tests {
     }
 
     #[test]
-    fn user_add_output_is_read() {
-        let text = "user fuzz (u-1)\n  ctechnology  ct_1\n  cl2c         tenant t, X-API-Key k\n  \
-                    exante       ex_1  (organisation: o-1)\n  \
-                    ctrlhub      X-Session-Token chs_1  (path: /v3/users/u-1, your own user id)\n  \
-                    zitadel      zat_1\n";
-        let user = parse_user(text).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(
-            (
-                user.id.as_str(),
-                user.organisation.as_str(),
-                user.tenant.as_str()
-            ),
-            ("u-1", "o-1", "t")
-        );
-        for (api, token) in [
-            ("ctechnology", "ct_1"),
-            ("cl2c", "k"),
-            ("exante", "ex_1"),
-            ("ctrlhub", "chs_1"),
-            ("zitadel", "zat_1"),
-        ] {
-            assert_eq!(user.token(api).ok(), Some(token), "{api}");
-        }
+    fn an_api_the_server_does_not_implement_fails_the_run() {
+        let Err(message) = fuzz_view("acme", &json!({}), &user()) else {
+            panic!("fuzzed an API without credentials");
+        };
+        assert!(message.contains("implements no API acme"), "{message}");
+        assert!(credential_header("acme", &user()).is_err());
     }
 
     #[test]
@@ -638,7 +623,7 @@ mod tests {
         });
         let view = fuzz_view("exante", &spec, &user()).unwrap_or_else(|e| panic!("{e}"));
         let media = &view["paths"]["/x"]["patch"]["requestBody"]["content"]["application/json"];
-        let organisation = json!(user().organisation);
+        let organisation = json!(user().organisations[0]);
         assert_eq!(
             media["schema"]["properties"]["default_organization"]["enum"],
             json!([organisation])
@@ -665,6 +650,6 @@ mod tests {
         );
         assert_eq!(view["parameters"][1]["schema"].get("enum"), None);
         let header = credential_header("cl2c", &user()).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(header.as_deref(), Some("X-API-Key: cl2c_key"));
+        assert_eq!(header, "X-API-Key: cl2c_key");
     }
 }

@@ -9,25 +9,34 @@
 //!   change to the store (applied to the latest profile in its write), answer
 //!   from what was stored.
 
-// When adding an API: add its module here and its `registration()` to
-// `registrations()` below; nothing else in the server changes.
 pub mod body;
-pub mod cl2c;
-pub mod ctechnology;
-pub mod ctrlhub;
-pub mod exante;
+pub mod descriptor;
+pub mod documents;
 pub mod fields;
-pub mod zitadel;
+
+// One module per API, declared from the registry (`crate::registry`), the
+// one list of APIs: adding an API adds a line there, not here.
+macro_rules! declare_api_modules {
+    ($($module:ident $variant:ident,)*) => {
+        $(pub mod $module;)*
+    };
+}
+crate::for_each_api!(declare_api_modules);
+
+pub use descriptor::{
+    CredentialPlace, Credentials, DemoCredentials, Descriptor, ErrorBody, Operation,
+};
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use dropshot::{ApiDescription, HttpError, RequestContext, StubContext};
+use dropshot::{HttpError, RequestContext};
 use http::HeaderMap;
 use serde_json::Value;
 use uuid::Uuid;
 
 use crate::auth::{AuthError, Principal, Verifier};
-use crate::storage::{Api, Applied, Current, ProfileChange, Reads, Store, StoreError};
+use crate::registry::Api;
+use crate::storage::{Applied, Current, ProfileChange, Reads, Store, StoreError};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -35,8 +44,8 @@ pub struct ApiContext {
     pub store: Arc<dyn Store>,
     /// Checks tokens; keeps the credentials it has read.
     pub verifier: Arc<Verifier>,
-    /// This API's hand-written spec as JSON, served at `/openapi.json`.
-    pub spec_document: Arc<Value>,
+    /// This API's spec and reference page (`documents.rs`).
+    pub documents: Arc<documents::Documents>,
 }
 
 /// The largest request body each API accepts. The documented bodies are a
@@ -66,24 +75,6 @@ pub fn dropshot_status(error: &HttpError) -> http::StatusCode {
     } else {
         status
     }
-}
-
-/// A 405 in an API's own error body, with the `Allow` header RFC 9110
-/// requires on a 405. The stubs that answer the operation's path for other
-/// methods return this plain response because an error type cannot carry a
-/// header (and dropshot's router would answer in its own shape).
-pub fn method_not_allowed<E: serde::Serialize>(
-    body: &E,
-    content_type: &str,
-    allow: &str,
-) -> Result<http::Response<dropshot::Body>, String> {
-    let body = serde_json::to_vec(body).map_err(|e| format!("cannot encode a 405: {e}"))?;
-    http::Response::builder()
-        .status(http::StatusCode::METHOD_NOT_ALLOWED)
-        .header(http::header::ALLOW, allow)
-        .header(http::header::CONTENT_TYPE, content_type)
-        .body(dropshot::Body::from(body))
-        .map_err(|e| format!("cannot build a 405: {e}"))
 }
 
 /// Runs a storage call off the async executor (SQLite calls block). Not
@@ -157,48 +148,9 @@ pub fn headers<C: dropshot::ServerContext>(rqctx: &RequestContext<C>) -> &Header
     rqctx.request.headers()
 }
 
-/// What the server needs to know about one API.
-pub struct Registration {
-    pub api: Api,
-    /// The default listen port (127.0.0.1).
-    pub default_port: u16,
-    /// The hand-written spec, served at `/openapi.json`.
-    pub spec_yaml: &'static str,
-    /// The API with its implementation.
-    pub description: fn() -> Result<ApiDescription<ApiContext>, String>,
-    /// The API without one: what `server openapi <api>` prints.
-    pub stub_description: fn() -> Result<ApiDescription<StubContext>, String>,
-    /// A ready-to-paste curl line sending the seed's example request.
-    pub demo_curl: fn(base_url: &str, credentials: &DemoCredentials) -> String,
-    /// An error in the API's format, for what the front answers itself (a
-    /// 503 while stopping, a 408 for a body that does not arrive).
-    pub error_body: crate::front::ErrorBody,
-    /// The operation's method: the `Allow` of a 405 on its path.
-    pub allow: &'static str,
-}
-
-/// Everything a demo curl line may need.
-pub struct DemoCredentials {
-    pub user_id: uuid::Uuid,
-    pub token: String,
-    /// CL2C's tenant.
-    pub tenant: Option<String>,
-}
-
-/// Every API the server serves, in a fixed order.
-pub fn registrations() -> Vec<Registration> {
-    vec![
-        ctechnology::registration(),
-        cl2c::registration(),
-        exante::registration(),
-        ctrlhub::registration(),
-        zitadel::registration(),
-    ]
-}
-
-/// The registration of `api`, if the server implements it.
-pub fn registration(api: Api) -> Option<Registration> {
-    registrations().into_iter().find(|r| r.api == api)
+/// Every API's descriptor, in the registry's order.
+pub fn descriptors() -> impl Iterator<Item = &'static Descriptor> {
+    Api::ALL.iter().map(|api| api.descriptor())
 }
 
 /// Turns the spec's YAML into the JSON document served at `/openapi.json`.

@@ -32,41 +32,8 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use uuid::Uuid;
 
-/// The five APIs, as stored (the `api` column).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Api {
-    Ctechnology,
-    Cl2c,
-    Exante,
-    Ctrlhub,
-    Zitadel,
-}
-
-impl Api {
-    pub const ALL: [Api; 5] = [
-        Api::Ctechnology,
-        Api::Cl2c,
-        Api::Exante,
-        Api::Ctrlhub,
-        Api::Zitadel,
-    ];
-
-    /// The short name used in the database, on the command line and in
-    /// `spec/<name>.yaml`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Api::Ctechnology => "ctechnology",
-            Api::Cl2c => "cl2c",
-            Api::Exante => "exante",
-            Api::Ctrlhub => "ctrlhub",
-            Api::Zitadel => "zitadel",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Api> {
-        Api::ALL.into_iter().find(|api| api.name() == name)
-    }
-}
+/// The API a row belongs to (the `api` column holds [`Api::name`]).
+pub use crate::registry::Api;
 
 /// A user account, shared by every API.
 #[derive(Clone, Debug, PartialEq)]

@@ -156,7 +156,7 @@ impl TestServerBuilder {
 
     /// Starts every API.
     pub fn all_apis(mut self) -> Self {
-        self.apis.extend(Api::ALL);
+        self.apis.extend(Api::ALL.iter().copied());
         self
     }
 

@@ -22,8 +22,7 @@ async fn an_address_in_use_is_an_error_naming_the_api_and_the_address() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
     let address: SocketAddr = taken.local_addr().unwrap_or_else(|e| panic!("{e}"));
     let store = SqliteStore::in_memory().unwrap_or_else(|e| panic!("{e}"));
-    let registration =
-        server::apis::registration(Api::Zitadel).unwrap_or_else(|| panic!("zitadel"));
+    let registration = Api::Zitadel.descriptor();
     let log = slog::Logger::root(slog::Discard, slog::o!());
     let Err(message) = start_one(&registration, Arc::new(store), address, &log) else {
         panic!("started on an address in use");

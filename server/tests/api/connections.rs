@@ -278,7 +278,7 @@ async fn at_the_cap_the_longest_waiting_connection_makes_room() {
 #[tokio::test]
 async fn every_request_that_reaches_a_stopping_server_is_answered() {
     let t = Arc::new(TestApi::start(Api::Exante).await);
-    let registration = server::apis::registration(Api::Exante).unwrap_or_else(|| panic!("exante"));
+    let registration = Api::Exante.descriptor();
     let log = slog::Logger::root(slog::Discard, slog::o!());
     let running = start_one(
         &registration,

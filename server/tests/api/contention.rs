@@ -36,71 +36,25 @@ fn last_values(group: usize) -> BTreeSet<String> {
         .collect()
 }
 
-/// Writer `w`'s `n`th update of alice's profile: method, path, headers and
-/// body. Even writers change one part of the profile and odd writers
-/// another, where the API merges, so that a lost update would show.
+/// Writer `w`'s `n`th update of alice's profile: method, path, headers
+/// (from the API's descriptor) and body (from its test profile: even
+/// writers change one part of the profile and odd writers another, where
+/// the API merges, so that a lost update would show).
 fn update(
     test: &TestApi,
     writer: usize,
     n: usize,
 ) -> (Method, String, Vec<(String, String)>, Value) {
-    let token = test.token(&test.alice);
-    let v = value(writer, n);
-    let even = writer.is_multiple_of(2);
-    let json = ("Content-Type".to_string(), "application/json".to_string());
-    match test.api {
-        Api::Ctechnology => (
-            Method::PUT,
-            "/api/v2.2/me".into(),
-            vec![("Authorization".into(), format!("Token {token}")), json],
-            if even {
-                json!({ "first_name": v })
-            } else {
-                json!({ "last_name": v })
-            },
-        ),
-        Api::Cl2c => (
-            Method::PUT,
-            "/v1/cl2c/user".into(),
-            vec![
-                ("tenant".into(), "tenant-a".into()),
-                ("X-API-Key".into(), token),
-                json,
-            ],
-            json!({ "firstName": v }),
-        ),
-        Api::Exante => (
-            Method::PATCH,
-            "/api/user".into(),
-            vec![("Authorization".into(), format!("Bearer {token}")), json],
-            // Each writer its own settings key: the merge must keep all.
-            json!({ "settings": { format!("w{writer}"): n } }),
-        ),
-        Api::Ctrlhub => {
-            let id = test.alice.user.id;
-            let profile = if even {
-                json!({ "personal": { "first_name": v } })
-            } else {
-                json!({ "contact": { "mobile": v } })
-            };
-            (
-                Method::PUT,
-                format!("/v3/users/{id}"),
-                vec![
-                    ("X-Session-Token".into(), token),
-                    ("Content-Type".into(), "application/vnd.api+json".into()),
-                    ("Accept".into(), "application/vnd.api+json".into()),
-                ],
-                json!({ "data": { "id": id, "type": "users", "attributes": { "profile": profile } } }),
-            )
-        }
-        Api::Zitadel => (
-            Method::PUT,
-            "/auth/v1/users/me/profile".into(),
-            vec![("Authorization".into(), format!("Bearer {token}")), json],
-            json!({ "firstName": v, "lastName": "Mouse", "displayName": "Minnie" }),
-        ),
-    }
+    let media_type = test.api.descriptor().operation.media_type;
+    let mut headers: Vec<(String, String)> = test
+        .credential_headers(&test.alice)
+        .into_iter()
+        .map(|(name, value)| (name.to_string(), value))
+        .collect();
+    headers.push(("Content-Type".into(), media_type.into()));
+    headers.push(("Accept".into(), media_type.into()));
+    let body = (crate::profile(test.api).concurrent_change)(test, writer, &value(writer, n), n);
+    (test.method(), test.path(), headers, body)
 }
 
 /// Sends writer `writer`'s `n`th update on `client`; its status and body.

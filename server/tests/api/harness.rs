@@ -6,11 +6,33 @@ use std::sync::Arc;
 use profile_test_server::{TestServer, TestServerBuilder};
 use reqwest::Method;
 use serde_json::Value;
-use server::apis::{DemoCredentials, Registration};
+use server::apis::{DemoCredentials, Descriptor};
 use server::front::Limits;
-use server::identity::{NewUser, add_user};
+use server::identity::NewUser;
 use server::serve::{RunningApi, start_one};
 use server::storage::{Api, Store};
+
+/// What the tests that loop over every API need to know about one API
+/// beyond its descriptor (`Api::descriptor`), stated in that API's own test
+/// file as `PROFILE` and found through `crate::profile`, which the registry
+/// expands: a test that loops over APIs never matches on their names.
+pub struct ApiProfile {
+    /// A valid body for alice that sets a name field to `name` (letters
+    /// only); its first member is a plain string.
+    pub named_body: fn(&TestApi, &str) -> String,
+    /// Whether `reply` is in the API's error format for its status.
+    pub is_error_body: fn(&Reply) -> bool,
+    /// The status of a body in a wrong media type, or without one: 415, or
+    /// 400 where the vendor's stack answers so.
+    pub wrong_media_type: u16,
+    /// The status of a body over the limit: 413, or 400 where the vendor's
+    /// gateway answers so.
+    pub too_large: u16,
+    /// Writer `writer`'s change of alice's profile to `value`: even writers
+    /// change one part of the profile and odd writers another, where the
+    /// API merges, so that a lost update would show.
+    pub concurrent_change: fn(&TestApi, usize, &str, usize) -> Value,
+}
 
 /// One API running on its own database, started by the test server crate
 /// (the one way the tests start a server), with its two users: alice, the
@@ -33,10 +55,38 @@ pub struct Reply {
     pub content_type: String,
     /// The `Allow` header (a 405 must send one).
     pub allow: Option<String>,
+    /// The `x-request-id` header every answer carries.
+    pub request_id: Option<String>,
     pub body: Value,
 }
 
 impl TestApi {
+    /// The headers that carry `user`'s credential for this API (with the
+    /// tenant, where the API has one), as the descriptor places them.
+    pub fn credential_headers(&self, user: &NewUser) -> Vec<(&'static str, String)> {
+        self.api
+            .descriptor()
+            .credentials
+            .headers(&self.token(user), Some(&user.tenant))
+    }
+
+    /// The operation's method.
+    pub fn method(&self) -> Method {
+        self.api
+            .descriptor()
+            .operation
+            .method()
+            .unwrap_or_else(|e| panic!("{}: {e}", self.api))
+    }
+
+    /// The operation's path for alice.
+    pub fn path(&self) -> String {
+        self.api
+            .descriptor()
+            .operation
+            .path_for(&self.alice.user.id)
+    }
+
     pub async fn start(api: Api) -> TestApi {
         Self::start_with(api, &Limits::default()).await
     }
@@ -138,12 +188,18 @@ impl TestApi {
             .get("allow")
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
+        let request_id = response
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         let text = response.text().await.unwrap_or_default();
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
         Reply {
             status,
             content_type,
             allow,
+            request_id,
             body,
         }
     }
@@ -198,6 +254,7 @@ impl TestApi {
             status,
             content_type: header("content-type").unwrap_or_default(),
             allow: header("allow"),
+            request_id: header("x-request-id"),
             body: serde_json::from_str(&payload).unwrap_or(Value::String(payload)),
         }
     }
@@ -230,7 +287,7 @@ fn dechunk(mut text: &str) -> String {
 /// with the ready-to-paste curl line the server prints for `demo` (the
 /// seed page's own request).
 pub fn start_with_demo_line(
-    registration: &Registration,
+    registration: &'static Descriptor,
     store: &Arc<dyn Store>,
     demo: &NewUser,
 ) -> (RunningApi, String) {
@@ -253,7 +310,7 @@ pub fn start_with_demo_line(
         token,
         tenant: Some(demo.tenant.clone()),
     };
-    let line = (registration.demo_curl)(&running.base_url(), &credentials);
+    let line = registration.demo_curl(&running.base_url(), &credentials);
     (running, line)
 }
 

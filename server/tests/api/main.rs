@@ -2,16 +2,28 @@
 //! (in-process, ephemeral port, SQLite in a temporary directory), and
 //! several server processes on one PostgreSQL database (`multinode`).
 
-mod cl2c;
 mod cli;
 mod connections;
 mod contention;
-mod ctechnology;
-mod ctrlhub;
-mod exante;
 mod harness;
+mod methods;
 mod multinode;
 mod postgres_outage;
 mod robustness;
 mod seed_requests;
-mod zitadel;
+
+// One test module per API (`<api>.rs`), declared from the server's
+// registry, with the API's `PROFILE` for the tests that loop over APIs.
+macro_rules! api_test_modules {
+    ($($module:ident $variant:ident,)*) => {
+        $(mod $module;)*
+
+        /// What the tests that loop over APIs need to know about `api`.
+        fn profile(api: server::registry::Api) -> &'static harness::ApiProfile {
+            match api {
+                $(server::registry::Api::$variant => &$module::PROFILE,)*
+            }
+        }
+    };
+}
+server::for_each_api!(api_test_modules);

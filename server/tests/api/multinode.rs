@@ -50,7 +50,7 @@ impl Node {
     fn start(database: &str) -> Node {
         let mut command = Command::new(env!("CARGO_BIN_EXE_server"));
         command.args(["--db", database, "serve"]);
-        for api in Api::ALL {
+        for &api in Api::ALL {
             command
                 .arg("--listen")
                 .arg(format!("{}=127.0.0.1:0", api.name()));

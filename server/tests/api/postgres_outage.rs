@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use profile_test_server::postgres::{OutageProxy, fresh_database};
 use serde_json::Value;
-use server::apis::{registrations, spec_json};
+use server::apis::{descriptors, spec_json};
 use server::auth::CREDENTIAL_TTL;
 use server::identity::add_user;
 use server::serve::RunningApi;
@@ -66,7 +66,7 @@ async fn a_database_outage_is_a_prompt_503_in_every_api_and_passes() {
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let mut apis: Vec<(String, String, Value, RunningApi)> = Vec::new();
-    for registration in registrations() {
+    for registration in descriptors() {
         let (running, line) = start_with_demo_line(&registration, &store, &demo);
         let spec = spec_json(registration.spec_yaml).unwrap_or_else(|e| panic!("{e}"));
         apis.push((registration.api.name().to_string(), line, spec, running));

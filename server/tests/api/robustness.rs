@@ -4,143 +4,36 @@
 //! regressions. Each case asserts the status, that the body is in the API's
 //! own error format, and that nothing was stored.
 
-use reqwest::Method;
 use serde_json::Value;
 use server::storage::Api;
 
-use crate::harness::{Reply, TestApi};
+use crate::harness::{ApiProfile, Reply, TestApi};
 
-/// What the cases need to know about one API.
-struct Target {
-    api: Api,
-    method: Method,
-    /// The operation's path for the caller (Ctrl-Hub's holds the user id).
-    path: fn(&TestApi) -> String,
-    /// The media type the API reads.
-    media_type: &'static str,
-    /// A valid request body that sets a name field to `name` (letters only).
-    body: fn(&TestApi, &str) -> String,
-    /// The caller's credential headers, by name.
-    credentials: fn(&TestApi) -> Vec<(&'static str, String)>,
-    /// The API's error format for `reply`'s status.
-    is_error_body: fn(&Reply) -> bool,
-}
-
-const APIS: [Api; 5] = [
-    Api::Ctechnology,
-    Api::Cl2c,
-    Api::Exante,
-    Api::Ctrlhub,
-    Api::Zitadel,
-];
-
-fn target(api: Api) -> Target {
-    match api {
-        Api::Ctechnology => Target {
-            api,
-            method: Method::PUT,
-            path: |_| "/api/v2.2/me".to_string(),
-            media_type: "application/json",
-            body: |_, name| format!(r#"{{"first_name":"{name}"}}"#),
-            credentials: |t| vec![("authorization", format!("Token {}", t.token(&t.alice)))],
-            is_error_body: |reply| {
-                reply.content_type == "application/json"
-                    && reply.body["header"]["status"] == "error"
-                    && reply.body["header"]["message"].is_string()
-            },
-        },
-        Api::Cl2c => Target {
-            api,
-            method: Method::PUT,
-            path: |_| "/v1/cl2c/user".to_string(),
-            media_type: "application/json",
-            body: |_, name| format!(r#"{{"id":"string","firstName":"{name}"}}"#),
-            credentials: |t| {
-                vec![
-                    ("tenant", t.alice.tenant.clone()),
-                    ("X-API-Key", t.token(&t.alice)),
-                ]
-            },
-            // Problem details for a body it cannot read (400), the default
-            // error body otherwise.
-            is_error_body: |reply| {
-                let problem = reply.content_type == "application/problem+json"
-                    && reply.body["status"] == reply.status
-                    && reply.body["errors"].is_object();
-                let default = reply.content_type == "application/json"
-                    && reply.body["statusCode"] == reply.status
-                    && reply.body["messages"].is_array();
-                problem || default
-            },
-        },
-        Api::Exante => Target {
-            api,
-            method: Method::PATCH,
-            path: |_| "/api/user".to_string(),
-            media_type: "application/json",
-            body: |_, name| format!(r#"{{"firstname":"{name}"}}"#),
-            credentials: |t| vec![("authorization", format!("Bearer {}", t.token(&t.alice)))],
-            is_error_body: |reply| {
-                reply.content_type == "application/json"
-                    && reply.body["status"] == "error"
-                    && reply.body["status_code"] == reply.status
-                    && reply.body["message"].is_string()
-            },
-        },
-        Api::Ctrlhub => Target {
-            api,
-            method: Method::PUT,
-            path: |t| format!("/v3/users/{}", t.alice.user.id),
-            media_type: "application/vnd.api+json",
-            body: |t, name| {
-                format!(
-                    r#"{{"data":{{"id":"{}","type":"users","attributes":{{"profile":{{"personal":{{"first_name":"{name}"}}}}}}}}}}"#,
-                    t.alice.user.id
-                )
-            },
-            credentials: |t| vec![("x-session-token", t.token(&t.alice))],
-            is_error_body: |reply| {
-                reply.content_type == "application/vnd.api+json"
-                    && reply.body["errors"][0]["status"].as_str()
-                        == Some(reply.status.to_string().as_str())
-            },
-        },
-        Api::Zitadel => Target {
-            api,
-            method: Method::PUT,
-            path: |_| "/auth/v1/users/me/profile".to_string(),
-            media_type: "application/json",
-            body: |_, name| {
-                format!(
-                    r#"{{"firstName":"{name}","lastName":"Mouse","displayName":"{name} Mouse"}}"#
-                )
-            },
-            credentials: |t| vec![("authorization", format!("Bearer {}", t.token(&t.alice)))],
-            is_error_body: |reply| {
-                reply.content_type == "application/json"
-                    && reply.body["code"].is_i64()
-                    && reply.body["message"].is_string()
-            },
-        },
-    }
-}
-
-/// One running API and what the cases need to know about it.
+/// One running API and what the cases need to know about it: its
+/// descriptor (method, path, media type, credentials) and its test
+/// profile (a valid body, its error format, its statuses).
 struct Probe {
     t: TestApi,
-    target: Target,
+    profile: &'static ApiProfile,
+    media_type: &'static str,
 }
 
 impl Probe {
     async fn start(api: Api) -> Probe {
         Probe {
             t: TestApi::start(api).await,
-            target: target(api),
+            profile: crate::profile(api),
+            media_type: api.descriptor().operation.media_type,
         }
     }
 
     fn body(&self, name: &str) -> String {
-        (self.target.body)(&self.t, name)
+        (self.profile.named_body)(&self.t, name)
+    }
+
+    /// Alice's credential headers.
+    fn credentials(&self) -> Vec<(&'static str, String)> {
+        self.t.credential_headers(&self.t.alice)
     }
 
     /// Sends `body` with the caller's credentials, `extra` headers and, if
@@ -151,7 +44,7 @@ impl Probe {
         extra: &[(&str, &str)],
         body: &str,
     ) -> Reply {
-        let credentials = (self.target.credentials)(&self.t);
+        let credentials = self.credentials();
         let mut headers: Vec<(&str, &str)> = credentials
             .iter()
             .map(|(name, value)| (*name, value.as_str()))
@@ -160,28 +53,27 @@ impl Probe {
             headers.push(("content-type", media_type));
         }
         headers.extend_from_slice(extra);
-        let path = (self.target.path)(&self.t);
+        let path = self.t.path();
         self.t
-            .send(self.target.method.clone(), &path, &headers, Some(body))
+            .send(self.t.method(), &path, &headers, Some(body))
             .await
     }
 
     /// Sends `body` as the API's media type, with the caller's credentials.
     async fn send(&self, body: &str) -> Reply {
-        self.send_with(Some(self.target.media_type), &[], body)
-            .await
+        self.send_with(Some(self.media_type), &[], body).await
     }
 
     /// `reply` is `status` in the API's error format, and the caller's
     /// profile was not written.
     fn assert_refused(&self, reply: &Reply, statuses: &[u16], case: &str) {
-        let api = self.target.api.name();
+        let api = self.t.api.name();
         assert!(
             statuses.contains(&reply.status),
             "{api}, {case}: expected one of {statuses:?}, got {reply:?}"
         );
         assert!(
-            (self.target.is_error_body)(reply),
+            (self.profile.is_error_body)(reply),
             "{api}, {case}: not the API's error format: {reply:?}"
         );
         assert_eq!(
@@ -193,7 +85,7 @@ impl Probe {
 
     /// `reply` is a 200 and the profile was written once.
     fn assert_saved(&self, reply: &Reply, case: &str) {
-        let api = self.target.api.name();
+        let api = self.t.api.name();
         assert_eq!(reply.status, 200, "{api}, {case}: {reply:?}");
         assert_eq!(self.t.stored(&self.t.alice).1, 1, "{api}, {case}");
     }
@@ -205,7 +97,7 @@ impl Probe {
 /// considers invalid.
 #[tokio::test]
 async fn data_after_the_json_body_is_refused_and_nothing_is_stored() {
-    for api in APIS {
+    for &api in Api::ALL {
         let probe = Probe::start(api).await;
         let first = probe.body("First");
         let cases = [
@@ -226,7 +118,7 @@ async fn data_after_the_json_body_is_refused_and_nothing_is_stored() {
 
 #[tokio::test]
 async fn whitespace_after_the_json_body_is_valid() {
-    for api in APIS {
+    for &api in Api::ALL {
         let probe = Probe::start(api).await;
         let body = format!("{} \r\n\t\n", probe.body("First"));
         let reply = probe.send(&body).await;
@@ -239,12 +131,9 @@ async fn whitespace_after_the_json_body_is_valid() {
 /// (CL2C's problem details, ZITADEL's INVALID_ARGUMENT).
 #[tokio::test]
 async fn a_body_without_a_content_type_is_refused_as_a_wrong_media_type() {
-    for api in APIS {
+    for &api in Api::ALL {
         let probe = Probe::start(api).await;
-        let wrong_media_type = match api {
-            Api::Cl2c | Api::Zitadel => 400,
-            _ => 415,
-        };
+        let wrong_media_type = probe.profile.wrong_media_type;
         let reply = probe.send_with(None, &[], &probe.body("First")).await;
         probe.assert_refused(&reply, &[wrong_media_type], "no Content-Type");
         let reply = probe
@@ -254,43 +143,20 @@ async fn a_body_without_a_content_type_is_refused_as_a_wrong_media_type() {
     }
 }
 
-/// The credential headers of each API.
-fn credential_header_names(api: Api) -> &'static [&'static str] {
-    match api {
-        Api::Cl2c => &["tenant", "X-API-Key"],
-        Api::Ctrlhub => &["x-session-token"],
-        _ => &["authorization"],
-    }
-}
-
 /// Two copies of a credential header are refused, whichever copy is valid:
 /// a gateway in front that reads the other copy would otherwise disagree
 /// with the server on who is calling.
 #[tokio::test]
 async fn a_duplicated_credential_header_is_refused() {
-    for api in APIS {
+    for &api in Api::ALL {
         let probe = Probe::start(api).await;
-        let credentials = (probe.target.credentials)(&probe.t);
-        for name in credential_header_names(api) {
-            let Some((_, valid)) = credentials
-                .iter()
-                .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            else {
-                panic!("{}: no {name} credential", api.name());
-            };
+        let bobs = probe.t.credential_headers(&probe.t.bob);
+        for ((name, valid), (_, other)) in probe.credentials().iter().zip(&bobs) {
             // The valid copy twice, then with another user's value before and after.
-            let other = match (api, *name) {
-                (Api::Cl2c, "tenant") => probe.t.bob.tenant.clone(),
-                (Api::Ctechnology, _) => format!("Token {}", probe.t.token(&probe.t.bob)),
-                (Api::Exante | Api::Zitadel, _) => {
-                    format!("Bearer {}", probe.t.token(&probe.t.bob))
-                }
-                _ => probe.t.token(&probe.t.bob),
-            };
             for extra in [valid.as_str(), other.as_str()] {
                 let reply = probe
                     .send_with(
-                        Some(probe.target.media_type),
+                        Some(probe.media_type),
                         &[(name, extra)],
                         &probe.body("First"),
                     )
@@ -307,7 +173,7 @@ async fn a_duplicated_credential_header_is_refused() {
 /// changes.
 #[tokio::test]
 async fn the_probe_request_is_accepted_on_every_api() {
-    for api in APIS {
+    for &api in Api::ALL {
         let probe = Probe::start(api).await;
         let reply = probe.send(&probe.body("First")).await;
         probe.assert_saved(&reply, "the probe request");
@@ -318,15 +184,15 @@ async fn the_probe_request_is_accepted_on_every_api() {
 impl Probe {
     /// Sends raw `body` bytes as the API's media type.
     async fn send_bytes(&self, body: Vec<u8>) -> Reply {
-        let credentials = (self.target.credentials)(&self.t);
+        let credentials = self.credentials();
         let mut headers: Vec<(&str, &str)> = credentials
             .iter()
             .map(|(name, value)| (*name, value.as_str()))
             .collect();
-        headers.push(("content-type", self.target.media_type));
-        let path = (self.target.path)(&self.t);
+        headers.push(("content-type", self.media_type));
+        let path = self.t.path();
         self.t
-            .send_bytes(self.target.method.clone(), &path, &headers, Some(body))
+            .send_bytes(self.t.method(), &path, &headers, Some(body))
             .await
     }
 
@@ -342,7 +208,7 @@ impl Probe {
 #[tokio::test]
 async fn malformed_bodies_are_refused_and_nothing_is_stored() {
     let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
-    for api in APIS {
+    for &api in Api::ALL {
         let probe = Probe::start(api).await;
         let whole = probe.body("First");
         let mut cases: Vec<(&str, Vec<u8>)> = vec![
@@ -401,7 +267,7 @@ async fn deep_nesting_inside_a_kept_value_is_refused() {
 /// differ (first or last); so no API reads one.
 #[tokio::test]
 async fn a_member_named_twice_is_refused_on_every_api() {
-    for api in APIS {
+    for &api in Api::ALL {
         let probe = Probe::start(api).await;
         let body = probe.body("First");
         // The body's first member, repeated with another value.
@@ -416,25 +282,22 @@ async fn a_member_named_twice_is_refused_on_every_api() {
 /// refused as too large (ZITADEL: 400 INVALID_ARGUMENT, as its gateway).
 #[tokio::test]
 async fn a_10_mb_body_is_refused_with_and_without_a_length() {
-    for api in APIS {
+    for &api in Api::ALL {
         let probe = Probe::start(api).await;
-        let too_large = match api {
-            Api::Zitadel => 400,
-            _ => 413,
-        };
+        let too_large = probe.profile.too_large;
         let huge = probe.body_with(&format!(r#""unknown":"{}""#, "x".repeat(10 << 20)));
         let reply = probe.send(&huge).await;
         probe.assert_refused(&reply, &[too_large], "10 MB with a length");
-        let credentials = (probe.target.credentials)(&probe.t);
+        let credentials = probe.credentials();
         let mut headers: Vec<(&str, &str)> = credentials
             .iter()
             .map(|(name, value)| (*name, value.as_str()))
             .collect();
-        headers.push(("content-type", probe.target.media_type));
-        let path = (probe.target.path)(&probe.t);
+        headers.push(("content-type", probe.media_type));
+        let path = probe.t.path();
         let reply = probe
             .t
-            .send_chunked(probe.target.method.clone(), &path, &headers, &huge)
+            .send_chunked(probe.t.method(), &path, &headers, &huge)
             .await;
         probe.assert_refused(&reply, &[too_large], "10 MB without a length");
     }
@@ -446,15 +309,15 @@ async fn a_10_mb_body_is_refused_with_and_without_a_length() {
 #[tokio::test]
 async fn a_damaged_credential_is_refused() {
     let long = "k".repeat(64 * 1024);
-    for api in APIS {
+    for &api in Api::ALL {
         let probe = Probe::start(api).await;
-        let credentials = (probe.target.credentials)(&probe.t);
+        let credentials = probe.credentials();
         // Another API's credential, for the same user.
-        let foreign_api = if api == Api::Exante {
-            Api::Zitadel
-        } else {
-            Api::Exante
-        };
+        let foreign_api = Api::ALL
+            .iter()
+            .copied()
+            .find(|other| *other != api)
+            .unwrap_or_else(|| panic!("only one API"));
         let foreign = probe
             .t
             .alice
@@ -485,12 +348,12 @@ async fn a_damaged_credential_is_refused() {
                     .map(|(n, v)| (*n, v.as_str()))
                     .collect();
                 headers.push((name, value.as_str()));
-                headers.push(("content-type", probe.target.media_type));
-                let path = (probe.target.path)(&probe.t);
+                headers.push(("content-type", probe.media_type));
+                let path = probe.t.path();
                 let reply = probe
                     .t
                     .send(
-                        probe.target.method.clone(),
+                        probe.t.method(),
                         &path,
                         &headers,
                         Some(&probe.body("First")),
@@ -498,34 +361,6 @@ async fn a_damaged_credential_is_refused() {
                     .await;
                 probe.assert_refused(&reply, &[400, 401], &format!("{name}: {case}"));
             }
-        }
-    }
-}
-
-/// A method no endpoint of the path serves (TRACE; OPTIONS outside
-/// c.technology, which serves it) is a 405 in the API's format whose
-/// `Allow` names the operation's method only (found by Schemathesis:
-/// dropshot's router answered in its own shape and listed every stub's
-/// method).
-#[tokio::test]
-async fn a_method_no_endpoint_serves_is_a_405_in_the_apis_format() {
-    for api in APIS {
-        let probe = Probe::start(api).await;
-        let methods: &[&str] = match api {
-            Api::Ctechnology => &["TRACE"],
-            _ => &["TRACE", "OPTIONS"],
-        };
-        let path = (probe.target.path)(&probe.t);
-        for method in methods {
-            let method = Method::from_bytes(method.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
-            let reply = probe.t.send(method.clone(), &path, &[], None).await;
-            probe.assert_refused(&reply, &[405], method.as_str());
-            assert_eq!(
-                reply.allow.as_deref(),
-                Some(probe.target.method.as_str()),
-                "{}: {reply:?}",
-                api.name()
-            );
         }
     }
 }

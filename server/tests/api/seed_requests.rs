@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use serde_json::Value;
-use server::apis::{registrations, spec_json};
+use server::apis::{descriptors, spec_json};
 use server::identity::add_user;
 use server::storage::Store;
 use server::storage::sqlite::SqliteStore;
@@ -39,7 +39,7 @@ fn success_response(spec: &Value) -> (String, Value) {
 // Two workers: curl runs in a blocking task while the server answers it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_seed_request_succeeds_validates_and_survives_a_restart() {
-    let all = registrations();
+    let all: Vec<_> = descriptors().collect();
     assert_eq!(all.len(), 5, "all five APIs are registered");
     let dir = std::env::temp_dir().join(format!("server-seed-{}", uuid::Uuid::new_v4()));
     let path = dir.join("db.sqlite");

@@ -1,11 +1,31 @@
 //! ZITADEL: `PUT /auth/v1/users/me/profile`, bearer access token, gRPC
 //! status error bodies.
 
+use crate::harness::ApiProfile;
 use reqwest::Method;
 use serde_json::{Value, json};
 use server::storage::Api;
 
 use crate::harness::{Reply, TestApi};
+
+/// What the tests that loop over every API need to know about ZITADEL.
+pub static PROFILE: ApiProfile = ApiProfile {
+    named_body: |_, name| {
+        format!(r#"{{"firstName":"{name}","lastName":"Mouse","displayName":"{name} Mouse"}}"#)
+    },
+    is_error_body: |reply| {
+        reply.content_type == "application/json"
+            && reply.body["code"].is_i64()
+            && reply.body["message"].is_string()
+    },
+    // The gateway answers a wrong media type and an oversized body with
+    // INVALID_ARGUMENT.
+    wrong_media_type: 400,
+    too_large: 400,
+    concurrent_change: |_, _, value, _| {
+        json!({ "firstName": value, "lastName": "Mouse", "displayName": "Minnie" })
+    },
+};
 
 const PATH: &str = "/auth/v1/users/me/profile";
 

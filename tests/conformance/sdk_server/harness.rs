@@ -96,8 +96,7 @@ impl Live {
     pub async fn start(api: Api) -> Live {
         // The one test server builder, with its two users.
         let started = TestServer::start(api).unwrap_or_else(|e| panic!("{e}"));
-        let registration = server::apis::registration(api)
-            .unwrap_or_else(|| panic!("{} is not registered", api.name()));
+        let registration = api.descriptor();
         let spec =
             server::apis::spec_json(registration.spec_yaml).unwrap_or_else(|e| panic!("{e}"));
         let running = started.running(api).unwrap_or_else(|e| panic!("{e}"));
@@ -762,8 +761,7 @@ mod checker {
     use super::{Exchange, Live, RAW_MARKER, credential_problems, problems};
 
     fn exante_spec() -> serde_json::Value {
-        let registration = server::apis::registration(server::storage::Api::Exante)
-            .unwrap_or_else(|| panic!("exante is not registered"));
+        let registration = server::storage::Api::Exante.descriptor();
         server::apis::spec_json(registration.spec_yaml).unwrap_or_else(|e| panic!("{e}"))
     }
 

@@ -261,36 +261,4 @@ pub trait Cl2cApi {
         headers: Header<CredentialHeaders>,
         body: ProfileBody,
     ) -> Result<ProfileUpdate, Cl2cError>;
-
-    /// The hand-written spec of this API (`spec/cl2c.yaml`) as JSON.
-    #[endpoint { method = GET, path = "/openapi.json", unpublished = true }]
-    async fn spec_document(
-        rqctx: RequestContext<Self::Context>,
-    ) -> Result<HttpResponseOk<serde_json::Value>, Cl2cError>;
-
-    /// The human reference page rendered from the spec (see
-    /// `server/src/reference.rs`).
-    #[endpoint { method = GET, path = "/docs", unpublished = true }]
-    async fn reference_page(
-        rqctx: RequestContext<Self::Context>,
-    ) -> Result<http::Response<dropshot::Body>, Cl2cError>;
-
-    // The operation's path answers other methods in CL2C's error shape;
-    // dropshot's router would answer them in its own.
-    #[endpoint { method = GET, path = "/v1/cl2c/user", unpublished = true }]
-    async fn user_get(
-        rqctx: RequestContext<Self::Context>,
-    ) -> Result<http::Response<dropshot::Body>, Cl2cError>;
-    #[endpoint { method = POST, path = "/v1/cl2c/user", unpublished = true }]
-    async fn user_post(
-        rqctx: RequestContext<Self::Context>,
-    ) -> Result<http::Response<dropshot::Body>, Cl2cError>;
-    #[endpoint { method = PATCH, path = "/v1/cl2c/user", unpublished = true }]
-    async fn user_patch(
-        rqctx: RequestContext<Self::Context>,
-    ) -> Result<http::Response<dropshot::Body>, Cl2cError>;
-    #[endpoint { method = DELETE, path = "/v1/cl2c/user", unpublished = true }]
-    async fn user_delete(
-        rqctx: RequestContext<Self::Context>,
-    ) -> Result<http::Response<dropshot::Body>, Cl2cError>;
 }

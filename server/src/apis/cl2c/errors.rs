@@ -176,14 +176,6 @@ impl ErrorResponse {
         )
     }
 
-    pub fn method_not_allowed(path: &str) -> Self {
-        Self::new(
-            ErrorStatusCode::METHOD_NOT_ALLOWED,
-            SOURCE_GATEWAY,
-            format!("Method Not Allowed: {path} accepts PUT."),
-        )
-    }
-
     pub fn payload_too_large() -> Self {
         Self::new(
             ErrorStatusCode::PAYLOAD_TOO_LARGE,

@@ -2,17 +2,17 @@
 //! body, replace the editable fields (applied to the latest profile in the
 //! store's write), answer with the profile as stored.
 
-use dropshot::{Header, HttpResponseOk, RequestContext};
+use dropshot::{Header, RequestContext};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::api::{
-    Cl2cApi, CredentialHeaders, PATH, ProfileBody, ProfileUpdate, UpdateProfileRequest, UserProfile,
+    Cl2cApi, CredentialHeaders, ProfileBody, ProfileUpdate, UpdateProfileRequest, UserProfile,
 };
 use super::errors::{Cl2cError, ErrorResponse, ValidationProblemDetails};
 use super::validation::validate;
 use crate::apis::{
-    ApiContext, authenticate, dropshot_status, method_not_allowed, repeated, update_profile,
+    ApiContext, authenticate, dropshot_status, repeated, update_profile,
 };
 use crate::auth::{AuthError, Principal};
 use crate::storage::{Api, Applied, Profile, Reads, Store, StoreError, User};
@@ -110,18 +110,6 @@ fn user_profile(user: &User, profile: &Profile) -> UserProfile {
     }
 }
 
-/// 405: the default error body, and `Allow: PUT`.
-// The error is the API trait's error type, which dropshot takes by value.
-#[allow(clippy::result_large_err)]
-fn method_not_allowed_in_vendor_shape() -> Result<http::Response<dropshot::Body>, Cl2cError> {
-    method_not_allowed(
-        &ErrorResponse::method_not_allowed(PATH),
-        "application/json",
-        "PUT",
-    )
-    .map_err(|e| ErrorResponse::internal(e).into())
-}
-
 impl Cl2cApi for Cl2cImpl {
     type Context = ApiContext;
 
@@ -166,42 +154,5 @@ impl Cl2cApi for Cl2cImpl {
                     other => ErrorResponse::internal(other),
                 })?;
         Ok(ProfileUpdate::Updated(user_profile(&account, &profile)))
-    }
-
-    async fn spec_document(
-        rqctx: RequestContext<Self::Context>,
-    ) -> Result<HttpResponseOk<Value>, Cl2cError> {
-        Ok(HttpResponseOk(
-            rqctx.context().spec_document.as_ref().clone(),
-        ))
-    }
-
-    async fn reference_page(
-        rqctx: RequestContext<Self::Context>,
-    ) -> Result<http::Response<dropshot::Body>, Cl2cError> {
-        Ok(crate::reference::page_response(
-            &rqctx.context().spec_document,
-        ))
-    }
-
-    async fn user_get(
-        _rqctx: RequestContext<Self::Context>,
-    ) -> Result<http::Response<dropshot::Body>, Cl2cError> {
-        method_not_allowed_in_vendor_shape()
-    }
-    async fn user_post(
-        _rqctx: RequestContext<Self::Context>,
-    ) -> Result<http::Response<dropshot::Body>, Cl2cError> {
-        method_not_allowed_in_vendor_shape()
-    }
-    async fn user_patch(
-        _rqctx: RequestContext<Self::Context>,
-    ) -> Result<http::Response<dropshot::Body>, Cl2cError> {
-        method_not_allowed_in_vendor_shape()
-    }
-    async fn user_delete(
-        _rqctx: RequestContext<Self::Context>,
-    ) -> Result<http::Response<dropshot::Body>, Cl2cError> {
-        method_not_allowed_in_vendor_shape()
     }
 }

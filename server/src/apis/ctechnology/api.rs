@@ -14,8 +14,7 @@
 //! wrap the reference in `allOf`.
 
 use chrono::{DateTime, Utc};
-use dropshot::{Body, HttpResponseOk, RequestContext};
-use http::Response;
+use dropshot::{HttpResponseOk, RequestContext};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -520,42 +519,4 @@ pub trait CtechnologyApi {
         rqctx: RequestContext<Self::Context>,
         body: JsonBody<UserProfileUpdate>,
     ) -> Result<HttpResponseOk<UserProfileResponse>, ErrorResponse>;
-
-    /// The hand-written spec of this API (`spec/ctechnology.yaml`) as JSON.
-    #[endpoint { method = GET, path = "/openapi.json", unpublished = true }]
-    async fn spec_document(
-        rqctx: RequestContext<Self::Context>,
-    ) -> Result<HttpResponseOk<serde_json::Value>, ErrorResponse>;
-
-    /// The human reference page rendered from the spec (see
-    /// `server/src/reference.rs`).
-    #[endpoint { method = GET, path = "/docs", unpublished = true }]
-    async fn reference_page(
-        rqctx: RequestContext<Self::Context>,
-    ) -> Result<http::Response<dropshot::Body>, ErrorResponse>;
-
-    // The operation's path answers other methods in c.technology's error
-    // shape, with the `Allow: PUT` header HTTP requires on a 405; dropshot's
-    // router would answer them in its own shape. They return a plain
-    // response because an error type cannot carry a header.
-    #[endpoint { method = GET, path = "/api/v2.2/me", unpublished = true }]
-    async fn me_get(rqctx: RequestContext<Self::Context>) -> Result<Response<Body>, ErrorResponse>;
-    #[endpoint { method = POST, path = "/api/v2.2/me", unpublished = true }]
-    async fn me_post(rqctx: RequestContext<Self::Context>)
-    -> Result<Response<Body>, ErrorResponse>;
-    #[endpoint { method = PATCH, path = "/api/v2.2/me", unpublished = true }]
-    async fn me_patch(
-        rqctx: RequestContext<Self::Context>,
-    ) -> Result<Response<Body>, ErrorResponse>;
-    #[endpoint { method = DELETE, path = "/api/v2.2/me", unpublished = true }]
-    async fn me_delete(
-        rqctx: RequestContext<Self::Context>,
-    ) -> Result<Response<Body>, ErrorResponse>;
-    #[endpoint { method = HEAD, path = "/api/v2.2/me", unpublished = true }]
-    async fn me_head(rqctx: RequestContext<Self::Context>)
-    -> Result<Response<Body>, ErrorResponse>;
-    #[endpoint { method = OPTIONS, path = "/api/v2.2/me", unpublished = true }]
-    async fn me_options(
-        rqctx: RequestContext<Self::Context>,
-    ) -> Result<Response<Body>, ErrorResponse>;
 }

@@ -77,10 +77,6 @@ impl ErrorResponse {
     pub fn internal() -> Self {
         Self::new(500, "Internal server error.")
     }
-
-    pub fn method_not_allowed() -> Self {
-        Self::new(405, "Method Not Allowed: /api/v2.2/me accepts PUT only.")
-    }
 }
 
 impl std::fmt::Display for ErrorResponse {

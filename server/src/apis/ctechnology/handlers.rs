@@ -37,8 +37,7 @@
 //!   the ZITADEL reference. What a refusal reveals is the schema, which is
 //!   public anyway (`/openapi.json`).
 
-use dropshot::{Body, HttpResponseOk, RequestContext};
-use http::Response;
+use dropshot::{HttpResponseOk, RequestContext};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -153,17 +152,6 @@ fn success_header() -> ApiHeaderSingle {
     }
 }
 
-/// 405 for every method but PUT: the vendor's error body plus the `Allow`
-/// header RFC 9110 requires on a 405.
-fn method_not_allowed() -> Result<Response<Body>, ErrorResponse> {
-    crate::apis::method_not_allowed(
-        &ErrorResponse::method_not_allowed(),
-        "application/json",
-        "PUT",
-    )
-    .map_err(|_| ErrorResponse::internal())
-}
-
 impl CtechnologyApi for CtechnologyImpl {
     type Context = ApiContext;
 
@@ -217,52 +205,5 @@ impl CtechnologyApi for CtechnologyImpl {
             header: success_header(),
             data: user_profile(&stored.user, document),
         }))
-    }
-
-    async fn spec_document(
-        rqctx: RequestContext<Self::Context>,
-    ) -> Result<HttpResponseOk<Value>, ErrorResponse> {
-        Ok(HttpResponseOk(
-            rqctx.context().spec_document.as_ref().clone(),
-        ))
-    }
-
-    async fn reference_page(
-        rqctx: RequestContext<Self::Context>,
-    ) -> Result<http::Response<dropshot::Body>, ErrorResponse> {
-        Ok(crate::reference::page_response(
-            &rqctx.context().spec_document,
-        ))
-    }
-
-    async fn me_get(
-        _rqctx: RequestContext<Self::Context>,
-    ) -> Result<Response<Body>, ErrorResponse> {
-        method_not_allowed()
-    }
-    async fn me_post(
-        _rqctx: RequestContext<Self::Context>,
-    ) -> Result<Response<Body>, ErrorResponse> {
-        method_not_allowed()
-    }
-    async fn me_patch(
-        _rqctx: RequestContext<Self::Context>,
-    ) -> Result<Response<Body>, ErrorResponse> {
-        method_not_allowed()
-    }
-    async fn me_delete(
-        _rqctx: RequestContext<Self::Context>,
-    ) -> Result<Response<Body>, ErrorResponse> {
-        method_not_allowed()
-    }
-    async fn me_head(
-        _rqctx: RequestContext<Self::Context>,
-    ) -> Result<Response<Body>, ErrorResponse> {
-        method_not_allowed()
-    }
-    async fn me_options(
-        _rqctx: RequestContext<Self::Context>,
-    ) -> Result<Response<Body>, ErrorResponse> {
-        method_not_allowed()
     }
 }

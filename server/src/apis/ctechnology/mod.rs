@@ -5,26 +5,36 @@ pub mod errors;
 pub mod handlers;
 pub mod validation;
 
-use super::{DemoCredentials, Registration};
-use crate::storage::Api;
+use super::{CredentialPlace, Credentials, Descriptor, Operation};
+use crate::registry::Api;
 
-pub fn registration() -> Registration {
-    Registration {
-        api: Api::Ctechnology,
-        default_port: 8101,
-        spec_yaml: include_str!("../../../../spec/ctechnology.yaml"),
-        description: || {
+/// What c.technology is; see [`Descriptor`].
+pub static DESCRIPTOR: Descriptor = Descriptor {
+    api: Api::Ctechnology,
+    title: "c.technology",
+    default_port: 8101,
+    credentials: Credentials {
+        place: CredentialPlace::Authorization { scheme: "Token" },
+        tenant_header: None,
+        token_prefix: "ct_",
+    },
+    operation: Operation {
+        operation_id: "updateUserProfile",
+        method: "PUT",
+        path: "/api/v2.2/me",
+        media_type: "application/json",
+    },
+    example_body: SEED_BODY,
+    spec_yaml: include_str!("../../../../spec/ctechnology.yaml"),
+    error_body: errors::error_body,
+    description: || {
             api::ctechnology_api_mod::api_description::<handlers::CtechnologyImpl>()
                 .map_err(|e| e.to_string())
         },
-        stub_description: || {
+    stub_description: || {
             api::ctechnology_api_mod::stub_api_description().map_err(|e| e.to_string())
         },
-        demo_curl,
-        error_body: errors::error_body,
-        allow: "PUT",
-    }
-}
+};
 
 /// The vendor page's example request body, byte for byte as the page shows
 /// it (every `"<string>"` placeholder is a plain string field, so the body
@@ -71,16 +81,3 @@ pub const SEED_BODY: &str = r#"
   "company_tel": "<string>"
 }
 "#;
-
-/// The page's curl line, pointed at this server and carrying a real key in
-/// the `Token <key>` form the vendor's client code uses (the page shows only
-/// `<api-key>`). The body contains no single quote, so it is safe inside the
-/// shell's single quotes.
-fn demo_curl(base_url: &str, credentials: &DemoCredentials) -> String {
-    format!(
-        "curl --request PUT \\\n  --url {base_url}/api/v2.2/me \\\n  \
-         --header 'Authorization: Token {}' \\\n  \
-         --header 'Content-Type: application/json' \\\n  --data '{SEED_BODY}'",
-        credentials.token
-    )
-}

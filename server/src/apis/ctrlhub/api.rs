@@ -10,7 +10,7 @@
 //! `nullable` out of the derived document.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use dropshot::{HttpResponseOk, RequestContext};
+use dropshot::RequestContext;
 use schemars::JsonSchema;
 use schemars::r#gen::SchemaGenerator;
 use schemars::schema::{InstanceType, Schema, SchemaObject, SubschemaValidation};
@@ -671,42 +671,4 @@ pub trait CtrlhubApi {
         path: JsonApiPath<UserPath>,
         body: JsonApiBody<UserUpdateDocument>,
     ) -> Result<JsonApi<UserDocument>, JsonApiError>;
-
-    /// The hand-written spec of this API (`spec/ctrlhub.yaml`) as JSON. It
-    /// is an OpenAPI document, not a JSON:API one, so it is served as
-    /// `application/json`.
-    #[endpoint { method = GET, path = "/openapi.json", unpublished = true }]
-    async fn spec_document(
-        rqctx: RequestContext<Self::Context>,
-    ) -> Result<HttpResponseOk<Value>, JsonApiError>;
-
-    /// The human reference page rendered from the spec (see
-    /// `server/src/reference.rs`).
-    #[endpoint { method = GET, path = "/docs", unpublished = true }]
-    async fn reference_page(
-        rqctx: RequestContext<Self::Context>,
-    ) -> Result<http::Response<dropshot::Body>, JsonApiError>;
-
-    // The operation's path answers other methods with a JSON:API error;
-    // dropshot's router would answer them in its own shape.
-    #[endpoint { method = GET, path = "/v3/users/{user_id}", unpublished = true }]
-    async fn user_get(
-        rqctx: RequestContext<Self::Context>,
-        path: JsonApiPath<UserPath>,
-    ) -> Result<JsonApi<()>, JsonApiError>;
-    #[endpoint { method = POST, path = "/v3/users/{user_id}", unpublished = true }]
-    async fn user_post(
-        rqctx: RequestContext<Self::Context>,
-        path: JsonApiPath<UserPath>,
-    ) -> Result<JsonApi<()>, JsonApiError>;
-    #[endpoint { method = PATCH, path = "/v3/users/{user_id}", unpublished = true }]
-    async fn user_patch(
-        rqctx: RequestContext<Self::Context>,
-        path: JsonApiPath<UserPath>,
-    ) -> Result<JsonApi<()>, JsonApiError>;
-    #[endpoint { method = DELETE, path = "/v3/users/{user_id}", unpublished = true }]
-    async fn user_delete(
-        rqctx: RequestContext<Self::Context>,
-        path: JsonApiPath<UserPath>,
-    ) -> Result<JsonApi<()>, JsonApiError>;
 }

@@ -69,14 +69,12 @@ pub struct ErrorDocument {
     pub jsonapi: Option<JsonApiObject>,
 }
 
-/// A failed request: the HTTP status, the JSON:API error document sent
-/// with it, and any header the status calls for (`Allow` on a 405).
+/// A failed request: the HTTP status and the JSON:API error document sent
+/// with it.
 #[derive(Clone, Debug)]
 pub struct JsonApiError {
     pub status: StatusCode,
     pub document: ErrorDocument,
-    /// The value of the `Allow` header (405 only).
-    pub allow: Option<&'static str>,
     /// What is logged for a 5xx; never sent to the client.
     pub internal: Option<String>,
 }
@@ -108,7 +106,6 @@ impl JsonApiError {
                 errors,
                 jsonapi: Some(JsonApiObject::v1_0()),
             },
-            allow: None,
             internal: None,
         }
     }
@@ -179,15 +176,6 @@ impl JsonApiError {
             "A valid session token is required in the X-Session-Token header.",
         )
         .in_header("X-Session-Token")
-    }
-
-    pub fn method_not_allowed() -> Self {
-        let mut error = Self::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "/v3/users/{user_id} accepts PUT only.",
-        );
-        error.allow = Some("PUT");
-        error
     }
 
     /// 503: the store takes no more changes for now (its queue is full);

@@ -22,7 +22,7 @@
 //! update that leaves the stored profile as it was saves nothing (the
 //! sequence does not grow) and answers 200 with the stored state.
 
-use dropshot::{HttpResponseOk, RequestContext};
+use dropshot::RequestContext;
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -352,10 +352,6 @@ fn respond<T>(rqctx: &RequestContext<ApiContext>, outcome: Result<T, JsonApiErro
     JsonApi::new(outcome)
 }
 
-fn method_not_allowed(rqctx: &RequestContext<ApiContext>) -> Result<JsonApi<()>, JsonApiError> {
-    Ok(respond(rqctx, Err(JsonApiError::method_not_allowed())))
-}
-
 // Errors are returned inside `JsonApi` (never as `Err`) so that they are
 // sent as application/vnd.api+json; `media.rs` explains why.
 impl CtrlhubApi for CtrlhubImpl {
@@ -368,46 +364,5 @@ impl CtrlhubApi for CtrlhubImpl {
     ) -> Result<JsonApi<UserDocument>, JsonApiError> {
         let outcome = update(&rqctx, path, body).await;
         Ok(respond(&rqctx, outcome))
-    }
-
-    async fn spec_document(
-        rqctx: RequestContext<Self::Context>,
-    ) -> Result<HttpResponseOk<Value>, JsonApiError> {
-        Ok(HttpResponseOk(
-            rqctx.context().spec_document.as_ref().clone(),
-        ))
-    }
-
-    async fn reference_page(
-        rqctx: RequestContext<Self::Context>,
-    ) -> Result<http::Response<dropshot::Body>, JsonApiError> {
-        Ok(crate::reference::page_response(
-            &rqctx.context().spec_document,
-        ))
-    }
-
-    async fn user_get(
-        rqctx: RequestContext<Self::Context>,
-        _path: JsonApiPath<UserPath>,
-    ) -> Result<JsonApi<()>, JsonApiError> {
-        method_not_allowed(&rqctx)
-    }
-    async fn user_post(
-        rqctx: RequestContext<Self::Context>,
-        _path: JsonApiPath<UserPath>,
-    ) -> Result<JsonApi<()>, JsonApiError> {
-        method_not_allowed(&rqctx)
-    }
-    async fn user_patch(
-        rqctx: RequestContext<Self::Context>,
-        _path: JsonApiPath<UserPath>,
-    ) -> Result<JsonApi<()>, JsonApiError> {
-        method_not_allowed(&rqctx)
-    }
-    async fn user_delete(
-        rqctx: RequestContext<Self::Context>,
-        _path: JsonApiPath<UserPath>,
-    ) -> Result<JsonApi<()>, JsonApiError> {
-        method_not_allowed(&rqctx)
     }
 }

@@ -35,7 +35,7 @@ use dropshot::{
     ApiEndpointBodyContentType, Body, ExclusiveExtractor, ExtractorMetadata, HttpCodedResponse,
     HttpError, Path, RequestContext, ServerContext, SharedExtractor, TypedBody, UntypedBody,
 };
-use http::header::{ACCEPT, ALLOW, CONTENT_LENGTH, CONTENT_TYPE};
+use http::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE};
 use http::{HeaderMap, Response, StatusCode};
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -66,18 +66,10 @@ where
     const DESCRIPTION: &'static str = "successful operation";
 }
 
-fn render(
-    status: StatusCode,
-    body: Vec<u8>,
-    allow: Option<&'static str>,
-) -> Result<Response<Body>, HttpError> {
-    let mut builder = Response::builder()
+fn render(status: StatusCode, body: Vec<u8>) -> Result<Response<Body>, HttpError> {
+    Response::builder()
         .status(status)
-        .header(CONTENT_TYPE, JSON_API);
-    if let Some(allow) = allow {
-        builder = builder.header(ALLOW, allow);
-    }
-    builder
+        .header(CONTENT_TYPE, JSON_API)
         .body(Body::from(body))
         .map_err(|e| HttpError::for_internal_error(format!("cannot build the response: {e}")))
 }
@@ -85,14 +77,14 @@ fn render(
 fn render_error(error: JsonApiError) -> Result<Response<Body>, HttpError> {
     let body = serde_json::to_vec(&error.document)
         .map_err(|e| HttpError::for_internal_error(format!("cannot encode an error: {e}")))?;
-    render(error.status, body, error.allow)
+    render(error.status, body)
 }
 
 impl<T: Serialize> From<JsonApi<T>> for Result<Response<Body>, HttpError> {
     fn from(response: JsonApi<T>) -> Self {
         match response.0 {
             Ok(document) => match serde_json::to_vec(&document) {
-                Ok(body) => render(StatusCode::OK, body, None),
+                Ok(body) => render(StatusCode::OK, body),
                 Err(e) => render_error(JsonApiError::internal(format!(
                     "cannot encode the response: {e}"
                 ))),

@@ -247,36 +247,4 @@ pub trait ExanteApi {
         rqctx: RequestContext<Self::Context>,
         body: JsonBody<UserProfileUpdate>,
     ) -> Result<HttpResponseOk<UserProfileResponse>, ErrorResponse>;
-
-    /// The hand-written spec of this API (`spec/exante.yaml`) as JSON.
-    #[endpoint { method = GET, path = "/openapi.json", unpublished = true }]
-    async fn spec_document(
-        rqctx: RequestContext<Self::Context>,
-    ) -> Result<HttpResponseOk<serde_json::Value>, ErrorResponse>;
-
-    /// The human reference page rendered from the spec (see
-    /// `server/src/reference.rs`).
-    #[endpoint { method = GET, path = "/docs", unpublished = true }]
-    async fn reference_page(
-        rqctx: RequestContext<Self::Context>,
-    ) -> Result<http::Response<dropshot::Body>, ErrorResponse>;
-
-    // The operation's path answers other methods in Exante's error shape;
-    // dropshot's router would answer them in its own.
-    #[endpoint { method = GET, path = "/api/user", unpublished = true }]
-    async fn user_get(
-        rqctx: RequestContext<Self::Context>,
-    ) -> Result<http::Response<dropshot::Body>, ErrorResponse>;
-    #[endpoint { method = POST, path = "/api/user", unpublished = true }]
-    async fn user_post(
-        rqctx: RequestContext<Self::Context>,
-    ) -> Result<http::Response<dropshot::Body>, ErrorResponse>;
-    #[endpoint { method = PUT, path = "/api/user", unpublished = true }]
-    async fn user_put(
-        rqctx: RequestContext<Self::Context>,
-    ) -> Result<http::Response<dropshot::Body>, ErrorResponse>;
-    #[endpoint { method = DELETE, path = "/api/user", unpublished = true }]
-    async fn user_delete(
-        rqctx: RequestContext<Self::Context>,
-    ) -> Result<http::Response<dropshot::Body>, ErrorResponse>;
 }

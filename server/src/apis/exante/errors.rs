@@ -69,15 +69,6 @@ impl ErrorResponse {
             "Service Unavailable. Nothing was saved; retry shortly.",
         )
     }
-
-    pub fn method_not_allowed(method: &str) -> Self {
-        Self::new(
-            405,
-            format!(
-                "The {method} method is not supported for route api/user. Supported methods: PATCH."
-            ),
-        )
-    }
 }
 
 impl std::fmt::Display for ErrorResponse {

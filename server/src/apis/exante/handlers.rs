@@ -21,7 +21,7 @@ use super::errors::ErrorResponse;
 use super::validation::{Changes, check_membership, validate};
 use crate::apis::body::JsonBody;
 use crate::apis::{
-    ApiContext, authenticate, authorization, blocking, headers, method_not_allowed, update_profile,
+    ApiContext, authenticate, authorization, blocking, headers, update_profile,
 };
 use crate::auth::AuthError;
 use crate::storage::{Api, Applied, Organisation, Profile, Reads, Store, StoreError};
@@ -234,18 +234,6 @@ fn user_view(saved: &Saved) -> User {
     }
 }
 
-/// 405 for `method`: the error envelope, and `Allow: PATCH`.
-fn method_not_allowed_in_vendor_shape(
-    method: &str,
-) -> Result<http::Response<dropshot::Body>, ErrorResponse> {
-    method_not_allowed(
-        &ErrorResponse::method_not_allowed(method),
-        "application/json",
-        "PATCH",
-    )
-    .map_err(|_| ErrorResponse::server_error())
-}
-
 impl ExanteApi for ExanteImpl {
     type Context = ApiContext;
 
@@ -286,42 +274,5 @@ impl ExanteApi for ExanteImpl {
                 user: Some(user_view(&saved)),
             }),
         }))
-    }
-
-    async fn spec_document(
-        rqctx: RequestContext<Self::Context>,
-    ) -> Result<HttpResponseOk<Value>, ErrorResponse> {
-        Ok(HttpResponseOk(
-            rqctx.context().spec_document.as_ref().clone(),
-        ))
-    }
-
-    async fn reference_page(
-        rqctx: RequestContext<Self::Context>,
-    ) -> Result<http::Response<dropshot::Body>, ErrorResponse> {
-        Ok(crate::reference::page_response(
-            &rqctx.context().spec_document,
-        ))
-    }
-
-    async fn user_get(
-        _rqctx: RequestContext<Self::Context>,
-    ) -> Result<http::Response<dropshot::Body>, ErrorResponse> {
-        method_not_allowed_in_vendor_shape("GET")
-    }
-    async fn user_post(
-        _rqctx: RequestContext<Self::Context>,
-    ) -> Result<http::Response<dropshot::Body>, ErrorResponse> {
-        method_not_allowed_in_vendor_shape("POST")
-    }
-    async fn user_put(
-        _rqctx: RequestContext<Self::Context>,
-    ) -> Result<http::Response<dropshot::Body>, ErrorResponse> {
-        method_not_allowed_in_vendor_shape("PUT")
-    }
-    async fn user_delete(
-        _rqctx: RequestContext<Self::Context>,
-    ) -> Result<http::Response<dropshot::Body>, ErrorResponse> {
-        method_not_allowed_in_vendor_shape("DELETE")
     }
 }

@@ -5,24 +5,34 @@ pub mod errors;
 pub mod handlers;
 pub mod validation;
 
-use super::{DemoCredentials, Registration};
-use crate::storage::Api;
+use super::{CredentialPlace, Credentials, Descriptor, Operation};
+use crate::registry::Api;
 
-pub fn registration() -> Registration {
-    Registration {
-        api: Api::Exante,
-        default_port: 8103,
-        spec_yaml: include_str!("../../../../spec/exante.yaml"),
-        description: || {
+/// What Exante is; see [`Descriptor`].
+pub static DESCRIPTOR: Descriptor = Descriptor {
+    api: Api::Exante,
+    title: "Exante",
+    default_port: 8103,
+    credentials: Credentials {
+        place: CredentialPlace::Authorization { scheme: "Bearer" },
+        tenant_header: None,
+        token_prefix: "ex_live_",
+    },
+    operation: Operation {
+        operation_id: "updateCurrentUser",
+        method: "PATCH",
+        path: "/api/user",
+        media_type: "application/json",
+    },
+    example_body: DEMO_BODY,
+    spec_yaml: include_str!("../../../../spec/exante.yaml"),
+    error_body: errors::error_body,
+    description: || {
             api::exante_api_mod::api_description::<handlers::ExanteImpl>()
                 .map_err(|e| e.to_string())
         },
-        stub_description: || api::exante_api_mod::stub_api_description().map_err(|e| e.to_string()),
-        demo_curl,
-        error_body: errors::error_body,
-        allow: "PATCH",
-    }
-}
+    stub_description: || api::exante_api_mod::stub_api_description().map_err(|e| e.to_string()),
+};
 
 /// The body the demo line sends: the seed's example request in the form
 /// the spec gives it, with two departures that keep it succeeding when
@@ -38,14 +48,3 @@ pub const DEMO_BODY: &str = r#"{
   "timezone": "America/New_York",
   "settings": {}
 }"#;
-
-/// The seed's curl line, with the local server's address and the demo
-/// user's token.
-fn demo_curl(base_url: &str, credentials: &DemoCredentials) -> String {
-    format!(
-        "curl --request PATCH \\\n  --url {base_url}/api/user \\\n  \
-         --header 'Authorization: Bearer {}' \\\n  \
-         --header 'Content-Type: application/json' \\\n  --data '\n{DEMO_BODY}\n'",
-        credentials.token
-    )
-}

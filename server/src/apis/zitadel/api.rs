@@ -119,36 +119,4 @@ pub trait ZitadelApi {
         rqctx: RequestContext<Self::Context>,
         body: JsonBody<UpdateMyProfileRequest>,
     ) -> Result<HttpResponseOk<UpdateMyProfileResponse>, RpcStatus>;
-
-    /// The hand-written spec of this API (`spec/zitadel.yaml`) as JSON.
-    #[endpoint { method = GET, path = "/openapi.json", unpublished = true }]
-    async fn spec_document(
-        rqctx: RequestContext<Self::Context>,
-    ) -> Result<HttpResponseOk<serde_json::Value>, RpcStatus>;
-
-    /// The human reference page rendered from the spec (see
-    /// `server/src/reference.rs`).
-    #[endpoint { method = GET, path = "/docs", unpublished = true }]
-    async fn reference_page(
-        rqctx: RequestContext<Self::Context>,
-    ) -> Result<http::Response<dropshot::Body>, RpcStatus>;
-
-    // The operation's path answers other methods in ZITADEL's error shape;
-    // dropshot's router would answer them in its own.
-    #[endpoint { method = GET, path = "/auth/v1/users/me/profile", unpublished = true }]
-    async fn profile_get(
-        rqctx: RequestContext<Self::Context>,
-    ) -> Result<http::Response<dropshot::Body>, RpcStatus>;
-    #[endpoint { method = POST, path = "/auth/v1/users/me/profile", unpublished = true }]
-    async fn profile_post(
-        rqctx: RequestContext<Self::Context>,
-    ) -> Result<http::Response<dropshot::Body>, RpcStatus>;
-    #[endpoint { method = PATCH, path = "/auth/v1/users/me/profile", unpublished = true }]
-    async fn profile_patch(
-        rqctx: RequestContext<Self::Context>,
-    ) -> Result<http::Response<dropshot::Body>, RpcStatus>;
-    #[endpoint { method = DELETE, path = "/auth/v1/users/me/profile", unpublished = true }]
-    async fn profile_delete(
-        rqctx: RequestContext<Self::Context>,
-    ) -> Result<http::Response<dropshot::Body>, RpcStatus>;
 }

@@ -153,6 +153,9 @@ impl From<HttpError> for RpcStatus {
 pub fn error_body(status: http::StatusCode, message: &str) -> (&'static str, Vec<u8>) {
     let grpc = match status.as_u16() {
         408 => code::DEADLINE_EXCEEDED,
+        // What ZITADEL's gateway answers for a method the path does not
+        // serve, whichever method it is.
+        405 => code::UNIMPLEMENTED,
         503 => code::UNAVAILABLE,
         400 => code::INVALID_ARGUMENT,
         _ => code::INTERNAL,

@@ -11,7 +11,7 @@ use super::errors::{RpcStatus, code};
 use super::validation::validate;
 use crate::apis::body::JsonBody;
 use crate::apis::{
-    ApiContext, authenticate, authorization, headers, method_not_allowed, update_profile,
+    ApiContext, authenticate, authorization, headers, update_profile,
 };
 use crate::auth::AuthError;
 use crate::storage::{Api, Applied, Reads, Store, StoreError};
@@ -55,17 +55,6 @@ async fn save(store: &dyn Store, user: Uuid, document: Value) -> Result<Applied,
     })
     .await?;
     Ok(updated.applied)
-}
-
-/// 405: the gRPC status (UNIMPLEMENTED, as the gateway answers), and
-/// `Allow: PUT`.
-fn method_not_allowed_in_vendor_shape() -> Result<http::Response<dropshot::Body>, RpcStatus> {
-    let status = RpcStatus::new(
-        405,
-        code::UNIMPLEMENTED,
-        "Method Not Allowed: /auth/v1/users/me/profile accepts PUT",
-    );
-    method_not_allowed(&status, "application/json", "PUT").map_err(RpcStatus::internal)
 }
 
 impl ZitadelApi for ZitadelImpl {
@@ -113,42 +102,5 @@ impl ZitadelApi for ZitadelImpl {
                 resource_owner: Some(resource_owner),
             }),
         }))
-    }
-
-    async fn spec_document(
-        rqctx: RequestContext<Self::Context>,
-    ) -> Result<HttpResponseOk<Value>, RpcStatus> {
-        Ok(HttpResponseOk(
-            rqctx.context().spec_document.as_ref().clone(),
-        ))
-    }
-
-    async fn reference_page(
-        rqctx: RequestContext<Self::Context>,
-    ) -> Result<http::Response<dropshot::Body>, RpcStatus> {
-        Ok(crate::reference::page_response(
-            &rqctx.context().spec_document,
-        ))
-    }
-
-    async fn profile_get(
-        _rqctx: RequestContext<Self::Context>,
-    ) -> Result<http::Response<dropshot::Body>, RpcStatus> {
-        method_not_allowed_in_vendor_shape()
-    }
-    async fn profile_post(
-        _rqctx: RequestContext<Self::Context>,
-    ) -> Result<http::Response<dropshot::Body>, RpcStatus> {
-        method_not_allowed_in_vendor_shape()
-    }
-    async fn profile_patch(
-        _rqctx: RequestContext<Self::Context>,
-    ) -> Result<http::Response<dropshot::Body>, RpcStatus> {
-        method_not_allowed_in_vendor_shape()
-    }
-    async fn profile_delete(
-        _rqctx: RequestContext<Self::Context>,
-    ) -> Result<http::Response<dropshot::Body>, RpcStatus> {
-        method_not_allowed_in_vendor_shape()
     }
 }

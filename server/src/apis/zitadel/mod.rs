@@ -5,33 +5,36 @@ pub mod errors;
 pub mod handlers;
 pub mod validation;
 
-use super::{DemoCredentials, Registration};
-use crate::storage::Api;
+use super::{CredentialPlace, Credentials, Descriptor, Operation};
+use crate::registry::Api;
 
-pub fn registration() -> Registration {
-    Registration {
-        api: Api::Zitadel,
-        default_port: 8105,
-        spec_yaml: include_str!("../../../../spec/zitadel.yaml"),
-        description: || {
+/// What ZITADEL is; see [`Descriptor`].
+pub static DESCRIPTOR: Descriptor = Descriptor {
+    api: Api::Zitadel,
+    title: "ZITADEL",
+    default_port: 8105,
+    credentials: Credentials {
+        place: CredentialPlace::Authorization { scheme: "Bearer" },
+        tenant_header: None,
+        token_prefix: "zat_",
+    },
+    operation: Operation {
+        operation_id: "AuthService_UpdateMyProfile",
+        method: "PUT",
+        path: "/auth/v1/users/me/profile",
+        media_type: "application/json",
+    },
+    example_body: EXAMPLE_BODY,
+    spec_yaml: include_str!("../../../../spec/zitadel.yaml"),
+    error_body: errors::error_body,
+    description: || {
             api::zitadel_api_mod::api_description::<handlers::ZitadelImpl>()
                 .map_err(|e| e.to_string())
         },
-        stub_description: || {
+    stub_description: || {
             api::zitadel_api_mod::stub_api_description().map_err(|e| e.to_string())
         },
-        demo_curl,
-        error_body: errors::error_body,
-        allow: "PUT",
-    }
-}
+};
 
-fn demo_curl(base_url: &str, credentials: &DemoCredentials) -> String {
-    format!(
-        "curl -X PUT '{base_url}/auth/v1/users/me/profile' -H 'Content-Type: application/json' \
-         -H 'Accept: application/json' -H 'Authorization: Bearer {}' \
-         --data-raw '{{\"firstName\": \"Minnie\", \"lastName\": \"Mouse\", \"nickName\": \"Minnie\", \
-         \"displayName\": \"Minnie Mouse\", \"preferredLanguage\": \"en\", \"gender\": \"GENDER_UNSPECIFIED\"}}'",
-        credentials.token
-    )
-}
+/// The seed's example request, exactly as the vendor's page shows it.
+pub const EXAMPLE_BODY: &str = r#"{"firstName": "Minnie", "lastName": "Mouse", "nickName": "Minnie", "displayName": "Minnie Mouse", "preferredLanguage": "en", "gender": "GENDER_UNSPECIFIED"}"#;
