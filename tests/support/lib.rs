@@ -8,3 +8,9 @@ pub mod recording_server;
 #[doc = include_str!("../../README.md")]
 #[allow(rustdoc::all)]
 pub mod readme {}
+
+/// docs/sdk.md, the SDK guide, so that its Rust examples run as doctests
+/// too.
+#[doc = include_str!("../../docs/sdk.md")]
+#[allow(rustdoc::all)]
+pub mod sdk_guide {}

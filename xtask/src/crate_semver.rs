@@ -49,7 +49,7 @@ pub fn listing(root: &Path, crate_dir: &Path) -> Result<String, String> {
     if crate_dir != support_dir() {
         let support = crate::public_api::listing(&root.join(support_dir()))?;
         for line in support.lines() {
-            out.push_str("sdk_support::");
+            out.push_str("sdk_support");
             out.push_str(line.strip_prefix("crate").unwrap_or(line));
             out.push('\n');
         }

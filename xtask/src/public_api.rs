@@ -83,7 +83,7 @@ fn walk_items(
                 }
             }
             Item::Fn(f) if is_public(&f.vis) => {
-                lines.insert(format!("{module}: {}", tidy(&f.sig.to_token_stream())));
+                lines.insert(format!("{module}: pub {}", tidy(&f.sig.to_token_stream())));
             }
             Item::Struct(s) if is_public(&s.vis) => {
                 let head = format!(
@@ -317,10 +317,25 @@ fn tidy(tokens: &dyn std::fmt::Display) -> String {
             text = text.replace(from, to);
         }
     }
-    text.replace("->", " -> ")
-        .replace("  ", " ")
+    let text = text
+        .replace("->", " -> ")
         .replace("=>", " => ")
-        .replace("  ", " ")
+        .replace(",)", ")")
+        .replace(",>", ">")
+        .replace("  ", " ");
+    // No space between a name and its parameters: `fn f(x)`, `Some(x)`.
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    let mut previous = ' ';
+    while let Some(c) = chars.next() {
+        let before_parameters = chars.peek() == Some(&'(');
+        if c == ' ' && before_parameters && (previous.is_alphanumeric() || previous == '_') {
+            continue;
+        }
+        out.push(c);
+        previous = c;
+    }
+    out
 }
 
 /// What changed between two listings: the lines only in `released`

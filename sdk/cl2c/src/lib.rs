@@ -72,8 +72,9 @@
 //! With the `mock` feature, `mock::MockServerExt` adds one method per
 //! operation to an [`httpmock`](https://docs.rs/httpmock) server, generated
 //! from the same spec: the request body and the success response take the
-//! SDK's types. (The error responses take JSON: progenitor sees one untyped
-//! error body for CL2C's two, rule `error-bodies-by-status`.)
+//! SDK's types. The error responses take JSON (progenitor sees one untyped
+//! error body for CL2C's two, rule `error-bodies-by-status`):
+//! [`ErrorDetails::to_json`] writes it from the SDK's own error types.
 //!
 //! ```
 //! use cl2c_sdk::mock::MockServerExt;
@@ -94,11 +95,9 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let server = cl2c_sdk::httpmock::MockServer::start_async().await;
+//! let refused = ErrorDetails::validation("Invalid Request", "firstName", "First name is reserved");
 //! server.update_profile(|_, then| {
-//!     then.client_error(400, &serde_json::json!({
-//!         "title": "Invalid Request",
-//!         "errors": { "firstName": ["First name is reserved"] }
-//!     }));
+//!     then.client_error(400, &refused.to_json());
 //! });
 //! let client = Client::builder(&server.base_url(), Credentials::new("tenant", "key")?).build()?;
 //! assert_eq!(refusal(&client, "Admin", "firstName").await?, ["First name is reserved"]);

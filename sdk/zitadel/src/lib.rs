@@ -107,8 +107,7 @@
 //!     .display_name("Minnie Mouse")
 //!     .nick_name(zitadel_sdk::some("Min"))
 //!     .try_into()?;
-//! let not_changed: types::RpcStatus =
-//!     types::RpcStatus::builder().code(9).message("Profile not changed".to_string()).try_into()?;
+//! let not_changed = types::RpcStatus::with_message(Code::FailedPrecondition, "Profile not changed");
 //! let mock = server.auth_service_update_my_profile(|when, then| {
 //!     when.body(&expected);
 //!     then.client_error(400, &not_changed);
