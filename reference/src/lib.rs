@@ -19,6 +19,7 @@
 
 use std::fmt::Write as _;
 
+use openapi_walk::{HTTP_METHODS, pointer, resolve};
 use serde_json::{Map, Value};
 
 /// Escapes text for HTML content and attribute values.
@@ -193,13 +194,14 @@ fn other_top_level(out: &mut String, spec: &Value) {
 
 fn contents(out: &mut String, spec: &Value) {
     out.push_str("<nav><h2>Contents</h2><ul>");
-    for (path, method, op) in each_operation(spec) {
+    for operation in openapi_walk::operations(spec) {
+        let (path, method, op) = (operation.path, operation.method, operation.operation);
         let _ = write!(
             out,
             "<li><a href=\"#{}\">{} {}</a></li>",
-            operation_anchor(&path, &method, op),
+            operation_anchor(path, method, op),
             escape(&method.to_uppercase()),
-            escape(&path)
+            escape(path)
         );
     }
     for name in spec
@@ -315,27 +317,6 @@ fn requirement_text(requirement: &Value) -> String {
     }
 }
 
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
-
-fn each_operation(spec: &Value) -> Vec<(String, String, &Value)> {
-    let mut out = Vec::new();
-    for (path, item) in spec
-        .get("paths")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
-        for (method, op) in item.as_object().into_iter().flatten() {
-            if METHODS.contains(&method.as_str()) {
-                out.push((path.clone(), method.clone(), op));
-            }
-        }
-    }
-    out
-}
-
 fn operation_anchor(path: &str, method: &str, op: &Value) -> String {
     match op.get("operationId").and_then(Value::as_str) {
         Some(id) => anchor("op", id),
@@ -343,37 +324,19 @@ fn operation_anchor(path: &str, method: &str, op: &Value) -> String {
     }
 }
 
-fn resolve<'v>(spec: &'v Value, value: &'v Value) -> &'v Value {
-    let mut current = value;
-    for _ in 0..32 {
-        match current
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| r.strip_prefix('#'))
-            .and_then(|p| spec.pointer(p))
-        {
-            Some(next) => current = next,
-            None => break,
-        }
-    }
-    current
-}
-
 fn operations(out: &mut String, spec: &Value) {
     out.push_str("<section id=\"operations\"><h2>Operations</h2>");
-    for (path, method, op) in each_operation(spec) {
+    for operation in openapi_walk::operations(spec) {
+        let (path, method, op) = (operation.path, operation.method, operation.operation);
         let _ = write!(
             out,
             "<article id=\"{}\"><h3><span class=\"method {}\">{}</span><code>{}</code></h3>",
-            operation_anchor(&path, &method, op),
-            escape(&method),
+            operation_anchor(path, method, op),
+            escape(method),
             escape(&method.to_uppercase()),
-            escape(&path)
+            escape(path)
         );
-        let item = spec.pointer(&format!(
-            "/paths/{}",
-            path.replace('~', "~0").replace('/', "~1")
-        ));
+        let item = spec.pointer(&pointer(["paths", path]));
         if let Some(item) = item {
             for key in ["summary", "description"] {
                 if let Some(text) = item.get(key).and_then(Value::as_str) {
@@ -415,7 +378,7 @@ fn operations(out: &mut String, spec: &Value) {
             let mut extra = item.clone();
             if let Some(map) = extra.as_object_mut() {
                 map.retain(|k, _| {
-                    !METHODS.contains(&k.as_str())
+                    !HTTP_METHODS.contains(&k.as_str())
                         && !["summary", "description", "parameters"].contains(&k.as_str())
                 });
             }

@@ -333,7 +333,7 @@ mod ceiling {
     #[dropshot::endpoint { method = PUT, path = "/api/v2.2/me" }]
     pub async fn ctechnology_update(
         rqctx: RequestContext<Ceiling>,
-        body: TypedBody<ctechnology::api::UserProfileUpdate>,
+        body: TypedBody<ctechnology::types::UserProfileUpdate>,
     ) -> Result<Response<Body>, HttpError> {
         std::hint::black_box(body.into_inner());
         fixed(&rqctx)
@@ -342,8 +342,8 @@ mod ceiling {
     #[dropshot::endpoint { method = PUT, path = "/v1/cl2c/user" }]
     pub async fn cl2c_update(
         rqctx: RequestContext<Ceiling>,
-        headers: Header<cl2c::api::CredentialHeaders>,
-        body: cl2c::api::ProfileBody,
+        headers: Header<cl2c::types::CredentialHeaders>,
+        body: cl2c::types::ProfileBody,
     ) -> Result<Response<Body>, HttpError> {
         std::hint::black_box(headers.into_inner());
         body.0?;
@@ -353,7 +353,7 @@ mod ceiling {
     #[dropshot::endpoint { method = PATCH, path = "/api/user" }]
     pub async fn exante_update(
         rqctx: RequestContext<Ceiling>,
-        body: TypedBody<exante::api::UserProfileUpdate>,
+        body: TypedBody<exante::types::UserProfileUpdate>,
     ) -> Result<Response<Body>, HttpError> {
         std::hint::black_box(body.into_inner());
         fixed(&rqctx)
@@ -362,8 +362,8 @@ mod ceiling {
     #[dropshot::endpoint { method = PUT, path = "/v3/users/{user_id}" }]
     pub async fn ctrlhub_update(
         rqctx: RequestContext<Ceiling>,
-        path: ctrlhub::media::JsonApiPath<ctrlhub::api::UserPath>,
-        body: ctrlhub::media::JsonApiBody<ctrlhub::api::UserUpdateDocument>,
+        path: ctrlhub::media::JsonApiPath<ctrlhub::types::UserPath>,
+        body: ctrlhub::media::JsonApiBody<ctrlhub::types::UserUpdateDocument>,
     ) -> Result<Response<Body>, HttpError> {
         let refused = |_| HttpError::for_bad_request(None, "refused".to_string());
         std::hint::black_box(path.into_inner().map_err(refused)?);
@@ -374,7 +374,7 @@ mod ceiling {
     #[dropshot::endpoint { method = PUT, path = "/auth/v1/users/me/profile" }]
     pub async fn zitadel_update(
         rqctx: RequestContext<Ceiling>,
-        body: TypedBody<zitadel::api::UpdateMyProfileRequest>,
+        body: TypedBody<zitadel::types::UpdateMyProfileRequest>,
     ) -> Result<Response<Body>, HttpError> {
         std::hint::black_box(body.into_inner());
         fixed(&rqctx)

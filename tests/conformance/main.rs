@@ -12,10 +12,12 @@
 //! - `sdk_server`: each SDK against the running server, every response checked against the spec.
 //! - `seed_requests`: the SDK-built request examples both SDK suites send.
 //! - `reference_page`: each API's rendered reference page (`/docs`).
+//! - `reference_page_browser`: the served page as a headless Chromium shows it.
 
 mod crate_semver;
 mod gate;
 mod reference_page;
+mod reference_page_browser;
 mod sdk_server;
 mod sdk_wire;
 mod seed_requests;

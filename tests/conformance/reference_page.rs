@@ -1,8 +1,10 @@
 //! Each API's reference page (`/docs`, `cargo xtask docs`): it shows every
 //! field of its spec, each constraint beside its field, fetches nothing,
-//! and is what the server serves. Where a Chromium is installed, each page
-//! is also rendered headless and the screenshot kept in `target/docs/` as a
-//! test artefact; without one that part says loudly that it was skipped.
+//! and is what the server serves. Each page is also rendered headless and
+//! the screenshot kept in `target/docs/` as a test artefact; what the
+//! browser shows is checked in `reference_page_browser`. Without a Chromium
+//! the browser parts fail under CI and say loudly that they skipped
+//! elsewhere.
 
 use serde_json::Value;
 use xtask::spec::{ApiSpec, discover};
@@ -45,7 +47,7 @@ fn visible_text(html: &str) -> String {
     collapse(&decoded)
 }
 
-fn collapse(text: &str) -> String {
+pub(crate) fn collapse(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -84,7 +86,7 @@ const LAYOUT_KEYS: [&str; 28] = [
 
 /// Every key (but the layout's) and scalar value of `value`, with where it
 /// is.
-fn leaves(value: &Value, at: &str, out: &mut Vec<(String, String)>) {
+pub(crate) fn leaves(value: &Value, at: &str, out: &mut Vec<(String, String)>) {
     match value {
         Value::Object(map) => {
             for (key, child) in map {
@@ -158,12 +160,27 @@ fn row<'h>(html: &'h str, field: &str) -> &'h str {
 
 #[test]
 fn each_constraint_is_shown_beside_its_field() {
-    let spec = specs()
-        .into_iter()
-        .find(|s| s.name == "zitadel")
-        .unwrap_or_else(|| panic!("no zitadel spec"));
-    let html = reference::page(&spec.doc);
-    let request = article(&html, "schema-UpdateMyProfileRequest");
+    // The gate's fixture spec, not a real one: a vendor's spec changes as
+    // its API does. An OAuth2 requirement with a scope is added in memory to
+    // show how scopes are written.
+    let mut spec = ApiSpec::from_yaml(
+        "fixture",
+        std::path::Path::new("spec/fixture.yaml"),
+        include_str!("fixtures/fixture.yaml"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+    .doc;
+    spec["components"]["securitySchemes"]["OAuth2"] = serde_json::json!({
+        "type": "oauth2",
+        "flows": { "implicit": {
+            "authorizationUrl": "https://fixture.invalid/authorize",
+            "scopes": { "openid": "Sign in." },
+        }},
+    });
+    spec["paths"]["/v1/profile"]["put"]["security"] =
+        serde_json::json!([{ "BearerAuth": [] }, { "OAuth2": ["openid"] }]);
+    let html = reference::page(&spec);
+    let request = article(&html, "schema-ProfileUpdate");
     let first_name = row(request, "firstName");
     for constraint in [
         "<span class=\"k\">maxLength</span> <code>200</code>",
@@ -175,12 +192,12 @@ fn each_constraint_is_shown_beside_its_field() {
             "{constraint} not in {first_name}"
         );
     }
-    let operation = article(&html, "op-AuthService-UpdateMyProfile");
+    let operation = article(&html, "op-updateProfile");
     assert!(
-        operation.contains(
-            "<span class=\"method put\">PUT</span><code>/auth/v1/users/me/profile</code>"
-        ) && operation
-            .contains("<a href=\"#security-OAuth2\">OAuth2</a> (scopes: <code>openid</code>)")
+        operation.contains("<span class=\"method put\">PUT</span><code>/v1/profile</code>")
+            && operation.contains("<a href=\"#security-BearerAuth\">BearerAuth</a>")
+            && operation
+                .contains("<a href=\"#security-OAuth2\">OAuth2</a> (scopes: <code>openid</code>)")
             && operation.contains("Status <code>default</code>"),
         "{operation}"
     );
@@ -248,18 +265,6 @@ async fn each_api_serves_its_reference_page_at_docs() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// A Chromium on the PATH, if any.
-fn chromium() -> Option<&'static str> {
-    ["chromium", "chromium-browser", "google-chrome"]
-        .into_iter()
-        .find(|name| {
-            std::process::Command::new(name)
-                .arg("--version")
-                .output()
-                .is_ok_and(|o| o.status.success())
-        })
-}
-
 #[test]
 fn each_reference_page_renders_in_a_headless_browser_with_a_screenshot() {
     let root = xtask::workspace_root().unwrap_or_else(|e| panic!("{e}"));
@@ -267,31 +272,28 @@ fn each_reference_page_renders_in_a_headless_browser_with_a_screenshot() {
     let files = xtask::docs::write_docs(&root, &dir).unwrap_or_else(|e| panic!("{e}"));
     let apis = server::registry::Api::ALL.len();
     assert_eq!(files.len(), apis + 1, "one page per API and the index");
-    let Some(browser) = chromium() else {
-        eprintln!(
-            "SKIPPED: no chromium on the PATH, so the reference pages in {} were not rendered \
-             or screenshotted (the HTML checks above still ran); `apt-get install chromium` to \
-             run this part",
-            dir.display()
-        );
+    let Some(browser) = crate::reference_page_browser::browser() else {
         return;
     };
     for spec in specs() {
         let page = dir.join(format!("{}.html", spec.name));
         let shot = dir.join(format!("{}.png", spec.name));
         let _ = std::fs::remove_file(&shot);
-        let output = std::process::Command::new(browser)
+        let profile = std::env::temp_dir().join(format!(
+            "reference-screenshot-{}-{}",
+            std::process::id(),
+            spec.name
+        ));
+        let output = std::process::Command::new(&browser)
+            .args(crate::reference_page_browser::browser_arguments(&profile))
             .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--hide-scrollbars",
-                "--window-size=1280,2400",
-                &format!("--screenshot={}", shot.display()),
-                &format!("file://{}", page.display()),
+                "--hide-scrollbars".to_string(),
+                format!("--screenshot={}", shot.display()),
+                format!("file://{}", page.display()),
             ])
             .output()
-            .unwrap_or_else(|e| panic!("{browser}: {e}"));
+            .unwrap_or_else(|e| panic!("{}: {e}", browser.display()));
+        let _ = std::fs::remove_dir_all(&profile);
         let size = std::fs::metadata(&shot).map(|m| m.len()).unwrap_or(0);
         assert!(
             size > 10_000,

@@ -100,7 +100,7 @@ pub fn changelog(
     let mut out = render(&title, &from, &to_label, &classify(&old.doc, &new.doc));
     // The SDK crate's own API since its release, which only the working
     // tree has (a released listing is the latest release's).
-    if to == "working" {
+    if to == "working" && root.join(new.sdk_dir()).join("Cargo.toml").exists() {
         out.push_str(&crate::crate_semver::changelog(root, &new.sdk_dir())?);
     }
     Ok(out)

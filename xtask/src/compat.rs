@@ -30,7 +30,7 @@ use std::fmt;
 use semver::{Version, VersionReq};
 use serde_json::{Map, Value};
 
-use crate::spec::{HTTP_METHODS, escape};
+use openapi_walk::{escape, operations, resolve, resolve_naming_ref};
 
 /// How much a difference matters to the API's users.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -112,24 +112,6 @@ const DOC_KEYWORDS: [&str; 6] = [
     "examples",
     "externalDocs",
 ];
-
-fn resolve<'v>(doc: &'v Value, value: &'v Value) -> (&'v Value, Option<String>) {
-    let mut current = value;
-    let mut name = None;
-    for _ in 0..32 {
-        match current.get("$ref").and_then(Value::as_str) {
-            Some(target) => {
-                name = Some(target.to_string());
-                match target.strip_prefix('#').and_then(|p| doc.pointer(p)) {
-                    Some(next) => current = next,
-                    None => break,
-                }
-            }
-            None => break,
-        }
-    }
-    (current, name)
-}
 
 fn obj(value: &Value) -> Map<String, Value> {
     value.as_object().cloned().unwrap_or_default()
@@ -376,20 +358,13 @@ impl Classifier<'_> {
     fn operations(&mut self) {
         type Op = (String, String, String, Value);
         let ops = |doc: &Value| -> Vec<Op> {
-            let mut out = Vec::new();
-            for (path, item) in doc
-                .get("paths")
-                .and_then(Value::as_object)
+            operations(doc)
                 .into_iter()
-                .flatten()
-            {
-                for (method, op) in item.as_object().into_iter().flatten() {
-                    if HTTP_METHODS.contains(&method.as_str()) {
-                        out.push((path_shape(path), method.clone(), path.clone(), op.clone()));
-                    }
-                }
-            }
-            out
+                .map(|op| {
+                    let (path, method) = (op.path.to_string(), op.method.to_string());
+                    (path_shape(&path), method, path, op.operation.clone())
+                })
+                .collect()
         };
         let (old_ops, new_ops) = (ops(self.old), ops(self.new));
         for (shape, method, path, op) in &old_ops {
@@ -546,7 +521,7 @@ impl Classifier<'_> {
                     .flatten()
                     .enumerate()
                 {
-                    let (p, _) = resolve(doc, p);
+                    let p = resolve(doc, p);
                     let location = text(p.get("in")).trim_matches('"').to_string();
                     let mut name = text(p.get("name")).trim_matches('"').to_string();
                     if location == "header" {
@@ -649,7 +624,7 @@ impl Classifier<'_> {
             (None, None) => {}
             (Some(_), None) => self.add(Class::Breaking, at, "the request body was removed"),
             (None, Some(b)) => {
-                let (b, _) = resolve(self.new, b);
+                let b = resolve(self.new, b);
                 if required(b) {
                     self.add(Class::Breaking, at, "a required request body was added");
                 } else {
@@ -657,8 +632,8 @@ impl Classifier<'_> {
                 }
             }
             (Some(a), Some(b)) => {
-                let (a, _) = resolve(self.old, a);
-                let (b, _) = resolve(self.new, b);
+                let a = resolve(self.old, a);
+                let b = resolve(self.new, b);
                 self.docs(a, b, at, "the request body");
                 if !required(a) && required(b) {
                     self.add(
@@ -728,8 +703,8 @@ impl Classifier<'_> {
                 ),
                 None => self.add(Class::Compatible, status_at, format!("error response {status} is no longer documented")),
                 Some(after) => {
-                    let (a, _) = resolve(self.old, before);
-                    let (b, _) = resolve(self.new, after);
+                    let a = resolve(self.old, before);
+                    let b = resolve(self.new, after);
                     self.docs(a, b, &status_at, &format!("response {status}"));
                     self.content(a, b, Direction::Response, &status_at);
                     self.response_headers(a, b, &status_at);
@@ -769,8 +744,8 @@ impl Classifier<'_> {
                 );
                 continue;
             };
-            let (a, _) = resolve(self.old, before);
-            let (b, _) = resolve(self.new, after);
+            let a = resolve(self.old, before);
+            let b = resolve(self.new, after);
             self.docs(a, b, &header_at, &format!("response header {name}"));
             let required = |h: &Value| h.get("required").and_then(Value::as_bool) == Some(true);
             if required(a) && !required(b) {
@@ -797,8 +772,8 @@ impl Classifier<'_> {
 
     /// Compares two schemas read in `direction`.
     fn schema(&mut self, old: &Value, new: &Value, direction: Direction, at: &str) {
-        let (a, old_ref) = resolve(self.old, old);
-        let (b, new_ref) = resolve(self.new, new);
+        let (a, old_ref) = resolve_naming_ref(self.old, old);
+        let (b, new_ref) = resolve_naming_ref(self.new, new);
         // Report inside the named schema once, wherever it is used from.
         let at = match &new_ref {
             Some(r) => r.trim_start_matches('#').to_string(),
@@ -806,8 +781,8 @@ impl Classifier<'_> {
         };
         if old_ref.is_some() || new_ref.is_some() {
             let key = (
-                old_ref.clone().unwrap_or_default(),
-                new_ref.clone().unwrap_or_default(),
+                old_ref.unwrap_or_default().to_string(),
+                new_ref.unwrap_or_default().to_string(),
                 direction,
             );
             if !self.seen.insert(key) {
@@ -818,7 +793,7 @@ impl Classifier<'_> {
         let unwrap = |s: &Value, doc: &Value| -> Value {
             match s.get("allOf").and_then(Value::as_array).map(Vec::as_slice) {
                 Some([only]) if s.get("properties").is_none() => {
-                    let (inner, _) = resolve(doc, only);
+                    let inner = resolve(doc, only);
                     let mut merged = obj(inner);
                     for (k, v) in obj(s) {
                         if k != "allOf" {
@@ -1126,7 +1101,7 @@ impl Classifier<'_> {
                 continue;
             }
             let prop_at = format!("{at}/properties/{}", escape(name));
-            let (resolved, _) = resolve(self.new, after);
+            let resolved = resolve(self.new, after);
             let has_default = after.get("default").is_some() || resolved.get("default").is_some();
             // typify generates an optional array, or an object that is only a
             // map, as a plain `Vec`/`Map` with `#[serde(default)]`, not an

@@ -24,7 +24,7 @@ use std::path::{Component, Path};
 
 use serde_json::{Map, Value};
 
-use crate::spec::{HTTP_METHODS, escape};
+use openapi_walk::{escape, operations, resolve};
 
 /// One difference between the spec and the server's document.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -195,20 +195,6 @@ pub fn compare(spec: &Value, derived: &Value) -> Vec<Difference> {
     c.differences.into_iter().collect()
 }
 
-fn resolve<'v>(doc: &'v Value, value: &'v Value) -> &'v Value {
-    let mut current = value;
-    for _ in 0..32 {
-        match current.get("$ref").and_then(Value::as_str) {
-            Some(target) => match target.strip_prefix('#').and_then(|p| doc.pointer(p)) {
-                Some(next) => current = next,
-                None => return current,
-            },
-            None => return current,
-        }
-    }
-    current
-}
-
 /// A schema with references resolved at the top, `allOf: [one]` unwrapped
 /// (its siblings kept), documentation and extensions removed.
 fn normalise(doc: &Value, schema: &Value) -> Map<String, Value> {
@@ -260,20 +246,13 @@ impl Comparer<'_> {
         let (spec, server) = (self.spec, self.server);
         self.security_schemes();
         let ops = |doc: &Value| -> BTreeMap<(String, String), Value> {
-            let mut out = BTreeMap::new();
-            for (path, item) in doc
-                .get("paths")
-                .and_then(Value::as_object)
+            operations(doc)
                 .into_iter()
-                .flatten()
-            {
-                for (method, op) in item.as_object().into_iter().flatten() {
-                    if HTTP_METHODS.contains(&method.as_str()) {
-                        out.insert((path.clone(), method.clone()), op.clone());
-                    }
-                }
-            }
-            out
+                .map(|op| {
+                    let key = (op.path.to_string(), op.method.to_string());
+                    (key, op.operation.clone())
+                })
+                .collect()
         };
         let (spec_ops, server_ops) = (ops(spec), ops(server));
         for ((path, method), op) in &spec_ops {

@@ -9,9 +9,10 @@
 //! `additionalProperties` is closed, so that a misspelt field in an example is
 //! an error instead of passing silently.
 
+use openapi_walk::{escape, operations, resolve};
 use serde_json::{Map, Value, json};
 
-use crate::spec::{ApiSpec, Problem, escape, operations};
+use crate::spec::{ApiSpec, Problem};
 
 /// Translates an OpenAPI 3.0 Schema Object (recursively) into JSON Schema
 /// 2020-12. Local `$ref`s are kept: the caller validates against a root that
@@ -135,7 +136,8 @@ pub fn check_instance(doc: &Value, schema: &Value, instance: &Value, at: &str) -
 pub fn examples(doc: &Value) -> Vec<(String, &Value, &Value)> {
     let mut found = Vec::new();
     // Examples on media types and parameters.
-    for (_path, _method, at, op) in operations(doc) {
+    for operation in operations(doc) {
+        let (at, op) = (operation.pointer(), operation.operation);
         for (i, param) in op
             .get("parameters")
             .and_then(Value::as_array)
@@ -143,14 +145,14 @@ pub fn examples(doc: &Value) -> Vec<(String, &Value, &Value)> {
             .flatten()
             .enumerate()
         {
-            let param = crate::spec::resolve(doc, param);
+            let param = resolve(doc, param);
             if let Some(schema) = param.get("schema") {
                 collect_media(param, schema, &format!("{at}/parameters/{i}"), &mut found);
             }
         }
         let bodies = op
             .get("requestBody")
-            .map(|b| (format!("{at}/requestBody"), crate::spec::resolve(doc, b)))
+            .map(|b| (format!("{at}/requestBody"), resolve(doc, b)))
             .into_iter()
             .chain(
                 op.get("responses")
@@ -160,7 +162,7 @@ pub fn examples(doc: &Value) -> Vec<(String, &Value, &Value)> {
                     .map(|(status, r)| {
                         (
                             format!("{at}/responses/{}", escape(status)),
-                            crate::spec::resolve(doc, r),
+                            resolve(doc, r),
                         )
                     }),
             );
@@ -268,7 +270,8 @@ fn collect_schema_examples<'a>(
             walk_schema(schema, &mut here, found);
         }
     }
-    for (_path, _method, op_at, op) in operations(value) {
+    for operation in operations(value) {
+        let (op_at, op) = (operation.pointer(), operation.operation);
         let mut inline = Vec::new();
         for (i, p) in op
             .get("parameters")

@@ -2,7 +2,7 @@
 //!
 //! The spec is the source of truth and is never edited to suit a tool. Where
 //! it says something progenitor 0.15 cannot take (see
-//! `../shared/design/framework-facts.md`), a named rule below derives a view
+//! `docs/vendors.md`, "What the frameworks cannot say"), a named rule below derives a view
 //! progenitor can take, and the SDK's hand-written layer restores the spec's
 //! behaviour on the wire. Every rule that fires is reported by
 //! `cargo xtask generate` and `cargo xtask check`; a construct progenitor
@@ -16,9 +16,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use openapi_walk::{escape, operations, pointer, resolve};
 use serde_json::{Map, Value, json};
 
-use crate::spec::{ApiSpec, Problem, escape, operations, resolve};
+use crate::spec::{ApiSpec, Problem};
 
 /// A named adaptation of the spec for the generator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -148,7 +149,7 @@ pub fn generator_view(spec: &ApiSpec) -> Result<(Value, Vec<Adaptation>), Vec<Pr
     apply_security_rules(&spec.doc, &mut view, &mut adaptations);
     let op_pointers: Vec<String> = operations(&spec.doc)
         .into_iter()
-        .map(|(_, _, at, _)| at)
+        .map(|operation| operation.pointer())
         .collect();
     for at in &op_pointers {
         apply_media_rule(&spec.doc, &mut view, at, &mut adaptations);
@@ -184,7 +185,8 @@ fn apply_security_rules(doc: &Value, view: &mut Value, out: &mut Vec<Adaptation>
         })
         .collect();
 
-    for (_path, _method, at, op) in operations(doc) {
+    for operation in operations(doc) {
+        let (at, op) = (operation.pointer(), operation.operation);
         let required: BTreeSet<&str> = op
             .get("security")
             .or_else(|| doc.get("security"))
@@ -229,7 +231,8 @@ fn apply_security_rules(doc: &Value, view: &mut Value, out: &mut Vec<Adaptation>
     {
         removed.push("/security".to_string());
     }
-    for (_path, _method, at, _op) in operations(doc) {
+    for operation in operations(doc) {
+        let at = operation.pointer();
         if let Some(op) = view.pointer_mut(&at).and_then(Value::as_object_mut)
             && op.remove("security").is_some()
         {
@@ -589,7 +592,8 @@ fn report_nullable_optional_request_fields(doc: &Value, out: &mut Vec<Adaptation
         }
     }
     let mut seen = BTreeSet::new();
-    for (_path, _method, at, op) in operations(doc) {
+    for operation in operations(doc) {
+        let (at, op) = (operation.pointer(), operation.operation);
         let Some(body) = op.get("requestBody").map(|b| resolve(doc, b)) else {
             continue;
         };
@@ -626,7 +630,7 @@ pub fn unsupported(view: &Value) -> Vec<Problem> {
         for (path, item) in paths {
             if item.get("$ref").is_some() {
                 problems.push(Problem::new(
-                    crate::spec::pointer(["paths", path.as_str()]),
+                    pointer(["paths", path.as_str()]),
                     "progenitor cannot take a $ref path item",
                 ));
             }
@@ -646,7 +650,8 @@ pub fn unsupported(view: &Value) -> Vec<Problem> {
             }
         }
     }
-    for (_path, _method, at, op) in operations(view) {
+    for operation in operations(view) {
+        let (at, op) = (operation.pointer(), operation.operation);
         if op.get("security").is_some() {
             problems.push(Problem::new(
                 format!("{at}/security"),

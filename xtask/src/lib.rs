@@ -18,6 +18,7 @@ pub mod examples;
 pub mod gate;
 pub mod generator_view;
 pub mod mocks;
+pub mod new_api;
 pub mod pattern;
 pub mod prose;
 pub mod public_api;

@@ -18,6 +18,10 @@ commands:
              server says something else; each
              failure with its file:line:column. `github` prints GitHub
              Actions annotations, `json` a machine-readable report
+  new-api <name>
+             scaffold everything a new API needs from spec/<name>.yaml (SDK
+             crate, server module, tests, allowances, rules) and register it;
+             see docs/adding-an-api.md
   release <api>
              freeze spec/<api>.yaml as released (spec/released/<api>/)
              and record the SDK crate's public API as released
@@ -39,6 +43,32 @@ commands:
   fuzz [--api <name>]... [--max-examples N] [--seed N]
              Schemathesis (pinned, installed under target/) against a fresh
              server, every check, positive and negative data";
+
+/// `cargo xtask new-api <name>`: the scaffold, then the SDK's generated
+/// code; prints every file written and what is left.
+fn new_api(root: &std::path::Path, name: &str) -> Result<String, String> {
+    use std::fmt::Write as _;
+    let api = xtask::new_api::plan(root, name)?;
+    let written = xtask::new_api::scaffold(root, &api)?;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "new API {name} ({}), from spec/{name}.yaml:",
+        api.title
+    );
+    for path in &written {
+        let _ = writeln!(out, "  wrote {}", path.display());
+    }
+    let generated = xtask::gate::generate_workspace(root)?;
+    for line in generated
+        .lines()
+        .filter(|l| l.contains(&format!("sdk/{name}/")))
+    {
+        let _ = writeln!(out, "  {}", line.trim_start_matches(['✓', ' ']));
+    }
+    out.push_str(&xtask::new_api::next_steps(&api));
+    Ok(out)
+}
 
 /// `cargo xtask check`: every check, printed by `render`; fails on any ✗.
 fn check(root: &std::path::Path, render: fn(&[xtask::gate::SpecReport]) -> String) -> ExitCode {
@@ -90,6 +120,16 @@ fn main() -> ExitCode {
             }
             Err(out) => {
                 eprint!("{out}");
+                ExitCode::FAILURE
+            }
+        },
+        ["new-api", name] => match new_api(&root, name) {
+            Ok(out) => {
+                print!("{out}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("cargo xtask new-api: {e}");
                 ExitCode::FAILURE
             }
         },

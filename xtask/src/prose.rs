@@ -12,9 +12,10 @@
 //! document, outside code spans. Example values and defaults are data, not
 //! prose, and are skipped, as are `x-` extensions.
 
+use openapi_walk::escape;
 use serde_json::Value;
 
-use crate::spec::{Problem, escape};
+use crate::spec::Problem;
 
 /// Keys whose values are data (a property may be called "description").
 const DATA: [&str; 4] = ["example", "default", "enum", "value"];

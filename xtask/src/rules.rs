@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::conformance::check_api_test;
-use crate::spec::escape;
+use openapi_walk::escape;
 
 /// One enforced rule.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]

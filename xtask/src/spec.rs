@@ -99,23 +99,6 @@ pub fn discover(root: &Path) -> Result<Vec<ApiSpec>, String> {
         .collect()
 }
 
-/// Escapes one JSON pointer segment (RFC 6901).
-pub fn escape(segment: &str) -> String {
-    segment.replace('~', "~0").replace('/', "~1")
-}
-
-/// Builds a JSON pointer from segments.
-pub fn pointer<I, S>(segments: I) -> String
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<str>,
-{
-    segments
-        .into_iter()
-        .map(|s| format!("/{}", escape(s.as_ref())))
-        .collect()
-}
-
 /// A problem found in a spec, located by JSON pointer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
@@ -130,45 +113,4 @@ impl Problem {
             message: message.into(),
         }
     }
-}
-
-/// Visits every operation: `(path, method, operation pointer, operation)`.
-pub fn operations(doc: &Value) -> Vec<(String, String, String, &Value)> {
-    let mut out = Vec::new();
-    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
-        for (path, item) in paths {
-            let Some(item) = item.as_object() else {
-                continue;
-            };
-            for (method, op) in item {
-                if HTTP_METHODS.contains(&method.as_str()) {
-                    let ptr = pointer(["paths", path, method]);
-                    out.push((path.clone(), method.clone(), ptr, op));
-                }
-            }
-        }
-    }
-    out
-}
-
-/// The operation keys of an OpenAPI 3.0 path item.
-pub const HTTP_METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
-
-/// Follows a local `$ref` (`#/components/...`) to its target.
-pub fn resolve<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
-    let mut current = value;
-    // A chain of references is legal; a cycle of pure references is not, so
-    // the walk is bounded rather than trusted.
-    for _ in 0..32 {
-        match current.get("$ref").and_then(Value::as_str) {
-            Some(target) => match target.strip_prefix('#').and_then(|p| doc.pointer(p)) {
-                Some(next) => current = next,
-                None => return current,
-            },
-            None => return current,
-        }
-    }
-    current
 }

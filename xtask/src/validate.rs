@@ -14,9 +14,10 @@
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
+use openapi_walk::{escape, operations, pointer, resolve};
 use serde_json::Value;
 
-use crate::spec::{ApiSpec, Problem, escape, operations, pointer};
+use crate::spec::{ApiSpec, Problem};
 
 const OAS_30_SCHEMA: &str = include_str!("../schemas/oas-3.0-2021-09-28.json");
 
@@ -143,7 +144,8 @@ fn check_operations(doc: &Value, problems: &mut Vec<Problem>) {
     }
 
     let mut ids = BTreeSet::new();
-    for (path, _method, at, op) in operations(doc) {
+    for operation in operations(doc) {
+        let (path, at, op) = (operation.path, operation.pointer(), operation.operation);
         match op.get("operationId").and_then(Value::as_str) {
             Some(id) if !ids.insert(id.to_string()) => problems.push(Problem::new(
                 format!("{at}/operationId"),
@@ -166,14 +168,14 @@ fn check_operations(doc: &Value, problems: &mut Vec<Problem>) {
             .filter_map(|s| s.split('}').next())
             .map(str::to_string)
             .collect();
-        let path_item = doc.pointer(&pointer(["paths", path.as_str()]));
+        let path_item = doc.pointer(&pointer(["paths", path]));
         let declared: BTreeSet<String> = path_item
             .and_then(|item| item.get("parameters"))
             .into_iter()
             .chain(op.get("parameters"))
             .filter_map(Value::as_array)
             .flatten()
-            .map(|p| crate::spec::resolve(doc, p))
+            .map(|p| resolve(doc, p))
             .filter(|p| p.get("in").and_then(Value::as_str) == Some("path"))
             .filter_map(|p| p.get("name").and_then(Value::as_str))
             .map(str::to_string)

@@ -11,18 +11,20 @@
 //! `TypedBody<T>` documents (its metadata is delegated), so the derived
 //! OpenAPI document does not change.
 //!
-//! Its errors are dropshot's `HttpError`s worded as dropshot words its own,
-//! so every API renders them as it already renders dropshot's: a missing
-//! media type is the same failure as a wrong one ([`super::dropshot_status`]
-//! makes it 415; CL2C and ZITADEL answer it with 400 as their vendors'
-//! stacks do), and malformed JSON, trailing data included, is a 400.
+//! Its errors are dropshot's `HttpError`s carrying the status HTTP defines
+//! for each failure, so every API renders them by their status, never by
+//! their wording: a body over the limit is 413 ([`read_raw`] turns
+//! dropshot's plain 400 for it into one), a missing media type is the same
+//! failure as a wrong one, 415 (CL2C and ZITADEL answer it with 400 as their
+//! vendors' stacks do), and malformed JSON, trailing data included, is a
+//! 400.
 
 use std::future::Future;
 use std::pin::Pin;
 
 use dropshot::{
-    ApiEndpointBodyContentType, Body, ExclusiveExtractor, ExtractorMetadata, HttpError,
-    RequestContext, ServerContext, TypedBody, UntypedBody,
+    ApiEndpointBodyContentType, Body, ClientErrorStatusCode, ExclusiveExtractor, ExtractorMetadata,
+    HttpError, RequestContext, ServerContext, TypedBody, UntypedBody,
 };
 use http::HeaderMap;
 use http::header::CONTENT_TYPE;
@@ -65,7 +67,7 @@ where
             // dropshot does, so that an oversized body is a 413 whatever it
             // claims to be.
             let media_type = check_media_type(request.headers());
-            let raw = <UntypedBody as ExclusiveExtractor>::from_request(rqctx, request).await?;
+            let raw = read_raw(rqctx, request).await?;
             media_type?;
             Ok(JsonBody {
                 inner: decode(raw.as_bytes())?,
@@ -78,21 +80,53 @@ where
     }
 }
 
+/// The raw body, read with dropshot's own reader and its size limit.
+///
+/// dropshot reports a body over the limit as a plain 400 whose message is
+/// the only mark of what happened. This is the one place that reads that
+/// mark: the error leaves here as a 413, and every renderer decides by
+/// status. The oversized-body tests of every API fail if a dropshot upgrade
+/// rewords it.
+pub async fn read_raw<Context: ServerContext>(
+    rqctx: &RequestContext<Context>,
+    request: http::Request<Body>,
+) -> Result<UntypedBody, HttpError> {
+    <UntypedBody as ExclusiveExtractor>::from_request(rqctx, request)
+        .await
+        .map_err(|error| {
+            let too_large = error.status_code.as_status() == http::StatusCode::BAD_REQUEST
+                && error
+                    .external_message
+                    .starts_with("request body exceeded maximum size");
+            if too_large {
+                HttpError::for_client_error(
+                    error.error_code,
+                    ClientErrorStatusCode::PAYLOAD_TOO_LARGE,
+                    error.external_message,
+                )
+            } else {
+                error
+            }
+        })
+}
+
 /// The body must be declared JSON: `application/json` or any
 /// `application/<protocol>+json`, as dropshot accepts, parameters (a
 /// charset) ignored. A body without a `Content-Type` is not assumed to be
 /// JSON: a client that forgot the header is told so rather than having its
 /// bytes guessed at.
 pub fn check_media_type(headers: &HeaderMap) -> Result<(), HttpError> {
+    let unsupported = |message: String| {
+        HttpError::for_client_error(None, ClientErrorStatusCode::UNSUPPORTED_MEDIA_TYPE, message)
+    };
     let Some(value) = headers.get(CONTENT_TYPE) else {
-        return Err(HttpError::for_bad_request(
-            None,
+        return Err(unsupported(
             "unsupported content-type: none given; send the body as application/json".to_string(),
         ));
     };
     let value = value
         .to_str()
-        .map_err(|e| HttpError::for_bad_request(None, format!("invalid content type: {e}")))?;
+        .map_err(|e| unsupported(format!("invalid content type: {e}")))?;
     let media_type = value
         .split(';')
         .next()
@@ -106,10 +140,9 @@ pub fn check_media_type(headers: &HeaderMap) -> Result<(), HttpError> {
     if json {
         Ok(())
     } else {
-        Err(HttpError::for_bad_request(
-            None,
-            format!("unsupported content-type: {media_type}; send the body as application/json"),
-        ))
+        Err(unsupported(format!(
+            "unsupported content-type: {media_type}; send the body as application/json"
+        )))
     }
 }
 
@@ -279,7 +312,7 @@ mod tests {
                 .err()
                 .unwrap_or_else(|| panic!("{value:?} accepted"));
             assert_eq!(
-                super::super::dropshot_status(&error),
+                error.status_code.as_status(),
                 http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "{value:?}"
             );

@@ -29,7 +29,7 @@ pub use descriptor::{
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use dropshot::{HttpError, RequestContext};
+use dropshot::RequestContext;
 use http::HeaderMap;
 use serde_json::Value;
 use uuid::Uuid;
@@ -52,30 +52,6 @@ pub struct ApiContext {
 /// few hundred bytes (Ctrl-Hub's, the largest, about 1 KiB); 64 KiB leaves
 /// room for generous free-form `settings` while refusing abuse.
 pub const REQUEST_BODY_MAX_BYTES: usize = 64 * 1024;
-
-/// The status to send for an error dropshot raised. dropshot answers a body
-/// over the limit and an unsupported media type with a plain 400, marking
-/// them only by the wording of its message; every API here sends them as
-/// 413 and 415, the statuses HTTP defines for them, so that a client can
-/// tell them from a field it got wrong. Each API's tests send an oversized
-/// body and a wrong media type, so a dropshot upgrade that changes the
-/// wording fails them.
-pub fn dropshot_status(error: &HttpError) -> http::StatusCode {
-    let status = error.status_code.as_status();
-    if status != http::StatusCode::BAD_REQUEST {
-        return status;
-    }
-    let message = error.external_message.as_str();
-    if message.starts_with("request body exceeded maximum size") {
-        http::StatusCode::PAYLOAD_TOO_LARGE
-    } else if message.starts_with("unsupported content-type")
-        || message.starts_with("expected content type")
-    {
-        http::StatusCode::UNSUPPORTED_MEDIA_TYPE
-    } else {
-        status
-    }
-}
 
 /// Runs a storage call off the async executor (SQLite calls block). Not
 /// for profile changes, which [`update_profile`] awaits without a thread.

@@ -3,8 +3,10 @@
 //! several server processes on one PostgreSQL database (`multinode`).
 
 mod cli;
+mod cli_help;
 mod connections;
 mod contention;
+mod derived_openapi;
 mod harness;
 mod methods;
 mod multinode;

@@ -6,13 +6,12 @@ use dropshot::{Header, RequestContext};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::api::{
-    Cl2cApi, CredentialHeaders, ProfileBody, ProfileUpdate, UpdateProfileRequest, UserProfile,
-};
+use super::api::Cl2cApi;
+use super::types::{CredentialHeaders, ProfileBody, ProfileUpdate, UpdateProfileRequest, UserProfile};
 use super::errors::{Cl2cError, ErrorResponse, ValidationProblemDetails};
 use super::validation::validate;
 use crate::apis::{
-    ApiContext, authenticate, dropshot_status, repeated, update_profile,
+    ApiContext, authenticate, repeated, update_profile,
 };
 use crate::auth::{AuthError, Principal};
 use crate::storage::{Api, Applied, Profile, Reads, Store, StoreError, User};
@@ -129,8 +128,8 @@ impl Cl2cApi for Cl2cImpl {
         let request = match body.0 {
             Ok(request) => request,
             // Kestrel, the vendor's server, answers 413 with the default
-            // error body; dropshot says 400 (see `dropshot_status`).
-            Err(e) if dropshot_status(&e) == http::StatusCode::PAYLOAD_TOO_LARGE => {
+            // error body.
+            Err(e) if e.status_code.as_status() == http::StatusCode::PAYLOAD_TOO_LARGE => {
                 return Err(ErrorResponse::payload_too_large().into());
             }
             Err(e) => {

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod errors;
 pub mod handlers;
+pub mod types;
 pub mod validation;
 
 use super::{CredentialPlace, Credentials, Descriptor, Operation};

@@ -2,7 +2,7 @@
 //! field is reported (ASP.NET validates the whole model before answering),
 //! in the wording of the vendor's 400 example.
 
-use super::api::UpdateProfileRequest;
+use super::types::UpdateProfileRequest;
 use super::errors::FieldErrors;
 
 pub const FIRST_NAME_REQUIRED: &str = "First name is required";

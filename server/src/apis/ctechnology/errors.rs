@@ -6,7 +6,7 @@ use dropshot::{ErrorStatusCode, HttpError, HttpResponseError};
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::api::ApiHeaderSingle;
+use super::types::ApiHeaderSingle;
 
 /// The API version every answer names in its header.
 pub const API_VERSION: &str = "2.2";
@@ -103,10 +103,10 @@ impl HttpResponseError for ErrorResponse {
 /// media type, a body over the limit) in c.technology's shape.
 ///
 /// A body over the limit and an unsupported media type are 413 and 415
-/// (see [`crate::apis::dropshot_status`]).
+/// (the body extractors give them their own statuses, `body.rs`).
 impl From<HttpError> for ErrorResponse {
     fn from(error: HttpError) -> Self {
-        let status = crate::apis::dropshot_status(&error).as_u16();
+        let status = error.status_code.as_status().as_u16();
         ErrorResponse::new(status, error.external_message)
     }
 }

@@ -41,10 +41,8 @@ use dropshot::{HttpResponseOk, RequestContext};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::api::{
-    ApiHeaderSingle, CtechnologyApi, PermissionVia, UserProfile, UserProfileResponse,
-    UserProfileUpdate,
-};
+use super::api::CtechnologyApi;
+use super::types::{ApiHeaderSingle, PermissionVia, UserProfile, UserProfileResponse, UserProfileUpdate};
 use super::errors::{API_VERSION, ErrorResponse};
 use crate::apis::body::JsonBody;
 use crate::apis::{ApiContext, authenticate, authorization, headers, repeated, update_profile};

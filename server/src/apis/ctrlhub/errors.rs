@@ -14,7 +14,7 @@ use schemars::r#gen::SchemaGenerator;
 use schemars::schema::Schema;
 use serde::{Serialize, Serializer};
 
-use super::api::JsonApiObject;
+use super::types::JsonApiObject;
 
 /// Where in the request an error comes from.
 #[derive(Clone, Debug, Serialize, JsonSchema)]
@@ -249,8 +249,8 @@ impl HttpResponseError for JsonApiError {
 /// except for 5xx, whose cause is logged instead of sent.
 impl From<HttpError> for JsonApiError {
     fn from(error: HttpError) -> Self {
-        // 413 and 415 where dropshot says 400 (see `dropshot_status`).
-        let status = crate::apis::dropshot_status(&error);
+        // The body extractors give 413 and 415 their own statuses (`body.rs`).
+        let status = error.status_code.as_status();
         if status.is_server_error() {
             JsonApiError::internal(error.internal_message)
         } else {

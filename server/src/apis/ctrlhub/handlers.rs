@@ -28,14 +28,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::api::{
-    Address, Contact, CtrlhubApi, Governance, IncludedResource, JsonApiObject, Nomenclature,
-    Organisation, OrganisationAttributes, OrganisationMeta, OrganisationRelationships,
-    OrganisationSettings, OrganisationType, Personal, ProfileSettings, RelationshipToMany,
-    ResourceIdentifier, Team, TeamAttributes, TeamType, User, UserAttributes, UserDocument,
-    UserMeta, UserPath, UserProfile, UserProfileUpdate, UserRelationships, UserType,
-    UserUpdateDocument, Work,
-};
+use super::api::CtrlhubApi;
+use super::types::{Address, Contact, Governance, IncludedResource, JsonApiObject, Nomenclature, Organisation, OrganisationAttributes, OrganisationMeta, OrganisationRelationships, OrganisationSettings, OrganisationType, Personal, ProfileSettings, RelationshipToMany, ResourceIdentifier, Team, TeamAttributes, TeamType, User, UserAttributes, UserDocument, UserMeta, UserPath, UserProfile, UserProfileUpdate, UserRelationships, UserType, UserUpdateDocument, Work};
 use super::errors::JsonApiError;
 use super::media::{JsonApi, JsonApiBody, JsonApiPath, check_accept};
 use super::validation::{check_identity, validate};

@@ -33,7 +33,7 @@ use std::marker::PhantomData;
 
 use dropshot::{
     ApiEndpointBodyContentType, Body, ExclusiveExtractor, ExtractorMetadata, HttpCodedResponse,
-    HttpError, Path, RequestContext, ServerContext, SharedExtractor, TypedBody, UntypedBody,
+    HttpError, Path, RequestContext, ServerContext, SharedExtractor, TypedBody,
 };
 use http::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE};
 use http::{HeaderMap, Response, StatusCode};
@@ -182,7 +182,7 @@ async fn read_document<Context: ServerContext>(
     check_content_type(request.headers())?;
     // A declared length over the limit is refused as 413 before reading;
     // a body sent without a length (chunked) that grows over it is refused
-    // by dropshot's reader, also as 413 (`dropshot_status`).
+    // by dropshot's reader, also as 413 (`body::read_raw`).
     let limit = rqctx.request_body_max_bytes();
     let declared = request
         .headers()
@@ -195,7 +195,7 @@ async fn read_document<Context: ServerContext>(
             format!("The request body exceeds the limit of {limit} bytes."),
         ));
     }
-    let raw = <UntypedBody as ExclusiveExtractor>::from_request(rqctx, request)
+    let raw = crate::apis::body::read_raw(rqctx, request)
         .await
         .map_err(JsonApiError::from)?;
     // A member named twice is refused as on every API (`body::unique_members`).

@@ -15,7 +15,7 @@ use chrono::DateTime;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::api::UserUpdateDocument;
+use super::types::UserUpdateDocument;
 use super::errors::JsonApiError;
 
 /// How a profile field is checked.

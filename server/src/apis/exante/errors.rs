@@ -8,7 +8,7 @@ use dropshot::{ErrorStatusCode, HttpError, HttpResponseError};
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::api::{FieldErrors, plain_integer};
+use super::types::{FieldErrors, plain_integer};
 
 /// The message of every validation failure (422); the details are in
 /// `errors`.
@@ -94,9 +94,9 @@ impl HttpResponseError for ErrorResponse {
 /// reason.
 impl From<HttpError> for ErrorResponse {
     fn from(error: HttpError) -> Self {
-        // 413 and 415 where dropshot says 400 (see `dropshot_status`).
+        // The body extractors give 413 and 415 their own statuses (`body.rs`).
         ErrorResponse::new(
-            crate::apis::dropshot_status(&error).as_u16(),
+            error.status_code.as_status().as_u16(),
             error.external_message,
         )
     }

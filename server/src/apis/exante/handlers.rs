@@ -13,10 +13,8 @@ use dropshot::{HttpResponseOk, RequestContext};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::api::{
-    ActiveCompany, ExanteApi, FieldErrors, Organization, User, UserProfileResponse,
-    UserProfileResponseData, UserProfileUpdate,
-};
+use super::api::ExanteApi;
+use super::types::{ActiveCompany, FieldErrors, Organization, User, UserProfileResponse, UserProfileResponseData, UserProfileUpdate};
 use super::errors::ErrorResponse;
 use super::validation::{Changes, check_membership, validate};
 use crate::apis::body::JsonBody;

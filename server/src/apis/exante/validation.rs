@@ -18,7 +18,7 @@
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::api::{FieldErrors, UserProfileUpdate};
+use super::types::{FieldErrors, UserProfileUpdate};
 use crate::storage::Organisation;
 
 /// The spec's length limits of firstname and lastname, in characters.

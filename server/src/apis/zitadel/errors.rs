@@ -128,10 +128,17 @@ impl HttpResponseError for RpcStatus {
 
 /// dropshot's own errors (malformed JSON, wrong media type, a body over the
 /// limit, an unknown method) in ZITADEL's shape, with the gRPC code its
-/// gateway would use for that HTTP status.
+/// gateway would use for that HTTP status. Its gateway answers a wrong
+/// media type and an oversized body as any unreadable request: HTTP 400,
+/// INVALID_ARGUMENT.
 impl From<HttpError> for RpcStatus {
     fn from(error: HttpError) -> Self {
-        let status = error.status_code.as_status();
+        let status = match error.status_code.as_status() {
+            http::StatusCode::PAYLOAD_TOO_LARGE | http::StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                http::StatusCode::BAD_REQUEST
+            }
+            other => other,
+        };
         let grpc = match status.as_u16() {
             400 | 413 | 415 => code::INVALID_ARGUMENT,
             401 => code::UNAUTHENTICATED,

@@ -6,7 +6,8 @@ use dropshot::{HttpResponseOk, RequestContext};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::api::{ObjectDetails, UpdateMyProfileRequest, UpdateMyProfileResponse, ZitadelApi};
+use super::api::ZitadelApi;
+use super::types::{ObjectDetails, UpdateMyProfileRequest, UpdateMyProfileResponse};
 use super::errors::{RpcStatus, code};
 use super::validation::validate;
 use crate::apis::body::JsonBody;

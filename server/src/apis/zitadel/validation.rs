@@ -1,7 +1,7 @@
 //! ZITADEL's field rules, checked before anything is stored. Lengths are
 //! counted in characters ("runes"), as the vendor's validators count them.
 
-use super::api::UpdateMyProfileRequest;
+use super::types::UpdateMyProfileRequest;
 use super::errors::RpcStatus;
 
 fn length(field: &str, value: &str, min: usize, max: usize) -> Result<(), RpcStatus> {
