@@ -24,7 +24,7 @@ async fn an_address_in_use_is_an_error_naming_the_api_and_the_address() {
     let store = SqliteStore::in_memory().unwrap_or_else(|e| panic!("{e}"));
     let registration = Api::Zitadel.descriptor();
     let log = slog::Logger::root(slog::Discard, slog::o!());
-    let Err(message) = start_one(&registration, Arc::new(store), address, &log) else {
+    let Err(message) = start_one(registration, Arc::new(store), address, &log) else {
         panic!("started on an address in use");
     };
     assert!(message.starts_with("zitadel: "), "{message}");

@@ -281,7 +281,7 @@ async fn every_request_that_reaches_a_stopping_server_is_answered() {
     let registration = Api::Exante.descriptor();
     let log = slog::Logger::root(slog::Discard, slog::o!());
     let running = start_one(
-        &registration,
+        registration,
         Arc::clone(&t.store),
         SocketAddr::from(([127, 0, 0, 1], 0)),
         &log,

@@ -67,7 +67,7 @@ async fn a_database_outage_is_a_prompt_503_in_every_api_and_passes() {
     .unwrap_or_else(|e| panic!("{e}"));
     let mut apis: Vec<(String, String, Value, RunningApi)> = Vec::new();
     for registration in descriptors() {
-        let (running, line) = start_with_demo_line(&registration, &store, &demo);
+        let (running, line) = start_with_demo_line(registration, &store, &demo);
         let spec = spec_json(registration.spec_yaml).unwrap_or_else(|e| panic!("{e}"));
         apis.push((registration.api.name().to_string(), line, spec, running));
     }
