@@ -26,7 +26,7 @@
 //!                      profile_test_server::postgres); a URL must name an
 //!                      empty database
 //! --nodes <n>          PostgreSQL only: n server nodes, each with its own
-//!                      store (pool, runtime) and credential cache, in this
+//!                      store (pool) and credential cache, in this
 //!                      process; connection i goes to node i mod n
 //!                      (default 1)
 //! ```
@@ -747,7 +747,10 @@ fn targets(rows: &[Row], fsync: f64) -> String {
 
 /// One store per node: SQLite's file, or a PostgreSQL database that every
 /// node's store connects to on its own.
-fn open_stores(options: &Options, sqlite: &std::path::Path) -> Result<Vec<Arc<dyn Store>>, String> {
+async fn open_stores(
+    options: &Options,
+    sqlite: &std::path::Path,
+) -> Result<Vec<Arc<dyn Store>>, String> {
     let url = match &options.db {
         Db::Sqlite => {
             let store = SqliteStore::open(sqlite).map_err(|e| e.to_string())?;
@@ -757,13 +760,14 @@ fn open_stores(options: &Options, sqlite: &std::path::Path) -> Result<Vec<Arc<dy
         Db::Postgres(None) => profile_test_server::postgres::fresh_durable_database()
             .ok_or("--db postgres: no PostgreSQL found (see the notice above)")?,
     };
-    (0..options.nodes)
-        .map(|_| {
-            PostgresStore::connect(&url)
-                .map(|store| Arc::new(store) as Arc<dyn Store>)
-                .map_err(|e| e.to_string())
-        })
-        .collect()
+    let mut stores: Vec<Arc<dyn Store>> = Vec::with_capacity(options.nodes);
+    for _ in 0..options.nodes {
+        let store = PostgresStore::connect(&url)
+            .await
+            .map_err(|e| e.to_string())?;
+        stores.push(Arc::new(store));
+    }
+    Ok(stores)
 }
 
 fn run(options: Options) -> Result<(), String> {
@@ -791,19 +795,35 @@ fn run(options: Options) -> Result<(), String> {
         dir.display()
     );
 
+    // The servers and the load generator run on separate runtimes (both
+    // in this process, sharing the machine's cores).
+    let server_runtime = tokio::runtime::Builder::new_multi_thread()
+        .thread_name("server")
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the server runtime: {e}"))?;
+    let client_runtime = tokio::runtime::Builder::new_multi_thread()
+        .thread_name("load")
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the load runtime: {e}"))?;
+
     // Node 0's store creates the users; every node has a store of its own.
-    let stores = open_stores(&options, &db)?;
+    // The stores are opened on the server runtime, which PostgreSQL's
+    // connections then run on.
+    let stores = server_runtime.block_on(open_stores(&options, &db))?;
     let store = Arc::clone(&stores[0]);
     let created = Instant::now();
     let mut users = Vec::with_capacity(user_count);
     for index in 0..user_count {
-        let new = add_user(
-            store.as_ref(),
-            &format!("bench{index}"),
-            &format!("bench{index}@example.com"),
-            None,
-        )
-        .map_err(|e| e.to_string())?;
+        let new = server_runtime
+            .block_on(add_user(
+                store.as_ref(),
+                &format!("bench{index}"),
+                &format!("bench{index}@example.com"),
+                None,
+            ))
+            .map_err(|e| e.to_string())?;
         users.push(BenchUser {
             id: new.user.id,
             tenant: new.tenant,
@@ -819,19 +839,6 @@ fn run(options: Options) -> Result<(), String> {
             Db::Postgres(_) => format!("PostgreSQL, {} node(s)", stores.len()),
         }
     );
-
-    // The servers and the load generator run on separate runtimes (both
-    // in this process, sharing the machine's cores).
-    let server_runtime = tokio::runtime::Builder::new_multi_thread()
-        .thread_name("server")
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the server runtime: {e}"))?;
-    let client_runtime = tokio::runtime::Builder::new_multi_thread()
-        .thread_name("load")
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the load runtime: {e}"))?;
 
     let warmup = Duration::from_secs_f64(options.warmup);
     let measure = Duration::from_secs_f64(options.seconds);

@@ -9,8 +9,7 @@
 //!
 //! Every request presents a token, so [`Verifier`] keeps each credential it
 //! has read from storage (the stored hash, never the secret): a repeat
-//! caller is checked with one SHA-256 and no storage call, on the async
-//! thread. Only credentials that exist are kept, so the cache holds at most
+//! caller is checked with one SHA-256 and no storage call. Only credentials that exist are kept, so the cache holds at most
 //! what the database holds and a stream of made-up tokens cannot grow it.
 //!
 //! A credential can be revoked (`server token revoke`, `server user
@@ -18,7 +17,7 @@
 //! so a kept credential is trusted for [`CREDENTIAL_TTL`] only and then read
 //! again: a revoked token is refused by every node within that time,
 //! whatever it cached, with no message between nodes to lose. The cost is
-//! one indexed read per token per TTL per node, off the async thread.
+//! one indexed read per token per TTL per node.
 //! (LISTEN/NOTIFY would be quicker but needs a connection per node kept
 //! listening and a full cache flush whenever it drops; a version check
 //! would cost a read per request.)
@@ -73,7 +72,7 @@ fn sha256(secret: &str) -> [u8; 32] {
 
 /// Creates a credential for `user` in `api` and returns the token, which
 /// exists only in this return value: it is never stored.
-pub fn issue(
+pub async fn issue(
     store: &dyn Store,
     api: Api,
     user_id: Uuid,
@@ -81,13 +80,15 @@ pub fn issue(
 ) -> Result<String, StoreError> {
     let key_id = random_hex(6)?;
     let secret = random_hex(32)?;
-    store.add_credential(&Credential {
-        key_id: key_id.clone(),
-        api,
-        user_id,
-        tenant: tenant.map(str::to_string),
-        secret_sha256: sha256(&secret),
-    })?;
+    store
+        .add_credential(&Credential {
+            key_id: key_id.clone(),
+            api,
+            user_id,
+            tenant: tenant.map(str::to_string),
+            secret_sha256: sha256(&secret),
+        })
+        .await?;
     Ok(format!("{}{key_id}.{secret}", token_prefix(api)))
 }
 
@@ -154,10 +155,9 @@ impl Verifier {
         }
     }
 
-    /// The outcome for `token` if its credential was read before: no storage
-    /// call, so it can run on an async thread. `None` means "ask
-    /// [`Verifier::verify`]".
-    pub fn known(&self, api: Api, token: &str) -> Option<Result<Principal, AuthError>> {
+    /// The outcome for `token` if its credential was read less than the TTL
+    /// ago: no storage call. `None` means "read it".
+    fn known(&self, api: Api, token: &str) -> Option<Result<Principal, AuthError>> {
         let (key_id, secret) = match parse(api, token) {
             Ok(parts) => parts,
             Err(e) => return Some(Err(e)),
@@ -170,14 +170,19 @@ impl Verifier {
         Some(check(stored, secret))
     }
 
-    /// Checks `token`, reading its credential from storage (a blocking
-    /// call) and keeping it.
-    pub fn verify(&self, api: Api, token: &str) -> Result<Principal, AuthError> {
+    /// Checks `token`: against the credential kept for it if it was read
+    /// less than the TTL ago, otherwise against a fresh read from storage,
+    /// which is then kept.
+    pub async fn verify(&self, api: Api, token: &str) -> Result<Principal, AuthError> {
+        if let Some(outcome) = self.known(api, token) {
+            return outcome;
+        }
         let (key_id, secret) = parse(api, token)?;
         let read_at = Instant::now();
         let found = self
             .store
             .credential(api, key_id)
+            .await
             .map_err(AuthError::Store)?;
         let key = (api, key_id.to_string());
         // A poisoned lock only loses the cache's help, never correctness
@@ -202,20 +207,26 @@ mod tests {
     use super::*;
     use crate::storage::sqlite::SqliteStore;
 
-    fn setup() -> (SqliteStore, Uuid) {
+    async fn setup() -> (SqliteStore, Uuid) {
         let store = SqliteStore::in_memory().unwrap_or_else(|e| panic!("{e}"));
         let user = store
             .create_user("ada", "ada@example.com", true)
+            .await
             .unwrap_or_else(|e| panic!("{e}"));
         (store, user.id)
     }
 
-    #[test]
-    fn an_issued_token_verifies_as_its_user_and_tenant() {
-        let (store, user) = setup();
-        let token = issue(&store, Api::Cl2c, user, Some("acme")).unwrap_or_else(|e| panic!("{e}"));
+    #[tokio::test]
+    async fn an_issued_token_verifies_as_its_user_and_tenant() {
+        let (store, user) = setup().await;
+        let token = issue(&store, Api::Cl2c, user, Some("acme"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         assert!(token.starts_with("cl2c_"));
-        match Verifier::new(Arc::new(store)).verify(Api::Cl2c, &token) {
+        match Verifier::new(Arc::new(store))
+            .verify(Api::Cl2c, &token)
+            .await
+        {
             Ok(principal) => assert_eq!(
                 principal,
                 Principal {
@@ -227,16 +238,18 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_known_credential_still_refuses_a_wrong_secret() {
-        let (store, user) = setup();
-        let token = issue(&store, Api::Zitadel, user, None).unwrap_or_else(|e| panic!("{e}"));
+    #[tokio::test]
+    async fn a_known_credential_still_refuses_a_wrong_secret() {
+        let (store, user) = setup().await;
+        let token = issue(&store, Api::Zitadel, user, None)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         let verifier = Verifier::new(Arc::new(store));
         assert!(
             verifier.known(Api::Zitadel, &token).is_none(),
             "not read yet"
         );
-        assert!(verifier.verify(Api::Zitadel, &token).is_ok());
+        assert!(verifier.verify(Api::Zitadel, &token).await.is_ok());
         match verifier.known(Api::Zitadel, &token) {
             Some(Ok(principal)) => assert_eq!(principal.user_id, user),
             other => panic!("expected the kept credential to verify: {other:?}"),
@@ -253,27 +266,29 @@ mod tests {
 
     /// A revoked token is accepted from the cache for at most the TTL, then
     /// refused, and its entry is gone.
-    #[test]
-    fn a_revoked_credential_is_refused_once_its_entry_expires() {
-        let (store, user) = setup();
-        let token = issue(&store, Api::Ctrlhub, user, None).unwrap_or_else(|e| panic!("{e}"));
+    #[tokio::test]
+    async fn a_revoked_credential_is_refused_once_its_entry_expires() {
+        let (store, user) = setup().await;
+        let token = issue(&store, Api::Ctrlhub, user, None)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         let store: Arc<dyn Store> = Arc::new(store);
         let ttl = Duration::from_millis(50);
         let verifier = Verifier::with_ttl(Arc::clone(&store), ttl);
-        assert!(verifier.verify(Api::Ctrlhub, &token).is_ok());
+        assert!(verifier.verify(Api::Ctrlhub, &token).await.is_ok());
         let key_id = key_id_of(&token).unwrap_or_else(|| panic!("no key id in {token}"));
-        assert_eq!(store.revoke_credential(key_id).ok(), Some(1));
-        std::thread::sleep(ttl);
+        assert_eq!(store.revoke_credential(key_id).await.ok(), Some(1));
+        tokio::time::sleep(ttl).await;
         assert!(verifier.known(Api::Ctrlhub, &token).is_none(), "expired");
         assert!(matches!(
-            verifier.verify(Api::Ctrlhub, &token),
+            verifier.verify(Api::Ctrlhub, &token).await,
             Err(AuthError::Invalid)
         ));
         assert!(verifier.known(Api::Ctrlhub, &token).is_none(), "evicted");
     }
 
-    #[test]
-    fn a_key_id_is_named_by_itself_or_by_its_token() {
+    #[tokio::test]
+    async fn a_key_id_is_named_by_itself_or_by_its_token() {
         assert_eq!(key_id_of("0123456789ab"), Some("0123456789ab"));
         assert_eq!(key_id_of("cl2c_0123456789ab.ff"), Some("0123456789ab"));
         assert_eq!(key_id_of("ex_live_0123456789ab.ff"), Some("0123456789ab"));
@@ -281,22 +296,24 @@ mod tests {
         assert_eq!(key_id_of("zz_0123456789ab.ff"), None);
     }
 
-    #[test]
-    fn an_unknown_credential_is_not_kept() {
-        let (store, _) = setup();
+    #[tokio::test]
+    async fn an_unknown_credential_is_not_kept() {
+        let (store, _) = setup().await;
         let verifier = Verifier::new(Arc::new(store));
         let made_up = "zat_0123456789ab.00";
         assert!(matches!(
-            verifier.verify(Api::Zitadel, made_up),
+            verifier.verify(Api::Zitadel, made_up).await,
             Err(AuthError::Invalid)
         ));
         assert!(verifier.known(Api::Zitadel, made_up).is_none());
     }
 
-    #[test]
-    fn a_wrong_secret_a_foreign_api_or_garbage_is_invalid() {
-        let (store, user) = setup();
-        let token = issue(&store, Api::Exante, user, None).unwrap_or_else(|e| panic!("{e}"));
+    #[tokio::test]
+    async fn a_wrong_secret_a_foreign_api_or_garbage_is_invalid() {
+        let (store, user) = setup().await;
+        let token = issue(&store, Api::Exante, user, None)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         // 'x' is not a hex digit, so the tampered secret always differs.
         let tampered = format!("{}x", &token[..token.len() - 1]);
         let verifier = Verifier::new(Arc::new(store));
@@ -308,7 +325,10 @@ mod tests {
             (Api::Exante, ""),
         ] {
             assert!(
-                matches!(verifier.verify(api, presented), Err(AuthError::Invalid)),
+                matches!(
+                    verifier.verify(api, presented).await,
+                    Err(AuthError::Invalid)
+                ),
                 "{presented}"
             );
         }

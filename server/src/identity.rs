@@ -17,23 +17,25 @@ pub struct NewUser {
 
 /// Creates `username` with an organisation, a team, the CL2C tenant
 /// `tenant` (default: `<username>-tenant`) and a token for every API.
-pub fn add_user(
+pub async fn add_user(
     store: &dyn Store,
     username: &str,
     email: &str,
     tenant: Option<&str>,
 ) -> Result<NewUser, StoreError> {
-    let user = store.create_user(username, email, true)?;
+    let user = store.create_user(username, email, true).await?;
     let slug = format!(
         "{username}-org-{}",
         &Uuid::new_v4().simple().to_string()[..8]
     );
-    let organisation = store.create_organisation(&format!("{username}'s organisation"), &slug)?;
-    store.add_member(organisation.id, user.id)?;
-    let team = store.create_team(organisation.id, "Core team")?;
-    store.add_team_member(team.id, user.id)?;
+    let organisation = store
+        .create_organisation(&format!("{username}'s organisation"), &slug)
+        .await?;
+    store.add_member(organisation.id, user.id).await?;
+    let team = store.create_team(organisation.id, "Core team").await?;
+    store.add_team_member(team.id, user.id).await?;
     let tenant = tenant.map_or_else(|| format!("{username}-tenant"), str::to_string);
-    let tokens = issue_all(store, user.id, &tenant)?;
+    let tokens = issue_all(store, user.id, &tenant).await?;
     Ok(NewUser {
         user,
         tenant,
@@ -42,16 +44,15 @@ pub fn add_user(
 }
 
 /// Issues a fresh token for every API to an existing user.
-pub fn issue_all(
+pub async fn issue_all(
     store: &dyn Store,
     user: Uuid,
     tenant: &str,
 ) -> Result<Vec<(Api, String)>, StoreError> {
-    Api::ALL
-        .iter()
-        .map(|&api| {
-            let tenant = api.descriptor().credentials.tenant_header.and(Some(tenant));
-            auth::issue(store, api, user, tenant).map(|token| (api, token))
-        })
-        .collect()
+    let mut tokens = Vec::with_capacity(Api::ALL.len());
+    for &api in Api::ALL {
+        let tenant = api.descriptor().credentials.tenant_header.and(Some(tenant));
+        tokens.push((api, auth::issue(store, api, user, tenant).await?));
+    }
+    Ok(tokens)
 }

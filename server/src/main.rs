@@ -193,12 +193,12 @@ impl std::fmt::Display for Database {
     }
 }
 
-fn open(db: &Database) -> Result<Arc<dyn Store>, String> {
+async fn open(db: &Database) -> Result<Arc<dyn Store>, String> {
     match db {
         Database::Sqlite(path) => SqliteStore::open(path).map(|s| Arc::new(s) as Arc<dyn Store>),
-        Database::Postgres(url) => {
-            PostgresStore::connect(url).map(|s| Arc::new(s) as Arc<dyn Store>)
-        }
+        Database::Postgres(url) => PostgresStore::connect(url)
+            .await
+            .map(|s| Arc::new(s) as Arc<dyn Store>),
     }
     .map_err(|e| format!("{db}: {e}"))
 }
@@ -301,7 +301,7 @@ async fn serve(
     }
     .to_logger("profile-server")
     .map_err(|e| format!("cannot set up logging: {e}"))?;
-    let store = open(&db)?;
+    let store = open(&db).await?;
     let mut addresses: BTreeMap<Api, SocketAddr> = default_listen();
     if let Some(stray) = listen
         .iter()
@@ -317,9 +317,9 @@ async fn serve(
         addresses.retain(|api, _| apis.contains(api));
     }
 
-    let first_start = store.user_count().map_err(|e| e.to_string())? == 0;
+    let first_start = store.user_count().await.map_err(|e| e.to_string())? == 0;
     let demo_user = if first_start || demo {
-        Some(demo_credentials(store.as_ref())?)
+        Some(demo_credentials(store.as_ref()).await?)
     } else {
         None
     };
@@ -443,16 +443,19 @@ impl StopSignals {
 type DemoUser = (uuid::Uuid, String, Vec<(Api, String)>);
 
 /// The demo user ("demo"), created if missing, with fresh tokens.
-fn demo_credentials(store: &dyn Store) -> Result<DemoUser, String> {
+async fn demo_credentials(store: &dyn Store) -> Result<DemoUser, String> {
     let tenant = "demo-tenant";
-    match add_user(store, "demo", "demo@example.com", Some(tenant)) {
+    match add_user(store, "demo", "demo@example.com", Some(tenant)).await {
         Ok(new) => Ok((new.user.id, new.tenant, new.tokens)),
         Err(server::storage::StoreError::Duplicate(_)) => {
             let id = store
                 .user_id_by_name("demo")
+                .await
                 .map_err(|e| e.to_string())?
                 .ok_or("demo user vanished")?;
-            let tokens = issue_all(store, id, tenant).map_err(|e| e.to_string())?;
+            let tokens = issue_all(store, id, tenant)
+                .await
+                .map_err(|e| e.to_string())?;
             Ok((id, tenant.to_string(), tokens))
         }
         Err(e) => Err(e.to_string()),
@@ -500,12 +503,14 @@ fn run(cli: Cli) -> Result<(), String> {
                     tenant,
                     json,
                 },
-        } => {
-            let store = open(&cli.db)?;
+        } => command_runtime()?.block_on(async {
+            let store = open(&cli.db).await?;
             let new = add_user(store.as_ref(), &username, &email, tenant.as_deref())
+                .await
                 .map_err(|e| e.to_string())?;
             let organisations: Vec<uuid::Uuid> = store
                 .organisations_of(new.user.id)
+                .await
                 .map_err(|e| e.to_string())?
                 .iter()
                 .map(|o| o.id)
@@ -524,31 +529,44 @@ fn run(cli: Cli) -> Result<(), String> {
                 print_tokens(&view);
             }
             Ok(())
-        }
+        }),
         Command::User {
             command: UserCommand::Remove { username },
-        } => {
-            open(&cli.db)?
+        } => command_runtime()?.block_on(async {
+            open(&cli.db)
+                .await?
                 .remove_user(&username)
+                .await
                 .map_err(|e| e.to_string())?;
             println!("user {username} removed, with their tokens and profiles");
             Ok(())
-        }
+        }),
         Command::Token {
             command: TokenCommand::Revoke { key },
-        } => {
+        } => command_runtime()?.block_on(async {
             let key_id = server::auth::key_id_of(&key)
                 .ok_or("expected a key id (12 hex digits) or a whole token")?;
-            let revoked = open(&cli.db)?
+            let revoked = open(&cli.db)
+                .await?
                 .revoke_credential(key_id)
+                .await
                 .map_err(|e| e.to_string())?;
             if revoked == 0 {
                 return Err(format!("no token has the key id {key_id}"));
             }
             println!("token {key_id} revoked");
             Ok(())
-        }
+        }),
     }
+}
+
+/// The runtime a command other than `serve` runs its storage calls on: one
+/// thread is plenty for a handful of calls.
+fn command_runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))
 }
 
 fn main() -> ExitCode {

@@ -53,19 +53,6 @@ pub struct ApiContext {
 /// room for generous free-form `settings` while refusing abuse.
 pub const REQUEST_BODY_MAX_BYTES: usize = 64 * 1024;
 
-/// Runs a storage call off the async executor (SQLite calls block). Not
-/// for profile changes, which [`update_profile`] awaits without a thread.
-pub async fn blocking<T, F>(context: &ApiContext, call: F) -> Result<T, StoreError>
-where
-    T: Send + 'static,
-    F: FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static,
-{
-    let store = Arc::clone(&context.store);
-    tokio::task::spawn_blocking(move || call(store.as_ref()))
-        .await
-        .map_err(|e| StoreError::Backend(format!("storage task failed: {e}")))?
-}
-
 /// The value of `Authorization: <scheme> <credential>`, if that is the form
 /// of the header (the scheme is matched case-insensitively, as RFC 9110
 /// says) and it was sent once (see [`sent_once`]).
@@ -101,22 +88,14 @@ pub fn repeated(headers: &HeaderMap, name: &str) -> bool {
     headers.get_all(name).iter().nth(1).is_some()
 }
 
-/// Checks `token` for `api`: on the executor when its credential is known,
-/// otherwise with the storage lookup off the executor.
+/// Checks `token` for `api` (see [`Verifier::verify`]).
 pub async fn authenticate(
     context: &ApiContext,
     api: Api,
     token: Option<&str>,
 ) -> Result<Principal, AuthError> {
     let token = token.ok_or(AuthError::Invalid)?;
-    if let Some(outcome) = context.verifier.known(api, token) {
-        return outcome;
-    }
-    let token = token.to_string();
-    let verifier = Arc::clone(&context.verifier);
-    tokio::task::spawn_blocking(move || verifier.verify(api, &token))
-        .await
-        .map_err(|e| AuthError::Store(StoreError::Backend(format!("auth task failed: {e}"))))?
+    context.verifier.verify(api, token).await
 }
 
 /// The request's headers.
@@ -188,10 +167,11 @@ mod tests {
     use super::*;
     use crate::storage::sqlite::SqliteStore;
 
-    fn store_with_user() -> (SqliteStore, Uuid) {
+    async fn store_with_user() -> (SqliteStore, Uuid) {
         let store = SqliteStore::in_memory().unwrap_or_else(|e| panic!("{e}"));
         let user = store
             .create_user("ada", "ada@example.com", true)
+            .await
             .unwrap_or_else(|e| panic!("{e}"));
         (store, user.id)
     }
@@ -199,7 +179,7 @@ mod tests {
     /// The decision's verdict reaches the caller with what was stored.
     #[tokio::test]
     async fn the_verdict_comes_back_with_the_stored_profile() -> Result<(), StoreError> {
-        let (store, user) = store_with_user();
+        let (store, user) = store_with_user().await;
         let updated = update_profile(&store, Api::Exante, user, Reads::default(), |current| {
             let mut next = current.profile.document.clone();
             next["b"] = json!(2);
@@ -215,14 +195,14 @@ mod tests {
     /// A decision that refuses keeps the profile and says why.
     #[tokio::test]
     async fn a_refusing_decision_stores_nothing() -> Result<(), StoreError> {
-        let (store, user) = store_with_user();
+        let (store, user) = store_with_user().await;
         let updated = update_profile(&store, Api::Zitadel, user, Reads::default(), |_| {
             Ok((None, Err::<(), _>("not a member")))
         })
         .await?;
         assert_eq!(updated.verdict, Err("not a member"));
         assert!(!updated.applied.saved);
-        assert_eq!(store.profile(Api::Zitadel, user)?.sequence, 0);
+        assert_eq!(store.profile(Api::Zitadel, user).await?.sequence, 0);
         Ok(())
     }
 }

@@ -36,8 +36,8 @@ pub fn put(store: &dyn Store, api: Api, user: Uuid, document: Value) -> Pending<
 pub async fn a_saved_profile_is_read_back_with_its_sequence(
     store: Arc<dyn Store>,
 ) -> Result<(), StoreError> {
-    let user = store.create_user("ada", "ada@example.com", true)?;
-    let fresh = store.profile(Api::Zitadel, user.id)?;
+    let user = store.create_user("ada", "ada@example.com", true).await?;
+    let fresh = store.profile(Api::Zitadel, user.id).await?;
     assert_eq!((fresh.sequence, fresh.document), (0, json!({})));
     let saved = put(&*store, Api::Zitadel, user.id, json!({"firstName": "Ada"})).await?;
     assert!(saved.saved);
@@ -51,46 +51,48 @@ pub async fn a_saved_profile_is_read_back_with_its_sequence(
     .await?;
     assert_eq!(again.profile.sequence, 2);
     assert_eq!(again.profile.created_at, saved.profile.created_at);
-    let read = store.profile(Api::Zitadel, user.id)?;
+    let read = store.profile(Api::Zitadel, user.id).await?;
     assert_eq!(read, again.profile);
     Ok(())
 }
 
 pub async fn profiles_are_kept_per_api(store: Arc<dyn Store>) -> Result<(), StoreError> {
-    let user = store.create_user("ada", "ada@example.com", true)?;
+    let user = store.create_user("ada", "ada@example.com", true).await?;
     put(&*store, Api::Cl2c, user.id, json!({"firstName": "Ada"})).await?;
-    assert_eq!(store.profile(Api::Ctechnology, user.id)?.sequence, 0);
-    assert_eq!(store.profile(Api::Cl2c, user.id)?.sequence, 1);
+    assert_eq!(store.profile(Api::Ctechnology, user.id).await?.sequence, 0);
+    assert_eq!(store.profile(Api::Cl2c, user.id).await?.sequence, 1);
     Ok(())
 }
 
 pub async fn a_username_is_unique(store: Arc<dyn Store>) -> Result<(), StoreError> {
-    store.create_user("ada", "ada@example.com", true)?;
+    store.create_user("ada", "ada@example.com", true).await?;
     assert!(matches!(
-        store.create_user("ada", "x@example.com", true),
+        store.create_user("ada", "x@example.com", true).await,
         Err(StoreError::Duplicate(_))
     ));
-    assert_eq!(store.user_count()?, 1);
+    assert_eq!(store.user_count().await?, 1);
     Ok(())
 }
 
 pub async fn memberships_and_teams_are_listed(store: Arc<dyn Store>) -> Result<(), StoreError> {
-    let user = store.create_user("ada", "ada@example.com", true)?;
-    let org = store.create_organisation("Analytical Engines", "analytical-engines")?;
-    store.add_member(org.id, user.id)?;
-    let team = store.create_team(org.id, "Difference")?;
-    store.add_team_member(team.id, user.id)?;
-    assert_eq!(store.organisations_of(user.id)?, [org]);
-    assert_eq!(store.teams_of(user.id)?, [team]);
-    assert_eq!(store.user_id_by_name("ada")?, Some(user.id));
-    assert_eq!(store.user(user.id)?, Some(user));
+    let user = store.create_user("ada", "ada@example.com", true).await?;
+    let org = store
+        .create_organisation("Analytical Engines", "analytical-engines")
+        .await?;
+    store.add_member(org.id, user.id).await?;
+    let team = store.create_team(org.id, "Difference").await?;
+    store.add_team_member(team.id, user.id).await?;
+    assert_eq!(store.organisations_of(user.id).await?, [org]);
+    assert_eq!(store.teams_of(user.id).await?, [team]);
+    assert_eq!(store.user_id_by_name("ada").await?, Some(user.id));
+    assert_eq!(store.user(user.id).await?, Some(user));
     Ok(())
 }
 
 pub async fn a_credential_is_found_by_api_and_key_id(
     store: Arc<dyn Store>,
 ) -> Result<(), StoreError> {
-    let user = store.create_user("ada", "ada@example.com", true)?;
+    let user = store.create_user("ada", "ada@example.com", true).await?;
     let credential = Credential {
         key_id: "k1".to_string(),
         api: Api::Cl2c,
@@ -98,63 +100,72 @@ pub async fn a_credential_is_found_by_api_and_key_id(
         tenant: Some("acme".to_string()),
         secret_sha256: [7; 32],
     };
-    store.add_credential(&credential)?;
-    assert_eq!(store.credential(Api::Cl2c, "k1")?, Some(credential.clone()));
-    assert_eq!(store.credential(Api::Exante, "k1")?, None);
+    store.add_credential(&credential).await?;
+    assert_eq!(
+        store.credential(Api::Cl2c, "k1").await?,
+        Some(credential.clone())
+    );
+    assert_eq!(store.credential(Api::Exante, "k1").await?, None);
     assert!(matches!(
-        store.add_credential(&credential),
+        store.add_credential(&credential).await,
         Err(StoreError::Duplicate(_))
     ));
     Ok(())
 }
 
 pub async fn a_revoked_credential_is_not_found(store: Arc<dyn Store>) -> Result<(), StoreError> {
-    let user = store.create_user("ada", "ada@example.com", true)?;
+    let user = store.create_user("ada", "ada@example.com", true).await?;
     for (api, key_id) in [(Api::Cl2c, "k1"), (Api::Exante, "k2")] {
-        store.add_credential(&Credential {
-            key_id: key_id.to_string(),
-            api,
-            user_id: user.id,
-            tenant: None,
-            secret_sha256: [7; 32],
-        })?;
+        store
+            .add_credential(&Credential {
+                key_id: key_id.to_string(),
+                api,
+                user_id: user.id,
+                tenant: None,
+                secret_sha256: [7; 32],
+            })
+            .await?;
     }
-    assert_eq!(store.revoke_credential("k1")?, 1);
-    assert_eq!(store.credential(Api::Cl2c, "k1")?, None);
+    assert_eq!(store.revoke_credential("k1").await?, 1);
+    assert_eq!(store.credential(Api::Cl2c, "k1").await?, None);
     assert!(
-        store.credential(Api::Exante, "k2")?.is_some(),
+        store.credential(Api::Exante, "k2").await?.is_some(),
         "another key"
     );
-    assert_eq!(store.revoke_credential("k1")?, 0, "already revoked");
+    assert_eq!(store.revoke_credential("k1").await?, 0, "already revoked");
     Ok(())
 }
 
 pub async fn a_removed_user_leaves_nothing_behind(store: Arc<dyn Store>) -> Result<(), StoreError> {
-    let user = store.create_user("ada", "ada@example.com", true)?;
-    let org = store.create_organisation("Analytical Engines", "analytical-engines")?;
-    store.add_member(org.id, user.id)?;
-    let team = store.create_team(org.id, "Difference")?;
-    store.add_team_member(team.id, user.id)?;
-    store.add_credential(&Credential {
-        key_id: "k1".to_string(),
-        api: Api::Zitadel,
-        user_id: user.id,
-        tenant: None,
-        secret_sha256: [7; 32],
-    })?;
+    let user = store.create_user("ada", "ada@example.com", true).await?;
+    let org = store
+        .create_organisation("Analytical Engines", "analytical-engines")
+        .await?;
+    store.add_member(org.id, user.id).await?;
+    let team = store.create_team(org.id, "Difference").await?;
+    store.add_team_member(team.id, user.id).await?;
+    store
+        .add_credential(&Credential {
+            key_id: "k1".to_string(),
+            api: Api::Zitadel,
+            user_id: user.id,
+            tenant: None,
+            secret_sha256: [7; 32],
+        })
+        .await?;
     put(&*store, Api::Zitadel, user.id, json!({"firstName": "Ada"})).await?;
-    store.remove_user("ada")?;
-    assert_eq!(store.user(user.id)?, None);
-    assert_eq!(store.credential(Api::Zitadel, "k1")?, None);
-    assert_eq!(store.profile(Api::Zitadel, user.id)?.sequence, 0);
-    assert!(store.organisations_of(user.id)?.is_empty());
-    assert!(store.teams_of(user.id)?.is_empty());
+    store.remove_user("ada").await?;
+    assert_eq!(store.user(user.id).await?, None);
+    assert_eq!(store.credential(Api::Zitadel, "k1").await?, None);
+    assert_eq!(store.profile(Api::Zitadel, user.id).await?.sequence, 0);
+    assert!(store.organisations_of(user.id).await?.is_empty());
+    assert!(store.teams_of(user.id).await?.is_empty());
     assert!(matches!(
-        store.remove_user("ada"),
+        store.remove_user("ada").await,
         Err(StoreError::NotFound(_))
     ));
     // The name is free again.
-    store.create_user("ada", "ada@example.com", true)?;
+    store.create_user("ada", "ada@example.com", true).await?;
     Ok(())
 }
 
@@ -167,7 +178,7 @@ pub async fn concurrent_changes_to_one_profile_are_each_applied_once(
 ) -> Result<(), StoreError> {
     const WRITERS: u64 = 32;
     const CHANGES: u64 = 20;
-    let user = store.create_user("ada", "ada@example.com", true)?;
+    let user = store.create_user("ada", "ada@example.com", true).await?;
     let mut writers = tokio::task::JoinSet::new();
     for _ in 0..WRITERS {
         let store = Arc::clone(&store);
@@ -185,7 +196,7 @@ pub async fn concurrent_changes_to_one_profile_are_each_applied_once(
     while let Some(joined) = writers.join_next().await {
         joined.map_err(|e| StoreError::Backend(e.to_string()))??;
     }
-    let stored = store.profile(Api::Exante, user.id)?;
+    let stored = store.profile(Api::Exante, user.id).await?;
     assert_eq!(
         (stored.sequence, stored.document),
         (WRITERS * CHANGES, json!({ "n": WRITERS * CHANGES }))
@@ -196,47 +207,47 @@ pub async fn concurrent_changes_to_one_profile_are_each_applied_once(
 pub async fn a_change_that_keeps_the_profile_saves_nothing(
     store: Arc<dyn Store>,
 ) -> Result<(), StoreError> {
-    let user = store.create_user("ada", "ada@example.com", true)?;
+    let user = store.create_user("ada", "ada@example.com", true).await?;
     put(&*store, Api::Zitadel, user.id, json!({"a": 1})).await?;
     let kept = change(&*store, Api::Zitadel, user.id, |_| Ok(None)).await?;
     assert!(!kept.saved);
     assert_eq!(kept.profile.sequence, 1);
     assert_eq!(kept.profile.document, json!({"a": 1}));
-    assert_eq!(store.profile(Api::Zitadel, user.id)?.sequence, 1);
+    assert_eq!(store.profile(Api::Zitadel, user.id).await?.sequence, 1);
     Ok(())
 }
 
 pub async fn a_refused_change_stores_nothing(store: Arc<dyn Store>) -> Result<(), StoreError> {
-    let user = store.create_user("ada", "ada@example.com", true)?;
+    let user = store.create_user("ada", "ada@example.com", true).await?;
     put(&*store, Api::Cl2c, user.id, json!({"a": 1})).await?;
     let refused = change(&*store, Api::Cl2c, user.id, |_| {
         Err(StoreError::NotFound("refused on purpose".into()))
     })
     .await;
     assert!(matches!(refused, Err(StoreError::NotFound(_))));
-    let stored = store.profile(Api::Cl2c, user.id)?;
+    let stored = store.profile(Api::Cl2c, user.id).await?;
     assert_eq!((stored.sequence, stored.document), (1, json!({"a": 1})));
     Ok(())
 }
 
 pub async fn a_change_that_panics_fails_alone(store: Arc<dyn Store>) -> Result<(), StoreError> {
-    let user = store.create_user("ada", "ada@example.com", true)?;
+    let user = store.create_user("ada", "ada@example.com", true).await?;
     let panicked = change(&*store, Api::Cl2c, user.id, |_| panic!("a bug in a change")).await;
     assert!(matches!(panicked, Err(StoreError::Backend(_))));
     // The store carries on.
     put(&*store, Api::Cl2c, user.id, json!({"a": 1})).await?;
-    assert_eq!(store.profile(Api::Cl2c, user.id)?.sequence, 1);
+    assert_eq!(store.profile(Api::Cl2c, user.id).await?.sequence, 1);
     Ok(())
 }
 
 pub async fn a_change_for_a_missing_user_fails_alone(
     store: Arc<dyn Store>,
 ) -> Result<(), StoreError> {
-    let user = store.create_user("ada", "ada@example.com", true)?;
+    let user = store.create_user("ada", "ada@example.com", true).await?;
     let missing = put(&*store, Api::Cl2c, Uuid::new_v4(), json!({})).await;
     assert!(matches!(missing, Err(StoreError::NotFound(_))));
     put(&*store, Api::Cl2c, user.id, json!({"firstName": "Ada"})).await?;
-    assert_eq!(store.profile(Api::Cl2c, user.id)?.sequence, 1);
+    assert_eq!(store.profile(Api::Cl2c, user.id).await?.sequence, 1);
     Ok(())
 }
 
@@ -245,11 +256,13 @@ pub async fn a_change_for_a_missing_user_fails_alone(
 pub async fn a_change_reads_the_account_and_memberships_it_asks_for(
     store: Arc<dyn Store>,
 ) -> Result<(), StoreError> {
-    let user = store.create_user("ada", "ada@example.com", true)?;
-    let org = store.create_organisation("Analytical Engines", "analytical-engines")?;
-    store.add_member(org.id, user.id)?;
-    let team = store.create_team(org.id, "Difference")?;
-    store.add_team_member(team.id, user.id)?;
+    let user = store.create_user("ada", "ada@example.com", true).await?;
+    let org = store
+        .create_organisation("Analytical Engines", "analytical-engines")
+        .await?;
+    store.add_member(org.id, user.id).await?;
+    let team = store.create_team(org.id, "Difference").await?;
+    store.add_team_member(team.id, user.id).await?;
     let (expected_user, expected_org, expected_team) = (user.clone(), org.clone(), team.clone());
     let applied = store
         .apply(ProfileChange {

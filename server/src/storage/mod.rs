@@ -174,49 +174,59 @@ impl std::error::Error for StoreError {}
 
 /// Everything the APIs and the command line need from storage.
 ///
+/// Every method is asynchronous and may be called on an async worker: a
+/// backend never blocks the caller's thread (the SQLite store hands its
+/// work to its own threads, the PostgreSQL store runs on the caller's
+/// runtime). The trait is object-safe through `async_trait` (boxed
+/// futures), since the server holds its store as `Arc<dyn Store>`.
+///
 /// When adding a backend: implement this trait, and run the contract tests
 /// of `contract.rs` against it with `store_contract_tests!` (they use only
 /// this interface).
+#[async_trait::async_trait]
 pub trait Store: Send + Sync + 'static {
-    fn create_user(
+    async fn create_user(
         &self,
         username: &str,
         email: &str,
         email_confirmed: bool,
     ) -> Result<User, StoreError>;
-    fn user(&self, id: Uuid) -> Result<Option<User>, StoreError>;
-    fn user_id_by_name(&self, username: &str) -> Result<Option<Uuid>, StoreError>;
-    fn user_count(&self) -> Result<u64, StoreError>;
+    async fn user(&self, id: Uuid) -> Result<Option<User>, StoreError>;
+    async fn user_id_by_name(&self, username: &str) -> Result<Option<Uuid>, StoreError>;
+    async fn user_count(&self) -> Result<u64, StoreError>;
 
-    fn create_organisation(&self, name: &str, slug: &str) -> Result<Organisation, StoreError>;
-    fn add_member(&self, organisation: Uuid, user: Uuid) -> Result<(), StoreError>;
+    async fn create_organisation(&self, name: &str, slug: &str)
+    -> Result<Organisation, StoreError>;
+    async fn add_member(&self, organisation: Uuid, user: Uuid) -> Result<(), StoreError>;
     /// The user's organisations, by name.
-    fn organisations_of(&self, user: Uuid) -> Result<Vec<Organisation>, StoreError>;
-    fn create_team(&self, organisation: Uuid, name: &str) -> Result<Team, StoreError>;
-    fn add_team_member(&self, team: Uuid, user: Uuid) -> Result<(), StoreError>;
-    fn teams_of(&self, user: Uuid) -> Result<Vec<Team>, StoreError>;
+    async fn organisations_of(&self, user: Uuid) -> Result<Vec<Organisation>, StoreError>;
+    async fn create_team(&self, organisation: Uuid, name: &str) -> Result<Team, StoreError>;
+    async fn add_team_member(&self, team: Uuid, user: Uuid) -> Result<(), StoreError>;
+    async fn teams_of(&self, user: Uuid) -> Result<Vec<Team>, StoreError>;
 
-    fn add_credential(&self, credential: &Credential) -> Result<(), StoreError>;
-    fn credential(&self, api: Api, key_id: &str) -> Result<Option<Credential>, StoreError>;
+    async fn add_credential(&self, credential: &Credential) -> Result<(), StoreError>;
+    async fn credential(&self, api: Api, key_id: &str) -> Result<Option<Credential>, StoreError>;
     /// Deletes the credentials with this key id (in whichever API issued
     /// it) and returns how many there were. Nodes that cached one refuse it
     /// once their cache entry expires ([`crate::auth::CREDENTIAL_TTL`]).
-    fn revoke_credential(&self, key_id: &str) -> Result<u64, StoreError>;
+    async fn revoke_credential(&self, key_id: &str) -> Result<u64, StoreError>;
     /// Deletes the user `username` with everything that is theirs:
     /// credentials, profiles, memberships. [`StoreError::NotFound`] if there
     /// is no such user.
-    fn remove_user(&self, username: &str) -> Result<(), StoreError>;
+    async fn remove_user(&self, username: &str) -> Result<(), StoreError>;
 
     /// The user's profile in `api`; a fresh, empty one (sequence 0) if none
     /// was saved yet.
-    fn profile(&self, api: Api, user: Uuid) -> Result<Profile, StoreError>;
+    async fn profile(&self, api: Api, user: Uuid) -> Result<Profile, StoreError>;
 
     /// Applies `change` to the latest stored profile and saves its result,
     /// atomically: the change is decided on the profile it is applied to,
     /// and is answered only once what it saved is durable. Changes to one
     /// profile are applied one at a time, in the order the store takes
-    /// them. Never blocks: a store that cannot take the change now answers
-    /// [`StoreError::Busy`] at once.
+    /// them. The store takes the change when this is called (the returned
+    /// future only waits for the answer), so several may be queued before
+    /// any is awaited. Never blocks: a store that cannot take the change
+    /// now answers [`StoreError::Busy`] at once.
     ///
     /// When implementing a backend: apply each change in a transaction of
     /// its own (or a savepoint), so that one change's failure never undoes

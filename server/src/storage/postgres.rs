@@ -11,14 +11,11 @@
 //! recycling, which is what turns "database down" or "pool exhausted" into
 //! a prompt [`StoreError::Busy`] instead of a hang).
 //!
-//! **Runtime.** The store owns a small tokio runtime of its own, and every
-//! database call runs on it. [`Store`]'s methods other than `apply` are
-//! synchronous (the handlers call them through `spawn_blocking`, the
-//! command line from `main`, tests from anywhere), so they hand their query
-//! to that runtime and wait for the answer on the calling thread; `apply`
-//! returns the spawned task's answer to await. The connections therefore
-//! live on a runtime the store controls: they outlive whichever runtime
-//! called, and a store used from a runtime that ends keeps working.
+//! **Runtime.** The store runs on the runtime it was connected on (the
+//! server's): [`Store`] is asynchronous, so a call is the caller's own
+//! future, and the pool's connections are driven by tasks of that runtime.
+//! There is no runtime of the store's own and no thread hop per call. A
+//! store must therefore be used while the runtime it was connected on runs.
 //!
 //! **The write path.** Each change is one transaction: the profile's row is
 //! created if missing (`INSERT … ON CONFLICT DO NOTHING`) and locked
@@ -149,9 +146,8 @@ pub const IN_FLIGHT_MAX: usize = 1024;
 pub struct PostgresStore {
     pool: Pool,
     in_flight: Arc<Semaphore>,
-    /// The runtime every database call runs on (see the module comment).
-    /// `None` only while the store is being dropped.
-    runtime: Option<tokio::runtime::Runtime>,
+    /// The runtime the store was connected on, where a change taken by
+    /// [`Store::apply`] runs (see the module comment).
     handle: tokio::runtime::Handle,
 }
 
@@ -212,13 +208,13 @@ fn sequence_from_db(sequence: i64) -> Result<u64, StoreError> {
 impl PostgresStore {
     /// Connects to the database at `url` (a libpq-style URL,
     /// `postgres://user:password@host:port/dbname`) and migrates it.
-    pub fn connect(url: &str) -> Result<Self, StoreError> {
-        Self::connect_with_limit(url, IN_FLIGHT_MAX)
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with_limit(url, IN_FLIGHT_MAX).await
     }
 
     /// [`connect`](Self::connect) taking at most `in_flight` changes at
     /// once (at least 1) before answering [`StoreError::Busy`].
-    pub fn connect_with_limit(url: &str, in_flight: usize) -> Result<Self, StoreError> {
+    pub async fn connect_with_limit(url: &str, in_flight: usize) -> Result<Self, StoreError> {
         let mut config: tokio_postgres::Config = url
             .parse()
             .map_err(|e| backend(format!("not a PostgreSQL URL: {e}")))?;
@@ -236,12 +232,6 @@ impl PostgresStore {
             .options(options)
             .connect_timeout(CONNECT_TIMEOUT)
             .application_name("profile-server");
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("postgres-store")
-            .enable_all()
-            .build()
-            .map_err(|e| backend(format!("cannot start the storage runtime: {e}")))?;
         let manager = Manager::from_config(
             config,
             NoTls,
@@ -260,43 +250,22 @@ impl PostgresStore {
         let store = PostgresStore {
             pool,
             in_flight: Arc::new(Semaphore::new(in_flight.max(1))),
-            handle: runtime.handle().clone(),
-            runtime: Some(runtime),
+            handle: tokio::runtime::Handle::try_current()
+                .map_err(|e| backend(format!("a PostgreSQL store runs on tokio: {e}")))?,
         };
-        let pool = store.pool.clone();
-        store.run(async move { migrate(&pool).await })?;
+        within_call_timeout(migrate(&store.pool)).await?;
         Ok(store)
     }
 
-    /// Runs `call` on the store's runtime within [`CALL_TIMEOUT`] and waits
-    /// for its answer on this thread (a blocking call; see the module
-    /// comment).
-    fn run<T: Send + 'static>(
-        &self,
-        call: impl Future<Output = Result<T, StoreError>> + Send + 'static,
-    ) -> Result<T, StoreError> {
-        let (reply, answer) = std::sync::mpsc::sync_channel(1);
-        self.handle.spawn(async move {
-            let outcome = tokio::time::timeout(CALL_TIMEOUT, call)
-                .await
-                .unwrap_or(Err(StoreError::Busy));
-            let _ = reply.send(outcome);
-        });
-        answer
-            .recv()
-            .map_err(|_| backend("the storage call was dropped"))?
-    }
-
     /// Runs one statement on a pooled connection.
-    fn execute(
+    async fn execute(
         &self,
         sql: &'static str,
         on_error: impl FnOnce(tokio_postgres::Error) -> StoreError + Send + 'static,
         bind: impl FnOnce(&mut Params) + Send + 'static,
     ) -> Result<u64, StoreError> {
-        let pool = self.pool.clone();
-        self.run(async move {
-            let client = pool.get().await.map_err(pool_error)?;
+        within_call_timeout(async {
+            let client = self.pool.get().await.map_err(pool_error)?;
             let mut params = Params::default();
             bind(&mut params);
             let statement = client.prepare_cached(sql).await.map_err(pg)?;
@@ -305,40 +274,39 @@ impl PostgresStore {
                 .await
                 .map_err(on_error)
         })
+        .await
     }
 
     /// Runs one query on a pooled connection and converts its rows.
-    fn query<T: Send + 'static>(
+    async fn query<T: Send + 'static>(
         &self,
         sql: &'static str,
         bind: impl FnOnce(&mut Params) + Send + 'static,
         convert: impl Fn(&tokio_postgres::Row) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<Vec<T>, StoreError> {
-        let pool = self.pool.clone();
-        self.run(async move {
-            let client = pool.get().await.map_err(pool_error)?;
+        within_call_timeout(async {
+            let client = self.pool.get().await.map_err(pool_error)?;
             let mut params = Params::default();
             bind(&mut params);
             let statement = client.prepare_cached(sql).await.map_err(pg)?;
             let rows = client.query(&statement, &params.refs()).await.map_err(pg)?;
             rows.iter().map(convert).collect()
         })
+        .await
     }
 }
 
-impl Drop for PostgresStore {
-    /// Stops the store's runtime without waiting (a store may be dropped on
-    /// an async thread, where waiting is not allowed). Connections close;
-    /// a transaction not yet committed is rolled back by PostgreSQL, and a
-    /// change still in flight is answered with an error.
-    fn drop(&mut self) {
-        if let Some(runtime) = self.runtime.take() {
-            runtime.shutdown_background();
-        }
-    }
+/// `call`, or [`StoreError::Busy`] once it has taken [`CALL_TIMEOUT`] (a
+/// stalled database; see [`CALL_TIMEOUT`]).
+async fn within_call_timeout<T>(
+    call: impl Future<Output = Result<T, StoreError>>,
+) -> Result<T, StoreError> {
+    tokio::time::timeout(CALL_TIMEOUT, call)
+        .await
+        .unwrap_or(Err(StoreError::Busy))
 }
 
-/// Owned query parameters, so a query can be sent to the store's runtime.
+/// Owned query parameters, bound by the caller of a query.
 #[derive(Default)]
 struct Params(Vec<Box<dyn tokio_postgres::types::ToSql + Send + Sync>>);
 
@@ -624,8 +592,9 @@ fn missing(what: String) -> impl FnOnce(tokio_postgres::Error) -> StoreError {
     }
 }
 
+#[async_trait::async_trait]
 impl Store for PostgresStore {
-    fn create_user(
+    async fn create_user(
         &self,
         username: &str,
         email: &str,
@@ -650,35 +619,46 @@ impl Store for PostgresStore {
                 p.push(row.email_confirmed);
                 p.push(row.created_at);
             },
-        )?;
+        )
+        .await?;
         Ok(user)
     }
 
-    fn user(&self, id: Uuid) -> Result<Option<User>, StoreError> {
-        let rows = self.query(SELECT_USER, move |p| p.push(id), user_from_row)?;
+    async fn user(&self, id: Uuid) -> Result<Option<User>, StoreError> {
+        let rows = self
+            .query(SELECT_USER, move |p| p.push(id), user_from_row)
+            .await?;
         Ok(rows.into_iter().next())
     }
 
-    fn user_id_by_name(&self, username: &str) -> Result<Option<Uuid>, StoreError> {
+    async fn user_id_by_name(&self, username: &str) -> Result<Option<Uuid>, StoreError> {
         let username = username.to_string();
-        let rows = self.query(
-            "SELECT id FROM users WHERE username = $1",
-            move |p| p.push(username),
-            |row| row.try_get::<_, Uuid>(0).map_err(backend),
-        )?;
+        let rows = self
+            .query(
+                "SELECT id FROM users WHERE username = $1",
+                move |p| p.push(username),
+                |row| row.try_get::<_, Uuid>(0).map_err(backend),
+            )
+            .await?;
         Ok(rows.into_iter().next())
     }
 
-    fn user_count(&self) -> Result<u64, StoreError> {
-        let rows = self.query(
-            "SELECT COUNT(*) FROM users",
-            |_| {},
-            |row| row.try_get::<_, i64>(0).map_err(backend),
-        )?;
+    async fn user_count(&self) -> Result<u64, StoreError> {
+        let rows = self
+            .query(
+                "SELECT COUNT(*) FROM users",
+                |_| {},
+                |row| row.try_get::<_, i64>(0).map_err(backend),
+            )
+            .await?;
         u64::try_from(rows.into_iter().next().unwrap_or(0)).map_err(backend)
     }
 
-    fn create_organisation(&self, name: &str, slug: &str) -> Result<Organisation, StoreError> {
+    async fn create_organisation(
+        &self,
+        name: &str,
+        slug: &str,
+    ) -> Result<Organisation, StoreError> {
         let organisation = Organisation {
             id: Uuid::new_v4(),
             name: name.to_string(),
@@ -695,11 +675,12 @@ impl Store for PostgresStore {
                 p.push(row.slug);
                 p.push(row.created_at);
             },
-        )?;
+        )
+        .await?;
         Ok(organisation)
     }
 
-    fn add_member(&self, organisation: Uuid, user: Uuid) -> Result<(), StoreError> {
+    async fn add_member(&self, organisation: Uuid, user: Uuid) -> Result<(), StoreError> {
         self.execute(
             "INSERT INTO memberships (organisation_id, user_id) VALUES ($1, $2)
              ON CONFLICT DO NOTHING",
@@ -709,18 +690,20 @@ impl Store for PostgresStore {
                 p.push(user);
             },
         )
+        .await
         .map(drop)
     }
 
-    fn organisations_of(&self, user: Uuid) -> Result<Vec<Organisation>, StoreError> {
+    async fn organisations_of(&self, user: Uuid) -> Result<Vec<Organisation>, StoreError> {
         self.query(
             SELECT_ORGANISATIONS,
             move |p| p.push(user),
             organisation_from_row,
         )
+        .await
     }
 
-    fn create_team(&self, organisation: Uuid, name: &str) -> Result<Team, StoreError> {
+    async fn create_team(&self, organisation: Uuid, name: &str) -> Result<Team, StoreError> {
         let team = Team {
             id: Uuid::new_v4(),
             organisation_id: organisation,
@@ -735,11 +718,12 @@ impl Store for PostgresStore {
                 p.push(row.organisation_id);
                 p.push(row.name);
             },
-        )?;
+        )
+        .await?;
         Ok(team)
     }
 
-    fn add_team_member(&self, team: Uuid, user: Uuid) -> Result<(), StoreError> {
+    async fn add_team_member(&self, team: Uuid, user: Uuid) -> Result<(), StoreError> {
         self.execute(
             "INSERT INTO team_members (team_id, user_id) VALUES ($1, $2)
              ON CONFLICT DO NOTHING",
@@ -749,14 +733,16 @@ impl Store for PostgresStore {
                 p.push(user);
             },
         )
+        .await
         .map(drop)
     }
 
-    fn teams_of(&self, user: Uuid) -> Result<Vec<Team>, StoreError> {
+    async fn teams_of(&self, user: Uuid) -> Result<Vec<Team>, StoreError> {
         self.query(SELECT_TEAMS, move |p| p.push(user), team_from_row)
+            .await
     }
 
-    fn add_credential(&self, credential: &Credential) -> Result<(), StoreError> {
+    async fn add_credential(&self, credential: &Credential) -> Result<(), StoreError> {
         let row = credential.clone();
         self.execute(
             "INSERT INTO credentials (api, key_id, user_id, tenant, secret_sha256)
@@ -770,63 +756,71 @@ impl Store for PostgresStore {
                 p.push(row.secret_sha256.to_vec());
             },
         )
+        .await
         .map(drop)
     }
 
-    fn credential(&self, api: Api, key_id: &str) -> Result<Option<Credential>, StoreError> {
+    async fn credential(&self, api: Api, key_id: &str) -> Result<Option<Credential>, StoreError> {
         let key = key_id.to_string();
         let found = key_id.to_string();
-        let rows = self.query(
-            "SELECT user_id, tenant, secret_sha256 FROM credentials
+        let rows = self
+            .query(
+                "SELECT user_id, tenant, secret_sha256 FROM credentials
              WHERE api = $1 AND key_id = $2",
-            move |p| {
-                p.push(api.name());
-                p.push(key);
-            },
-            move |row| {
-                let hash: Vec<u8> = row.try_get(2).map_err(backend)?;
-                Ok(Credential {
-                    key_id: found.clone(),
-                    api,
-                    user_id: row.try_get(0).map_err(backend)?,
-                    tenant: row.try_get(1).map_err(backend)?,
-                    secret_sha256: <[u8; 32]>::try_from(hash.as_slice()).map_err(backend)?,
-                })
-            },
-        )?;
+                move |p| {
+                    p.push(api.name());
+                    p.push(key);
+                },
+                move |row| {
+                    let hash: Vec<u8> = row.try_get(2).map_err(backend)?;
+                    Ok(Credential {
+                        key_id: found.clone(),
+                        api,
+                        user_id: row.try_get(0).map_err(backend)?,
+                        tenant: row.try_get(1).map_err(backend)?,
+                        secret_sha256: <[u8; 32]>::try_from(hash.as_slice()).map_err(backend)?,
+                    })
+                },
+            )
+            .await?;
         Ok(rows.into_iter().next())
     }
 
-    fn revoke_credential(&self, key_id: &str) -> Result<u64, StoreError> {
+    async fn revoke_credential(&self, key_id: &str) -> Result<u64, StoreError> {
         let key = key_id.to_string();
         self.execute("DELETE FROM credentials WHERE key_id = $1", pg, move |p| {
             p.push(key)
         })
+        .await
     }
 
-    fn remove_user(&self, username: &str) -> Result<(), StoreError> {
+    async fn remove_user(&self, username: &str) -> Result<(), StoreError> {
         let name = username.to_string();
         // Credentials, profiles and memberships go with the user (ON DELETE
         // CASCADE), in the same statement.
-        let removed = self.execute("DELETE FROM users WHERE username = $1", pg, move |p| {
-            p.push(name)
-        })?;
+        let removed = self
+            .execute("DELETE FROM users WHERE username = $1", pg, move |p| {
+                p.push(name)
+            })
+            .await?;
         if removed == 0 {
             return Err(StoreError::NotFound(format!("user {username}")));
         }
         Ok(())
     }
 
-    fn profile(&self, api: Api, user: Uuid) -> Result<Profile, StoreError> {
-        let rows = self.query(
-            "SELECT document, sequence, created_at, changed_at FROM profiles
+    async fn profile(&self, api: Api, user: Uuid) -> Result<Profile, StoreError> {
+        let rows = self
+            .query(
+                "SELECT document, sequence, created_at, changed_at FROM profiles
              WHERE api = $1 AND user_id = $2",
-            move |p| {
-                p.push(api.name());
-                p.push(user);
-            },
-            profile_from_row,
-        )?;
+                move |p| {
+                    p.push(api.name());
+                    p.push(user);
+                },
+                profile_from_row,
+            )
+            .await?;
         Ok(rows.into_iter().next().unwrap_or_else(|| {
             let now = now();
             Profile {
@@ -869,10 +863,12 @@ mod tests {
 
     /// A store on a fresh database of the test cluster, or `None` (the
     /// test skips, loudly; never under CI) when there is no PostgreSQL.
-    fn store() -> Option<Arc<PostgresStore>> {
+    async fn store() -> Option<Arc<PostgresStore>> {
         let url = fresh_database()?;
         Some(Arc::new(
-            PostgresStore::connect(&url).unwrap_or_else(|e| panic!("{url}: {e}")),
+            PostgresStore::connect(&url)
+                .await
+                .unwrap_or_else(|e| panic!("{url}: {e}")),
         ))
     }
 
@@ -881,7 +877,7 @@ mod tests {
     mod contract {
         macro_rules! skip_without_postgres {
             () => {
-                match super::store() {
+                match super::store().await {
                     Some(store) => store,
                     None => return Ok(()),
                 }
@@ -892,8 +888,8 @@ mod tests {
 
     /// Three nodes starting at the same moment on an empty database: each
     /// migration is applied once, and every node ends up on the schema.
-    #[test]
-    fn nodes_starting_together_migrate_once() -> Result<(), StoreError> {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn nodes_starting_together_migrate_once() -> Result<(), StoreError> {
         let Some(url) = fresh_database() else {
             return Ok(());
         };
@@ -901,46 +897,52 @@ mod tests {
         let nodes: Vec<_> = (0..3)
             .map(|_| {
                 let url = url.clone();
-                std::thread::spawn(move || PostgresStore::connect(&url))
+                tokio::spawn(async move { PostgresStore::connect(&url).await })
             })
             .collect();
         let mut stores = Vec::new();
         for node in nodes {
-            stores.push(node.join().map_err(|_| backend("a node panicked"))??);
+            stores.push(node.await.map_err(|_| backend("a node panicked"))??);
         }
         eprintln!(
             "three nodes connected and migrated an empty database in {:?}",
             started.elapsed()
         );
-        let versions = stores[0].query(
-            "SELECT version FROM schema_migrations ORDER BY version",
-            |_| {},
-            |row| row.try_get::<_, i32>(0).map_err(backend),
-        )?;
+        let versions = stores[0]
+            .query(
+                "SELECT version FROM schema_migrations ORDER BY version",
+                |_| {},
+                |row| row.try_get::<_, i32>(0).map_err(backend),
+            )
+            .await?;
         let expected: Vec<i32> = (1..=i32::try_from(MIGRATIONS.len()).map_err(backend)?).collect();
         assert_eq!(versions, expected);
         // And each node works on it.
         for (i, store) in stores.iter().enumerate() {
-            store.create_user(&format!("node{i}"), "n@example.com", true)?;
+            store
+                .create_user(&format!("node{i}"), "n@example.com", true)
+                .await?;
         }
-        assert_eq!(stores[2].user_count()?, 3);
+        assert_eq!(stores[2].user_count().await?, 3);
         Ok(())
     }
 
     /// What the durability promise rests on: every session commits with
     /// `synchronous_commit = on`, even on a server whose default is off.
-    #[test]
-    fn every_session_commits_synchronously() -> Result<(), StoreError> {
+    #[tokio::test]
+    async fn every_session_commits_synchronously() -> Result<(), StoreError> {
         let Some(url) = fresh_database() else {
             return Ok(());
         };
         let store =
-            PostgresStore::connect(&format!("{url}?options=-c%20synchronous_commit%3Doff"))?;
-        let setting = store.query(
-            "SHOW synchronous_commit",
-            |_| {},
-            |row| row.try_get::<_, String>(0).map_err(backend),
-        )?;
+            PostgresStore::connect(&format!("{url}?options=-c%20synchronous_commit%3Doff")).await?;
+        let setting = store
+            .query(
+                "SHOW synchronous_commit",
+                |_| {},
+                |row| row.try_get::<_, String>(0).map_err(backend),
+            )
+            .await?;
         assert_eq!(setting, ["on"]);
         Ok(())
     }
@@ -952,8 +954,8 @@ mod tests {
         let Some(url) = fresh_database() else {
             return Ok(());
         };
-        let store = PostgresStore::connect_with_limit(&url, 1)?;
-        let user = store.create_user("ada", "ada@example.com", true)?;
+        let store = PostgresStore::connect_with_limit(&url, 1).await?;
+        let user = store.create_user("ada", "ada@example.com", true).await?;
         let (started, running) = std::sync::mpsc::channel();
         let (release, released) = std::sync::mpsc::channel::<()>();
         let held = store.apply(ProfileChange {
@@ -987,14 +989,14 @@ mod tests {
             return Ok(());
         };
         let proxy = OutageProxy::start(&url).await.map_err(backend)?;
-        let store = PostgresStore::connect(proxy.url())?;
-        let user = store.create_user("ada", "ada@example.com", true)?;
+        let store = PostgresStore::connect(proxy.url()).await?;
+        let user = store.create_user("ada", "ada@example.com", true).await?;
         put(&store, Api::Zitadel, user.id, json!({"n": 1})).await?;
 
         proxy.cut().await;
         let started = Instant::now();
         let write = put(&store, Api::Zitadel, user.id, json!({"n": 2})).await;
-        let read = store.user(user.id);
+        let read = store.user(user.id).await;
         let outage = started.elapsed();
         assert!(matches!(write, Err(StoreError::Busy)), "{write:?}");
         assert!(matches!(read, Err(StoreError::Busy)), "{read:?}");
@@ -1004,7 +1006,7 @@ mod tests {
         proxy.restore();
         let applied = put(&store, Api::Zitadel, user.id, json!({"n": 3})).await?;
         assert_eq!(applied.profile.sequence, 2);
-        assert_eq!(store.user(user.id)?, Some(user));
+        assert_eq!(store.user(user.id).await?, Some(user));
         Ok(())
     }
 }

@@ -20,9 +20,8 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
-use std::sync::{Mutex, MutexGuard, TryLockError};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -96,10 +95,18 @@ const MIGRATIONS: &[&str] = &[
 "#,
 ];
 
-/// How many read-only connections a file database gets. Reads are short
-/// (one indexed lookup); a few connections keep them from queueing behind
-/// each other, and none of them waits for a commit.
+/// How many read-only connections (each on a thread of its own) a file
+/// database gets. Reads are short (one indexed lookup); a few connections
+/// keep them from queueing behind each other, and none of them waits for a
+/// commit.
 const READERS: usize = 4;
+
+/// How many reads may wait for a reader thread. Beyond it a read is
+/// answered [`StoreError::Busy`] at once, as a change is beyond
+/// [`QUEUE_CAPACITY`]. Reads are rare on the request path (a credential
+/// once per [`crate::auth::CREDENTIAL_TTL`] per token), so a full queue
+/// means the readers are stuck, not busy.
+const READ_QUEUE_CAPACITY: usize = 1024;
 
 /// How many changes and jobs may wait for the writer (besides the up to
 /// [`BATCH_MAX`] it has taken into the batch it is applying; command-line
@@ -118,9 +125,12 @@ const BATCH_MAX: usize = 256;
 ///
 /// Concurrency: one writer thread owns the only connection that writes
 /// (SQLite allows one writer at a time anyway) and, for a file database,
-/// `READERS` read-only connections serve reads. WAL lets the readers read
-/// the last committed state while the writer writes and syncs, so reads
-/// (credential checks) never wait for a commit.
+/// `READERS` reader threads, each with a read-only connection, serve reads
+/// from one queue. WAL lets the readers read the last committed state while
+/// the writer writes and syncs, so reads (credential checks) never wait for
+/// a commit. Every call is handed to one of these threads and answered
+/// through a oneshot channel, so no call blocks the async worker that
+/// awaits it.
 ///
 /// Profile changes ([`Store::apply`]) go to the writer through a bounded
 /// queue, without blocking the caller, and each is answered directly (a
@@ -134,12 +144,15 @@ pub struct SqliteStore {
     /// The writer's queue. `None` only while the store is being dropped.
     jobs: Option<SyncSender<Job>>,
     writer: Option<JoinHandle<()>>,
-    /// Read-only connections; empty for an in-memory database, whose reads
-    /// run on the writer (every connection to `:memory:` is a database of
-    /// its own).
-    readers: Vec<Mutex<Connection>>,
-    next_reader: AtomicUsize,
+    /// The reader threads' queue. `None` for an in-memory database, whose
+    /// reads run on the writer (every connection to `:memory:` is a
+    /// database of its own), and while the store is being dropped.
+    reads: Option<SyncSender<Read>>,
+    readers: Vec<JoinHandle<()>>,
 }
+
+/// A read, run on a reader thread's connection.
+type Read = Box<dyn FnOnce(&Connection) + Send>;
 
 /// What the writer thread is asked to do.
 enum Job {
@@ -154,10 +167,6 @@ enum Job {
 struct QueuedChange {
     change: ProfileChange,
     reply: tokio::sync::oneshot::Sender<Result<Applied, StoreError>>,
-}
-
-fn poisoned<T>(_: T) -> StoreError {
-    backend("a previous storage call panicked")
 }
 
 fn backend(e: impl std::fmt::Display) -> StoreError {
@@ -229,7 +238,7 @@ impl SqliteStore {
                      PRAGMA busy_timeout = 5000;",
                 )
                 .map_err(backend)?;
-            readers.push(Mutex::new(reader));
+            readers.push(reader);
         }
         Self::start(writer, readers, capacity)
     }
@@ -243,7 +252,7 @@ impl SqliteStore {
 
     fn start(
         writer: Connection,
-        readers: Vec<Mutex<Connection>>,
+        readers: Vec<Connection>,
         capacity: usize,
     ) -> Result<Self, StoreError> {
         let (jobs, queue) = sync_channel(capacity.max(1));
@@ -251,18 +260,33 @@ impl SqliteStore {
             .name("sqlite-writer".into())
             .spawn(move || run_writer(writer, &queue))
             .map_err(|e| backend(format!("cannot start the writer thread: {e}")))?;
-        Ok(SqliteStore {
+        let mut store = SqliteStore {
             jobs: Some(jobs),
             writer: Some(writer),
-            readers,
-            next_reader: AtomicUsize::new(0),
-        })
+            reads: None,
+            readers: Vec::new(),
+        };
+        if readers.is_empty() {
+            return Ok(store);
+        }
+        let (reads, queue) = sync_channel(READ_QUEUE_CAPACITY);
+        let queue = Arc::new(Mutex::new(queue));
+        store.reads = Some(reads);
+        for connection in readers {
+            let queue = Arc::clone(&queue);
+            let reader = std::thread::Builder::new()
+                .name("sqlite-reader".into())
+                .spawn(move || run_reader(&connection, &queue))
+                .map_err(|e| backend(format!("cannot start a reader thread: {e}")))?;
+            store.readers.push(reader);
+        }
+        Ok(store)
     }
 
     /// Runs `operation` on the writer thread, outside any transaction of
-    /// the group commit, and waits for it (a blocking call: the command
-    /// line's writes, and reads of an in-memory database).
-    fn on_writer<T: Send + 'static>(
+    /// the group commit (the command line's writes, and reads of an
+    /// in-memory database), and awaits its answer.
+    async fn on_writer<T: Send + 'static>(
         &self,
         operation: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
@@ -278,40 +302,50 @@ impl SqliteStore {
                 "the store was called from inside a change, on its own writer thread",
             ));
         }
-        let (reply, answer) = sync_channel(1);
+        let (reply, answer) = tokio::sync::oneshot::channel();
         let job = Job::Run(Box::new(move |connection| {
             let _ = reply.send(operation(connection));
         }));
-        self.jobs
-            .as_ref()
-            .ok_or_else(writer_stopped)?
-            .send(job)
-            .map_err(|_| writer_stopped())?;
-        answer.recv().map_err(|_| writer_stopped())?
+        let jobs = self.jobs.as_ref().ok_or_else(writer_stopped)?;
+        match jobs.try_send(job) {
+            Ok(()) => {}
+            // Changes fill the queue: this job waits for room, as it did
+            // when the command line called the store synchronously, but on
+            // a thread of its own, so that the caller's async worker is not
+            // blocked. (Rare: only setup and the command line get here.)
+            Err(TrySendError::Full(job)) => {
+                let jobs = jobs.clone();
+                std::thread::Builder::new()
+                    .name("sqlite-job".into())
+                    .spawn(move || {
+                        let _ = jobs.send(job);
+                    })
+                    .map_err(|e| backend(format!("cannot queue a job for the writer: {e}")))?;
+            }
+            Err(TrySendError::Disconnected(_)) => return Err(writer_stopped()),
+        }
+        answer.await.map_err(|_| writer_stopped())?
     }
 
-    /// Runs `read` on a reader connection: a free one if there is one,
-    /// else the next in turn (on the writer thread for an in-memory
-    /// database).
-    fn read<T: Send + 'static>(
+    /// Runs `read` on a reader thread (on the writer thread for an
+    /// in-memory database) and awaits its answer.
+    async fn read<T: Send + 'static>(
         &self,
         read: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
-        let count = self.readers.len();
-        if count == 0 {
-            return self.on_writer(move |connection| read(connection));
+        let Some(reads) = &self.reads else {
+            return self.on_writer(move |connection| read(connection)).await;
+        };
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let job: Read = Box::new(move |connection| {
+            let _ = reply.send(read(connection));
+        });
+        match reads.try_send(job) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => return Err(StoreError::Busy),
+            Err(TrySendError::Disconnected(_)) => return Err(readers_stopped()),
         }
-        let first = self.next_reader.fetch_add(1, Ordering::Relaxed);
-        for offset in 0..count {
-            match self.readers[(first + offset) % count].try_lock() {
-                Ok(reader) => return read(&reader),
-                Err(TryLockError::WouldBlock) => continue,
-                Err(TryLockError::Poisoned(e)) => return Err(poisoned(e)),
-            }
-        }
-        let reader: MutexGuard<'_, Connection> =
-            self.readers[first % count].lock().map_err(poisoned)?;
-        read(&reader)
+        answer.await.map_err(|_| readers_stopped())?
     }
 }
 
@@ -320,6 +354,14 @@ impl Drop for SqliteStore {
     /// already queued; waiting for it means a store that was dropped has
     /// answered every change it took.
     fn drop(&mut self) {
+        drop(self.reads.take());
+        for reader in self.readers.drain(..) {
+            // A read cannot hold the store (reads are the store's own
+            // closures), so this never waits for itself.
+            if reader.thread().id() != std::thread::current().id() {
+                let _ = reader.join();
+            }
+        }
         drop(self.jobs.take());
         if let Some(writer) = self.writer.take() {
             // Dropped on the writer itself (a change held the last
@@ -344,6 +386,26 @@ fn busy_or_backend(e: rusqlite::Error) -> StoreError {
 
 fn writer_stopped() -> StoreError {
     backend("the storage writer stopped or failed before answering")
+}
+
+fn readers_stopped() -> StoreError {
+    backend("the storage read stopped or failed before answering")
+}
+
+/// A reader thread: takes reads from the shared queue, one at a time, until
+/// the store is dropped. A read that panics fails alone (its caller gets an
+/// error as its reply channel is dropped); the thread goes on.
+fn run_reader(connection: &Connection, queue: &Mutex<Receiver<Read>>) {
+    loop {
+        // The lock is held while waiting, so one idle reader waits on the
+        // queue and the others on the lock; each read is taken by one.
+        let next = match queue.lock() {
+            Ok(queue) => queue.recv(),
+            Err(_) => return,
+        };
+        let Ok(read) = next else { return };
+        let _ = catch_unwind(AssertUnwindSafe(|| read(connection)));
+    }
 }
 
 /// Sets up the connection that writes: durability settings, then the
@@ -704,8 +766,9 @@ fn organisation_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Organisati
     })
 }
 
+#[async_trait::async_trait]
 impl Store for SqliteStore {
-    fn create_user(
+    async fn create_user(
         &self,
         username: &str,
         email: &str,
@@ -732,40 +795,48 @@ impl Store for SqliteStore {
                         backend(e)
                     }
                 })
-        })?;
+        }).await?;
         Ok(user)
     }
 
-    fn user(&self, id: Uuid) -> Result<Option<User>, StoreError> {
-        self.read(move |connection| read_user(connection, id))
+    async fn user(&self, id: Uuid) -> Result<Option<User>, StoreError> {
+        self.read(move |connection| read_user(connection, id)).await
     }
 
-    fn user_id_by_name(&self, username: &str) -> Result<Option<Uuid>, StoreError> {
+    async fn user_id_by_name(&self, username: &str) -> Result<Option<Uuid>, StoreError> {
         let username = username.to_string();
-        let id: Option<String> = self.read(move |connection| {
-            connection
-                .query_row(
-                    "SELECT id FROM users WHERE username = ?1",
-                    [username],
-                    |row| row.get(0),
-                )
-                .optional()
-                .map_err(backend)
-        })?;
+        let id: Option<String> = self
+            .read(move |connection| {
+                connection
+                    .query_row(
+                        "SELECT id FROM users WHERE username = ?1",
+                        [username],
+                        |row| row.get(0),
+                    )
+                    .optional()
+                    .map_err(backend)
+            })
+            .await?;
         id.map(|id| Uuid::parse_str(&id).map_err(backend))
             .transpose()
     }
 
-    fn user_count(&self) -> Result<u64, StoreError> {
-        let count: i64 = self.read(|connection| {
-            connection
-                .query_row("SELECT COUNT(*) FROM users", [], |row| row.get(0))
-                .map_err(backend)
-        })?;
+    async fn user_count(&self) -> Result<u64, StoreError> {
+        let count: i64 = self
+            .read(|connection| {
+                connection
+                    .query_row("SELECT COUNT(*) FROM users", [], |row| row.get(0))
+                    .map_err(backend)
+            })
+            .await?;
         u64::try_from(count).map_err(backend)
     }
 
-    fn create_organisation(&self, name: &str, slug: &str) -> Result<Organisation, StoreError> {
+    async fn create_organisation(
+        &self,
+        name: &str,
+        slug: &str,
+    ) -> Result<Organisation, StoreError> {
         let organisation = Organisation {
             id: Uuid::new_v4(),
             name: name.to_string(),
@@ -786,11 +857,11 @@ impl Store for SqliteStore {
                         backend(e)
                     }
                 })
-        })?;
+        }).await?;
         Ok(organisation)
     }
 
-    fn add_member(&self, organisation: Uuid, user: Uuid) -> Result<(), StoreError> {
+    async fn add_member(&self, organisation: Uuid, user: Uuid) -> Result<(), StoreError> {
         self.on_writer(move |connection| {
             connection
                 .execute(
@@ -800,13 +871,15 @@ impl Store for SqliteStore {
                 .map(drop)
                 .map_err(backend)
         })
+        .await
     }
 
-    fn organisations_of(&self, user: Uuid) -> Result<Vec<Organisation>, StoreError> {
+    async fn organisations_of(&self, user: Uuid) -> Result<Vec<Organisation>, StoreError> {
         self.read(move |connection| read_organisations(connection, user))
+            .await
     }
 
-    fn create_team(&self, organisation: Uuid, name: &str) -> Result<Team, StoreError> {
+    async fn create_team(&self, organisation: Uuid, name: &str) -> Result<Team, StoreError> {
         let team = Team {
             id: Uuid::new_v4(),
             organisation_id: organisation,
@@ -825,11 +898,12 @@ impl Store for SqliteStore {
                 )
                 .map(drop)
                 .map_err(backend)
-        })?;
+        })
+        .await?;
         Ok(team)
     }
 
-    fn add_team_member(&self, team: Uuid, user: Uuid) -> Result<(), StoreError> {
+    async fn add_team_member(&self, team: Uuid, user: Uuid) -> Result<(), StoreError> {
         self.on_writer(move |connection| {
             connection
                 .execute(
@@ -839,13 +913,15 @@ impl Store for SqliteStore {
                 .map(drop)
                 .map_err(backend)
         })
+        .await
     }
 
-    fn teams_of(&self, user: Uuid) -> Result<Vec<Team>, StoreError> {
+    async fn teams_of(&self, user: Uuid) -> Result<Vec<Team>, StoreError> {
         self.read(move |connection| read_teams(connection, user))
+            .await
     }
 
-    fn add_credential(&self, credential: &Credential) -> Result<(), StoreError> {
+    async fn add_credential(&self, credential: &Credential) -> Result<(), StoreError> {
         let row = credential.clone();
         self.on_writer(move |connection| {
             connection
@@ -867,10 +943,10 @@ impl Store for SqliteStore {
                         backend(e)
                     }
                 })
-        })
+        }).await
     }
 
-    fn credential(&self, api: Api, key_id: &str) -> Result<Option<Credential>, StoreError> {
+    async fn credential(&self, api: Api, key_id: &str) -> Result<Option<Credential>, StoreError> {
         let key_id = key_id.to_string();
         self.read(move |connection| {
             let mut statement = connection
@@ -896,10 +972,10 @@ impl Store for SqliteStore {
                 })
                 .optional()
                 .map_err(backend)
-        })
+        }).await
     }
 
-    fn revoke_credential(&self, key_id: &str) -> Result<u64, StoreError> {
+    async fn revoke_credential(&self, key_id: &str) -> Result<u64, StoreError> {
         let key_id = key_id.to_string();
         self.on_writer(move |connection| {
             let removed = connection
@@ -907,9 +983,10 @@ impl Store for SqliteStore {
                 .map_err(backend)?;
             u64::try_from(removed).map_err(backend)
         })
+        .await
     }
 
-    fn remove_user(&self, username: &str) -> Result<(), StoreError> {
+    async fn remove_user(&self, username: &str) -> Result<(), StoreError> {
         let username = username.to_string();
         self.on_writer(move |connection| {
             let tx = connection.transaction().map_err(backend)?;
@@ -932,10 +1009,12 @@ impl Store for SqliteStore {
                 .map_err(backend)?;
             tx.commit().map_err(backend)
         })
+        .await
     }
 
-    fn profile(&self, api: Api, user: Uuid) -> Result<Profile, StoreError> {
+    async fn profile(&self, api: Api, user: Uuid) -> Result<Profile, StoreError> {
         self.read(move |connection| read_profile(connection, api, user))
+            .await
     }
 
     fn apply(&self, change: ProfileChange) -> Pending<Applied> {
@@ -1058,13 +1137,13 @@ mod tests {
         let path = dir.join("db.sqlite");
         let user_id = {
             let store = SqliteStore::open(&path)?;
-            let user = store.create_user("ada", "ada@example.com", true)?;
+            let user = store.create_user("ada", "ada@example.com", true).await?;
             put(&store, Api::Ctrlhub, user.id, json!({"a": 1})).await?;
             user.id
         };
         let store = SqliteStore::open(&path)?;
         assert_eq!(
-            store.profile(Api::Ctrlhub, user_id)?.document,
+            store.profile(Api::Ctrlhub, user_id).await?.document,
             json!({"a": 1})
         );
         drop(store);
@@ -1080,19 +1159,21 @@ mod tests {
     async fn each_change_of_a_group_commit_fails_alone() -> Result<(), StoreError> {
         let temp = TempStore::open(QUEUE_CAPACITY)?;
         let store = temp.store();
-        let good = store.create_user("ada", "ada@example.com", true)?;
-        let refused = store.create_user("bob", "bob@example.com", true)?;
-        let unreadable = store.create_user("eve", "eve@example.com", true)?;
+        let good = store.create_user("ada", "ada@example.com", true).await?;
+        let refused = store.create_user("bob", "bob@example.com", true).await?;
+        let unreadable = store.create_user("eve", "eve@example.com", true).await?;
         let unreadable_id = unreadable.id.to_string();
-        store.on_writer(move |connection| {
-            connection
+        store
+            .on_writer(move |connection| {
+                connection
                 .execute(
                     "INSERT INTO profiles VALUES ('cl2c', ?1, '{}', 1, 'not a time', 'not a time')",
                     params![unreadable_id],
                 )
                 .map(drop)
                 .map_err(backend)
-        })?;
+            })
+            .await?;
         let held = hold_writer(&store, good.id)?;
         let outcomes = [
             put(
@@ -1130,11 +1211,11 @@ mod tests {
             ["not found", "saved 1", "refused", "backend", "saved 1"]
         );
         assert_eq!(
-            store.profile(Api::Cl2c, good.id)?.document,
+            store.profile(Api::Cl2c, good.id).await?.document,
             json!({"firstName": "Ada"})
         );
-        assert_eq!(store.profile(Api::Exante, good.id)?.sequence, 1);
-        assert_eq!(store.profile(Api::Cl2c, refused.id)?.sequence, 0);
+        assert_eq!(store.profile(Api::Exante, good.id).await?.sequence, 1);
+        assert_eq!(store.profile(Api::Cl2c, refused.id).await?.sequence, 0);
         Ok(())
     }
 
@@ -1144,7 +1225,7 @@ mod tests {
     async fn a_full_queue_is_busy_and_recovers() -> Result<(), StoreError> {
         let temp = TempStore::open(2)?;
         let store = temp.store();
-        let user = store.create_user("ada", "ada@example.com", true)?;
+        let user = store.create_user("ada", "ada@example.com", true).await?;
         let held = hold_writer(&store, user.id)?;
         let queued = [
             put(&*store, Api::Zitadel, user.id, json!({"n": 1})),
@@ -1158,7 +1239,7 @@ mod tests {
             outcome.await?;
         }
         put(&*store, Api::Zitadel, user.id, json!({"n": 4})).await?;
-        let stored = store.profile(Api::Zitadel, user.id)?;
+        let stored = store.profile(Api::Zitadel, user.id).await?;
         assert_eq!((stored.sequence, stored.document), (3, json!({"n": 4})));
         Ok(())
     }
@@ -1168,7 +1249,7 @@ mod tests {
     async fn a_dropped_store_answers_every_change_it_took() -> Result<(), StoreError> {
         let temp = TempStore::open(QUEUE_CAPACITY)?;
         let store = temp.store();
-        let user = store.create_user("ada", "ada@example.com", true)?;
+        let user = store.create_user("ada", "ada@example.com", true).await?;
         let pending: Vec<_> = (0..50)
             .map(|n| put(&*store, Api::Exante, user.id, json!({ "n": n })))
             .collect();
@@ -1186,10 +1267,15 @@ mod tests {
     async fn a_change_that_calls_the_store_fails_instead_of_deadlocking() -> Result<(), StoreError>
     {
         let store = Arc::new(SqliteStore::in_memory()?);
-        let user = store.create_user("ada", "ada@example.com", true)?;
+        let user = store.create_user("ada", "ada@example.com", true).await?;
         let inner = Arc::clone(&store);
         let outcome = change(&*store, Api::Zitadel, user.id, move |_| {
-            inner.user(user.id)?;
+            // A change is synchronous, so calling the async store from one
+            // takes a runtime of its own to block on.
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .build()
+                .map_err(backend)?;
+            runtime.block_on(inner.user(user.id))?;
             Ok(Some(json!({"never": "stored"})))
         })
         .await;
@@ -1198,7 +1284,7 @@ mod tests {
             "{outcome:?}"
         );
         put(&*store, Api::Zitadel, user.id, json!({"a": 1})).await?;
-        assert_eq!(store.profile(Api::Zitadel, user.id)?.sequence, 1);
+        assert_eq!(store.profile(Api::Zitadel, user.id).await?.sequence, 1);
         Ok(())
     }
 
@@ -1223,29 +1309,34 @@ mod tests {
     #[tokio::test]
     async fn the_writer_survives_a_panicking_job() -> Result<(), StoreError> {
         let store = SqliteStore::in_memory()?;
-        let failed = store.on_writer(|_| -> Result<(), StoreError> { panic!("a bug") });
+        let failed = store
+            .on_writer(|_| -> Result<(), StoreError> { panic!("a bug") })
+            .await;
         assert!(matches!(failed, Err(StoreError::Backend(_))));
-        let user = store.create_user("ada", "ada@example.com", true)?;
+        let user = store.create_user("ada", "ada@example.com", true).await?;
         put(&store, Api::Exante, user.id, json!({"a": 1})).await?;
-        assert_eq!(store.profile(Api::Exante, user.id)?.sequence, 1);
+        assert_eq!(store.profile(Api::Exante, user.id).await?.sequence, 1);
         Ok(())
     }
 
     /// What the durability promise rests on: a WAL journal synced at every
     /// commit (`synchronous = FULL` is 2). `kill -9` alone cannot tell FULL
     /// from NORMAL, since the OS keeps what a killed process wrote.
-    #[test]
-    fn a_file_database_syncs_its_wal_at_every_commit() -> Result<(), StoreError> {
+    #[tokio::test]
+    async fn a_file_database_syncs_its_wal_at_every_commit() -> Result<(), StoreError> {
         let temp = TempStore::open(QUEUE_CAPACITY)?;
-        let (journal, synchronous): (String, i64) = temp.store().on_writer(|writer| {
-            let journal = writer
-                .query_row("PRAGMA journal_mode", [], |row| row.get(0))
-                .map_err(backend)?;
-            let synchronous = writer
-                .query_row("PRAGMA synchronous", [], |row| row.get(0))
-                .map_err(backend)?;
-            Ok((journal, synchronous))
-        })?;
+        let (journal, synchronous): (String, i64) = temp
+            .store()
+            .on_writer(|writer| {
+                let journal = writer
+                    .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+                    .map_err(backend)?;
+                let synchronous = writer
+                    .query_row("PRAGMA synchronous", [], |row| row.get(0))
+                    .map_err(backend)?;
+                Ok((journal, synchronous))
+            })
+            .await?;
         assert_eq!((journal.as_str(), synchronous), ("wal", 2));
         Ok(())
     }
@@ -1270,7 +1361,8 @@ mod tests {
             let store = Arc::clone(&store);
             tasks.spawn(async move {
                 let user = store
-                    .user_id_by_name(&format!("u{i}"))?
+                    .user_id_by_name(&format!("u{i}"))
+                    .await?
                     .ok_or_else(|| backend("no user"))?;
                 for n in 0u64.. {
                     put(&*store, Api::Zitadel, user, json!({ "n": n })).await?;
@@ -1285,16 +1377,22 @@ mod tests {
         Ok(())
     }
 
-    #[test]
-    fn an_acknowledged_save_survives_kill_9() -> Result<(), StoreError> {
+    #[tokio::test]
+    async fn an_acknowledged_save_survives_kill_9() -> Result<(), StoreError> {
         use std::io::{BufRead, BufReader, Read};
         let dir = temp_dir("kill");
         let path = dir.join("db.sqlite");
         let users = {
             let store = SqliteStore::open(&path)?;
-            (0..KILL_CHILD_USERS)
-                .map(|i| store.create_user(&format!("u{i}"), "u@example.com", true))
-                .collect::<Result<Vec<_>, _>>()?
+            let mut users = Vec::with_capacity(KILL_CHILD_USERS);
+            for i in 0..KILL_CHILD_USERS {
+                users.push(
+                    store
+                        .create_user(&format!("u{i}"), "u@example.com", true)
+                        .await?,
+                );
+            }
+            users
         };
         let exe = std::env::current_exe().map_err(backend)?;
         let mut child = std::process::Command::new(exe)
@@ -1345,7 +1443,7 @@ mod tests {
         let store = SqliteStore::open(&path)?;
         for (user, acked) in users.iter().zip(acked) {
             let Some(acked) = acked else { continue };
-            let profile = store.profile(Api::Zitadel, user.id)?;
+            let profile = store.profile(Api::Zitadel, user.id).await?;
             // Save n stored sequence n + 1; one more may have committed
             // unacknowledged before the kill.
             assert!(

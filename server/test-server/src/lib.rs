@@ -24,4 +24,4 @@ mod test_server;
 pub use server::front::Limits;
 pub use server::identity::NewUser;
 pub use server::storage::{Api, Store};
-pub use test_server::{NotStarted, TestServer, TestServerBuilder};
+pub use test_server::{NotStarted, TestServer, TestServerBuilder, block_on};

@@ -198,15 +198,20 @@ impl TestServerBuilder {
             .map_err(|e| format!("cannot create {}: {e}", directory.display()))?;
         let store = (self.open)(&directory.join("profiles.sqlite"))
             .map_err(|e| format!("cannot open the test database: {e}"))?;
-        let alice = add_user(
-            store.as_ref(),
-            "alice",
-            "alice@example.com",
-            Some("tenant-a"),
-        )
-        .map_err(|e| format!("cannot add the test user alice: {e}"))?;
-        let bob = add_user(store.as_ref(), "bob", "bob@example.com", Some("tenant-b"))
-            .map_err(|e| format!("cannot add the test user bob: {e}"))?;
+        let (alice, bob) = block_on(async {
+            let alice = add_user(
+                store.as_ref(),
+                "alice",
+                "alice@example.com",
+                Some("tenant-a"),
+            )
+            .await
+            .map_err(|e| format!("cannot add the test user alice: {e}"))?;
+            let bob = add_user(store.as_ref(), "bob", "bob@example.com", Some("tenant-b"))
+                .await
+                .map_err(|e| format!("cannot add the test user bob: {e}"))?;
+            Ok::<_, String>((alice, bob))
+        })??;
         let listen: BTreeMap<Api, SocketAddr> = self
             .apis
             .iter()
@@ -240,6 +245,27 @@ impl Drop for TestServer {
         self.running.clear();
         let _ = std::fs::remove_dir_all(&self.directory);
     }
+}
+
+/// Runs `future` to completion on a thread and runtime of its own, and
+/// returns its output: for synchronous test code (an assertion helper, or
+/// [`TestServerBuilder::start`]) that calls the asynchronous store, inside a
+/// runtime or not (a thread of a runtime cannot block on a future itself).
+/// The SQLite store's calls wait only for its own threads, so they complete
+/// on any runtime. `Err` if the runtime cannot start or `future` panics.
+pub fn block_on<T: Send>(future: impl Future<Output = T> + Send) -> Result<T, String> {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map(|runtime| runtime.block_on(future))
+                    .map_err(|e| format!("cannot start the test server's setup runtime: {e}"))
+            })
+            .join()
+            .map_err(|_| "the test server's setup panicked".to_string())?
+    })
 }
 
 /// A base URL or token was asked for an API the [`TestServer`] did not start.

@@ -299,6 +299,7 @@ async fn every_request_that_reaches_a_stopping_server_is_answered() {
             &format!("client{client}@example.com"),
             None,
         )
+        .await
         .unwrap_or_else(|e| panic!("{e}"));
         let token = user
             .tokens

@@ -247,8 +247,8 @@ async fn the_answer_relates_and_includes_the_users_organisations_and_teams() {
     let t = TestApi::start(Api::Ctrlhub).await;
     let alice = t.alice.user.id;
     let reply = assert_accepted(&t, seed(alice)).await;
-    let organisations = t.store.organisations_of(alice).unwrap_or_default();
-    let teams = t.store.teams_of(alice).unwrap_or_default();
+    let organisations = t.store.organisations_of(alice).await.unwrap_or_default();
+    let teams = t.store.teams_of(alice).await.unwrap_or_default();
     assert_eq!((organisations.len(), teams.len()), (1, 1));
     let (organisation, team) = (&organisations[0], &teams[0]);
     let relationships = &reply.body["data"]["relationships"];

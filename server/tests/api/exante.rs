@@ -39,9 +39,10 @@ fn seed_verbatim() -> Value {
 }
 
 /// `user`'s (only) organisation.
-fn organisation_of(t: &TestApi, user: &NewUser) -> server::storage::Organisation {
+async fn organisation_of(t: &TestApi, user: &NewUser) -> server::storage::Organisation {
     t.store
         .organisations_of(user.user.id)
+        .await
         .unwrap_or_else(|e| panic!("{e}"))
         .into_iter()
         .next()
@@ -50,12 +51,12 @@ fn organisation_of(t: &TestApi, user: &NewUser) -> server::storage::Organisation
 
 /// The spec's request example (the seed's, with "Jane" / "Doe" for the
 /// placeholders), naming `user`'s own organisation as the default.
-fn seed_for(t: &TestApi, user: &NewUser) -> Value {
+async fn seed_for(t: &TestApi, user: &NewUser) -> Value {
     json!({
         "firstname": "Jane",
         "lastname": "Doe",
         "timezone": "America/New_York",
-        "default_organization": organisation_of(t, user).id.to_string(),
+        "default_organization": organisation_of(t, user).await.id.to_string(),
         "settings": {}
     })
 }
@@ -133,8 +134,8 @@ async fn refused_fresh(t: &TestApi, body: Value, fields: &[&str]) -> Reply {
 #[tokio::test]
 async fn the_seed_request_updates_the_profile_and_answers_from_storage() {
     let t = TestApi::start(Api::Exante).await;
-    let organisation = organisation_of(&t, &t.alice);
-    let reply = patch(&t, &t.token(&t.alice), &seed_for(&t, &t.alice)).await;
+    let organisation = organisation_of(&t, &t.alice).await;
+    let reply = patch(&t, &t.token(&t.alice), &seed_for(&t, &t.alice).await).await;
     assert_eq!(reply.status, 200, "{reply:?}");
     assert_eq!(reply.content_type, "application/json");
     assert_eq!(
@@ -161,6 +162,7 @@ async fn the_seed_request_updates_the_profile_and_answers_from_storage() {
     let profile = t
         .store
         .profile(Api::Exante, t.alice.user.id)
+        .await
         .unwrap_or_else(|e| panic!("{e}"));
     let id = t.alice.user.id.to_string();
     let user = &reply.body["data"]["user"];
@@ -270,7 +272,7 @@ async fn a_fresh_user_without_a_default_organisation_has_no_active_company() {
     assert_eq!(user["settings"], json!({}));
     assert_eq!(
         user["organizations"][0]["uid"],
-        organisation_of(&t, &t.alice).id.to_string()
+        organisation_of(&t, &t.alice).await.id.to_string()
     );
 }
 
@@ -279,7 +281,7 @@ async fn a_fresh_user_without_a_default_organisation_has_no_active_company() {
 #[tokio::test]
 async fn absent_fields_keep_their_stored_values() {
     let t = TestApi::start(Api::Exante).await;
-    accepted(&t, seed_for(&t, &t.alice)).await;
+    accepted(&t, seed_for(&t, &t.alice).await).await;
     let user = accepted(&t, json!({ "lastname": "Smith" })).await;
     let (stored, sequence) = t.stored(&t.alice);
     assert_eq!(sequence, 2);
@@ -288,7 +290,7 @@ async fn absent_fields_keep_their_stored_values() {
     assert_eq!(stored["timezone"], "America/New_York");
     assert_eq!(
         stored["default_organization"],
-        organisation_of(&t, &t.alice).id.to_string()
+        organisation_of(&t, &t.alice).await.id.to_string()
     );
     assert_eq!(user["fullname"], "Jane Smith");
     assert_eq!(user["timezone"], "America/New_York");
@@ -473,7 +475,7 @@ async fn timezone_is_an_iana_zone() {
 #[tokio::test]
 async fn default_organization_is_one_of_the_users_organisations() {
     let t = TestApi::start(Api::Exante).await;
-    let own = organisation_of(&t, &t.alice);
+    let own = organisation_of(&t, &t.alice).await;
     let user = accepted(&t, json!({ "default_organization": own.id.to_string() })).await;
     assert_eq!(user["default_organization"], own.id.to_string());
     assert_eq!(user["active_company"]["name"], own.name);
@@ -508,7 +510,7 @@ async fn default_organization_of_an_unknown_uuid_is_refused() {
 #[tokio::test]
 async fn default_organization_must_be_a_uuid() {
     let t = TestApi::start(Api::Exante).await;
-    let own = organisation_of(&t, &t.alice).id;
+    let own = organisation_of(&t, &t.alice).await.id;
     for bad in [
         json!("not-a-uuid"),
         json!(own.simple().to_string()),
@@ -573,7 +575,7 @@ async fn settings_must_be_an_object() {
 #[tokio::test]
 async fn every_failing_field_is_reported_and_nothing_is_stored() {
     let t = TestApi::start(Api::Exante).await;
-    accepted(&t, seed_for(&t, &t.alice)).await;
+    accepted(&t, seed_for(&t, &t.alice).await).await;
     // One invalid field spoils the request: the valid firstname is not
     // stored either.
     refused(
@@ -582,7 +584,7 @@ async fn every_failing_field_is_reported_and_nothing_is_stored() {
             "firstname": "Valid",
             "lastname": "",
             "timezone": "Nowhere/Land",
-            "default_organization": organisation_of(&t, &t.bob).id.to_string(),
+            "default_organization": organisation_of(&t, &t.bob).await.id.to_string(),
             "settings": "x"
         }),
         &["default_organization", "lastname", "settings", "timezone"],
@@ -602,7 +604,7 @@ async fn a_missing_token_is_unauthenticated() {
             Method::PATCH,
             PATH,
             &[("content-type", "application/json")],
-            Some(&seed_for(&t, &t.alice).to_string()),
+            Some(&seed_for(&t, &t.alice).await.to_string()),
         )
         .await;
     assert_error(&reply, 401, &[]);
@@ -616,9 +618,9 @@ async fn a_wrong_token_is_unauthenticated() {
     let mut token = t.token(&t.alice);
     let last = token.pop();
     token.push(if last == Some('0') { '1' } else { '0' });
-    let reply = patch(&t, &token, &seed_for(&t, &t.alice)).await;
+    let reply = patch(&t, &token, &seed_for(&t, &t.alice).await).await;
     assert_error(&reply, 401, &[]);
-    let reply = patch(&t, "ex_live_", &seed_for(&t, &t.alice)).await;
+    let reply = patch(&t, "ex_live_", &seed_for(&t, &t.alice).await).await;
     assert_error(&reply, 401, &[]);
     assert_eq!(t.stored(&t.alice).1, 0);
 }
@@ -630,7 +632,7 @@ async fn another_apis_token_is_unauthenticated() {
         if *api == Api::Exante {
             continue;
         }
-        let reply = patch(&t, token, &seed_for(&t, &t.alice)).await;
+        let reply = patch(&t, token, &seed_for(&t, &t.alice).await).await;
         assert_error(&reply, 401, &[]);
     }
     assert_eq!(t.stored(&t.alice).1, 0);
@@ -648,7 +650,7 @@ async fn a_token_under_another_scheme_is_unauthenticated() {
                 ("authorization", auth.as_str()),
                 ("content-type", "application/json"),
             ],
-            Some(&seed_for(&t, &t.alice).to_string()),
+            Some(&seed_for(&t, &t.alice).await.to_string()),
         )
         .await;
     assert_error(&reply, 401, &[]);
@@ -667,7 +669,7 @@ async fn authentication_is_checked_before_validation() {
 #[tokio::test]
 async fn a_token_changes_only_its_own_users_profile() {
     let t = TestApi::start(Api::Exante).await;
-    let reply = patch(&t, &t.token(&t.bob), &seed_for(&t, &t.bob)).await;
+    let reply = patch(&t, &t.token(&t.bob), &seed_for(&t, &t.bob).await).await;
     assert_eq!(reply.status, 200, "{reply:?}");
     assert_eq!(reply.body["data"]["user"]["id"], t.bob.user.id.to_string());
     assert_eq!(reply.body["data"]["user"]["email"], "bob@example.com");
@@ -678,7 +680,7 @@ async fn a_token_changes_only_its_own_users_profile() {
 #[tokio::test]
 async fn alice_cannot_set_bobs_organisation_as_her_default() {
     let t = TestApi::start(Api::Exante).await;
-    let bobs = organisation_of(&t, &t.bob);
+    let bobs = organisation_of(&t, &t.bob).await;
     let reply = refused_fresh(
         &t,
         json!({ "default_organization": bobs.id.to_string() }),
@@ -722,7 +724,7 @@ async fn a_wrong_media_type_is_refused_in_the_vendor_shape() {
             Method::PATCH,
             PATH,
             &[("authorization", &auth), ("content-type", "text/plain")],
-            Some(&seed_for(&t, &t.alice).to_string()),
+            Some(&seed_for(&t, &t.alice).await.to_string()),
         )
         .await;
     assert_eq!(reply.status, 415, "{reply:?}");

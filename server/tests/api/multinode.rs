@@ -152,14 +152,20 @@ async fn three_nodes_on_one_database_lose_nothing_and_share_revocation() {
     let Some(database) = fresh_database() else {
         return;
     };
-    let store = PostgresStore::connect(&database).unwrap_or_else(|e| panic!("{e}"));
-    let new_user = |name: &str| {
+    let store = PostgresStore::connect(&database)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let new_user = async |name: &str| {
         add_user(&store, name, &format!("{name}@example.com"), None)
+            .await
             .unwrap_or_else(|e| panic!("{e}"))
     };
     // Profile 0 is the one all 32 clients update; 1-3 share the rest.
-    let users: Vec<NewUser> = (0..4).map(|i| new_user(&format!("user{i}"))).collect();
-    let victim = new_user("victim");
+    let mut users: Vec<NewUser> = Vec::with_capacity(4);
+    for i in 0..4 {
+        users.push(new_user(&format!("user{i}")).await);
+    }
+    let victim = new_user("victim").await;
     let tokens: Arc<Vec<String>> = Arc::new(users.iter().map(token).collect());
 
     let nodes: Vec<Node> = {
@@ -345,6 +351,7 @@ async fn three_nodes_on_one_database_lose_nothing_and_share_revocation() {
         // most the ones whose answer the kill cut off.
         let stored = store
             .profile(Api::Zitadel, user.user.id)
+            .await
             .unwrap_or_else(|e| panic!("{e}"));
         let acked = seen.acknowledged.len() as u64;
         assert!(

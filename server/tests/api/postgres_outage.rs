@@ -56,14 +56,18 @@ async fn a_database_outage_is_a_prompt_503_in_every_api_and_passes() {
     let proxy = OutageProxy::start(&database)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let store: Arc<dyn Store> =
-        Arc::new(PostgresStore::connect(proxy.url()).unwrap_or_else(|e| panic!("{e}")));
+    let store: Arc<dyn Store> = Arc::new(
+        PostgresStore::connect(proxy.url())
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
     let demo = add_user(
         store.as_ref(),
         "demo",
         "demo@example.com",
         Some("demo-tenant"),
     )
+    .await
     .unwrap_or_else(|e| panic!("{e}"));
     let mut apis: Vec<(String, String, Value, RunningApi)> = Vec::new();
     for registration in descriptors() {

@@ -53,6 +53,7 @@ async fn every_seed_request_succeeds_validates_and_survives_a_restart() {
             "demo@example.com",
             Some("demo-tenant"),
         )
+        .await
         .unwrap_or_else(|e| panic!("{e}"));
         for registration in &all {
             let name = registration.api.name();
@@ -80,6 +81,7 @@ async fn every_seed_request_succeeds_validates_and_survives_a_restart() {
             );
             let profile = store
                 .profile(registration.api, demo.user.id)
+                .await
                 .unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(profile.sequence, 1, "{name}: the update is stored");
             stored.push((registration.api, profile.document));
@@ -94,11 +96,13 @@ async fn every_seed_request_succeeds_validates_and_survives_a_restart() {
     let reopened = SqliteStore::open(&path).unwrap_or_else(|e| panic!("{e}"));
     let user = reopened
         .user_id_by_name("demo")
+        .await
         .unwrap_or_else(|e| panic!("{e}"))
         .unwrap_or_else(|| panic!("demo user lost"));
     for (api, document) in stored {
         let profile = reopened
             .profile(api, user)
+            .await
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
             (profile.sequence, profile.document),

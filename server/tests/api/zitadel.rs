@@ -88,6 +88,7 @@ async fn the_seed_request_updates_the_profile_and_answers_its_details() {
     let organisation = t
         .store
         .organisations_of(t.alice.user.id)
+        .await
         .unwrap_or_default();
     assert_eq!(details["resourceOwner"], organisation[0].id.to_string());
     assert!(

@@ -234,8 +234,8 @@ async fn the_seed_request_is_stored_and_answered_from_storage() {
         Some("London")
     );
     // The user's organisation and team are related and included.
-    let organisation = t.store.organisations_of(alice).unwrap_or_default();
-    let team = t.store.teams_of(alice).unwrap_or_default();
+    let organisation = t.store.organisations_of(alice).await.unwrap_or_default();
+    let team = t.store.teams_of(alice).await.unwrap_or_default();
     let included: Vec<Uuid> = document
         .included
         .iter()

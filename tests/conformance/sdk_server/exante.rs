@@ -26,9 +26,10 @@ fn client(t: &Live, token: &str) -> Client {
 }
 
 /// `user`'s (only) organisation.
-fn organisation_of(t: &Live, user: &server::identity::NewUser) -> Uuid {
+async fn organisation_of(t: &Live, user: &server::identity::NewUser) -> Uuid {
     t.store
         .organisations_of(user.user.id)
+        .await
         .unwrap_or_else(|e| panic!("{e}"))
         .first()
         .map(|o| o.id)
@@ -38,8 +39,8 @@ fn organisation_of(t: &Live, user: &server::identity::NewUser) -> Uuid {
 /// The spec's request example, with alice's own organisation as the
 /// default (the example's 3c90c3cc-… is nobody's organisation here; see
 /// `default_organization_must_be_a_member_organization`).
-fn seed(t: &Live) -> types::builder::UserProfileUpdate {
-    seed_requests::exante::seed(organisation_of(t, &t.alice))
+async fn seed(t: &Live) -> types::builder::UserProfileUpdate {
+    seed_requests::exante::seed(organisation_of(t, &t.alice).await)
 }
 
 /// Sends `body` with `token` through the SDK; the response is checked
@@ -145,8 +146,8 @@ fn sdk_cannot_build(body: Value) {
 #[tokio::test]
 async fn the_seed_request_is_stored_and_answered_from_storage() {
     let t = live().await;
-    let organisation = organisation_of(&t, &t.alice);
-    let (exchange, result) = update_with(&t, &t.token(&t.alice), seed(&t)).await;
+    let organisation = organisation_of(&t, &t.alice).await;
+    let (exchange, result) = update_with(&t, &t.token(&t.alice), seed(&t).await).await;
     // On the wire: the spec's example, less `"settings": {}` (the SDK
     // leaves an empty map off; a no-op under the merge rule), with alice's
     // organisation.
@@ -199,7 +200,7 @@ async fn the_seed_request_is_stored_and_answered_from_storage() {
 #[tokio::test]
 async fn the_update_is_partial_fields_left_out_keep_their_values() {
     let t = live().await;
-    accepted(&t, seed(&t)).await;
+    accepted(&t, seed(&t).await).await;
     let user = accepted(
         &t,
         types::UserProfileUpdate::builder().lastname(lastname("Smith")),
@@ -331,7 +332,7 @@ async fn default_organization_must_be_a_member_organization() {
     let example: Uuid = "3c90c3cc-0d44-4b50-8888-8dd25736052a"
         .parse()
         .unwrap_or_else(|e| panic!("{e}"));
-    for foreign in [organisation_of(&t, &t.bob), example] {
+    for foreign in [organisation_of(&t, &t.bob).await, example] {
         refused(
             &t,
             types::UserProfileUpdate::builder().default_organization(Some(foreign)),
@@ -340,7 +341,7 @@ async fn default_organization_must_be_a_member_organization() {
         .await;
     }
     t.assert_nothing_stored();
-    let own = organisation_of(&t, &t.alice);
+    let own = organisation_of(&t, &t.alice).await;
     let user = accepted(
         &t,
         types::UserProfileUpdate::builder().default_organization(Some(own)),
@@ -366,7 +367,7 @@ async fn default_organization_must_be_a_uuid() {
     )
     .await;
     t.assert_nothing_stored();
-    let own = organisation_of(&t, &t.alice);
+    let own = organisation_of(&t, &t.alice).await;
     accepted(
         &t,
         types::UserProfileUpdate::builder().default_organization(Some(own)),
@@ -419,7 +420,7 @@ async fn every_failing_field_is_named_at_once() {
     let body = types::UserProfileUpdate::builder()
         .firstname(firstname("Valid"))
         .timezone(Some("Nowhere/Land".to_string()))
-        .default_organization(Some(organisation_of(&t, &t.bob)));
+        .default_organization(Some(organisation_of(&t, &t.bob).await));
     assert_api_error(
         update(&t, body).await,
         422,
@@ -447,7 +448,7 @@ async fn a_missing_token_is_unauthenticated() {
     let t = live().await;
     // The SDK always sends `Authorization: Bearer <token>`; an empty token
     // is the nearest it comes to none.
-    let (_, result) = update_with(&t, "", seed(&t)).await;
+    let (_, result) = update_with(&t, "", seed(&t).await).await;
     assert_unauthenticated(result);
     // No header at all, raw.
     let exchange = t
@@ -465,7 +466,7 @@ async fn a_missing_token_is_unauthenticated() {
 #[tokio::test]
 async fn a_wrong_token_is_unauthenticated() {
     let t = live().await;
-    let (_, result) = update_with(&t, &t.wrong_token(), seed(&t)).await;
+    let (_, result) = update_with(&t, &t.wrong_token(), seed(&t).await).await;
     assert_unauthenticated(result);
     t.assert_nothing_stored();
 }
@@ -474,7 +475,7 @@ async fn a_wrong_token_is_unauthenticated() {
 async fn another_apis_token_is_unauthenticated() {
     let t = live().await;
     for (api, token) in t.other_apis_tokens() {
-        let (_, result) = update_with(&t, &token, seed(&t)).await;
+        let (_, result) = update_with(&t, &token, seed(&t).await).await;
         match result {
             Err(Error::Api { status, .. }) => assert_eq!(status.as_u16(), 401, "{api:?}"),
             other => panic!("{api:?}: expected 401, got {other:?}"),

@@ -174,9 +174,8 @@ impl Live {
 
     /// `user`'s stored profile document and sequence for this API.
     pub fn stored(&self, user: &NewUser) -> (Value, u64) {
-        let profile = self
-            .store
-            .profile(self.api, user.user.id)
+        let profile = profile_test_server::block_on(self.store.profile(self.api, user.user.id))
+            .unwrap_or_else(|e| panic!("{e}"))
             .unwrap_or_else(|e| panic!("{e}"));
         (profile.document, profile.sequence)
     }

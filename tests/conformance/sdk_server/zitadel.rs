@@ -115,9 +115,10 @@ async fn raw_refused(t: &Live, body: Value, field: &str) {
 }
 
 /// `user`'s organisation id: ZITADEL's resource owner.
-fn organisation_of(t: &Live, user: &server::identity::NewUser) -> String {
+async fn organisation_of(t: &Live, user: &server::identity::NewUser) -> String {
     t.store
         .organisations_of(user.user.id)
+        .await
         .unwrap_or_else(|e| panic!("{e}"))
         .first()
         .map(|o| o.id.to_string())
@@ -143,10 +144,14 @@ async fn the_seed_request_is_stored_and_answered_with_its_details() {
     assert_eq!(sequence, 1);
     assert_eq!(stored, seed_json());
     assert_eq!(details.sequence.as_deref(), Some("1"));
-    assert_eq!(details.resource_owner, Some(organisation_of(&t, &t.alice)));
+    assert_eq!(
+        details.resource_owner,
+        Some(organisation_of(&t, &t.alice).await)
+    );
     let profile = t
         .store
         .profile(Api::Zitadel, t.alice.user.id)
+        .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(details.change_date, Some(profile.changed_at));
     assert!(details.creation_date.is_some());
@@ -430,7 +435,10 @@ async fn a_token_changes_only_its_own_users_profile() {
         .unwrap_or_else(|e| panic!("{e}"))
         .details
         .unwrap_or_else(|| panic!("details missing"));
-    assert_eq!(details.resource_owner, Some(organisation_of(&t, &t.bob)));
+    assert_eq!(
+        details.resource_owner,
+        Some(organisation_of(&t, &t.bob).await)
+    );
     assert_eq!(t.stored(&t.bob).1, 1);
     assert_eq!(t.stored(&t.alice).1, 0);
 }

@@ -33,7 +33,7 @@ use super::types::{Address, Contact, Governance, IncludedResource, JsonApiObject
 use super::errors::JsonApiError;
 use super::media::{JsonApi, JsonApiBody, JsonApiPath, check_accept};
 use super::validation::{check_identity, validate};
-use crate::apis::{ApiContext, authenticate, blocking, header, headers, update_profile};
+use crate::apis::{ApiContext, authenticate, header, headers, update_profile};
 use crate::auth::AuthError;
 use crate::storage::{self, Api, Applied, Reads, Store, StoreError};
 
@@ -306,7 +306,9 @@ async fn update(
     // the store is asked only about another id: 404 if nobody has it, else
     // 403. The common case costs no storage call here.
     if principal.user_id != user_id {
-        let exists = blocking(context, move |store| store.user(user_id))
+        let exists = context
+            .store
+            .user(user_id)
             .await
             .map_err(store_error)?
             .is_some();

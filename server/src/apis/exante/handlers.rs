@@ -19,7 +19,7 @@ use super::errors::ErrorResponse;
 use super::validation::{Changes, check_membership, validate};
 use crate::apis::body::JsonBody;
 use crate::apis::{
-    ApiContext, authenticate, authorization, blocking, headers, update_profile,
+    ApiContext, authenticate, authorization, headers, update_profile,
 };
 use crate::auth::AuthError;
 use crate::storage::{Api, Applied, Organisation, Profile, Reads, Store, StoreError};
@@ -116,7 +116,7 @@ async fn refuse(
     changes: Changes,
     mut errors: FieldErrors,
 ) -> Result<Saved, Refusal> {
-    let organisations = blocking(context, move |store| store.organisations_of(user)).await?;
+    let organisations = context.store.organisations_of(user).await?;
     check_membership(&changes, &organisations, &mut errors);
     Err(Refusal::Invalid(errors))
 }
