@@ -109,7 +109,7 @@ const READERS: usize = 4;
 const READ_QUEUE_CAPACITY: usize = 1024;
 
 /// How many changes and jobs may wait for the writer (besides the up to
-/// [`BATCH_MAX`] it has taken into the batch it is applying; command-line
+/// `BATCH_MAX` it has taken into the batch it is applying; command-line
 /// jobs share the queue and wait for room). Beyond it a change is refused
 /// at once ([`StoreError::Busy`], a 503) rather than queued: a backlog the
 /// writer cannot clear only adds latency to every request behind it. At

@@ -7,7 +7,7 @@
 //! Every optional field "may be absent, never null" unless the spec marks it
 //! nullable: `default` + `skip_serializing_if` keep it out of the answer when
 //! unset, `schemars(with = "T")` keeps `nullable` out of the document, and
-//! [`present`] refuses an explicit null in a request (the spec's types do not
+//! [`present`](crate::apis::fields::present) refuses an explicit null in a request (the spec's types do not
 //! admit one). Fields that the spec marks nullable are `Option<Option<T>>`
 //! where "absent" and "null" differ. Fields whose spec property is a plain
 //! `$ref` carry no doc comment, because a description would make schemars
