@@ -30,6 +30,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
+use crate::metrics::ApiMetrics;
 use crate::storage::{Api, Credential, Store, StoreError};
 
 /// How long a node trusts a credential it read before reading it again:
@@ -139,6 +140,8 @@ pub struct Verifier {
     /// Each credential read, with when it was read.
     known: RwLock<HashMap<(Api, String), (Credential, Instant)>>,
     ttl: Duration,
+    /// Where the cache's hits and misses are counted, if anywhere.
+    metrics: Option<ApiMetrics>,
 }
 
 impl Verifier {
@@ -152,6 +155,15 @@ impl Verifier {
             store,
             known: RwLock::new(HashMap::new()),
             ttl,
+            metrics: None,
+        }
+    }
+
+    /// This verifier, counting its cache's hits and misses in `metrics`.
+    pub fn observed(self, metrics: ApiMetrics) -> Self {
+        Verifier {
+            metrics: Some(metrics),
+            ..self
         }
     }
 
@@ -167,6 +179,9 @@ impl Verifier {
         if read_at.elapsed() >= self.ttl {
             return None;
         }
+        if let Some(metrics) = &self.metrics {
+            metrics.credential_cache(true);
+        }
         Some(check(stored, secret))
     }
 
@@ -178,6 +193,9 @@ impl Verifier {
             return outcome;
         }
         let (key_id, secret) = parse(api, token)?;
+        if let Some(metrics) = &self.metrics {
+            metrics.credential_cache(false);
+        }
         let read_at = Instant::now();
         let found = self
             .store

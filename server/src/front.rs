@@ -63,6 +63,8 @@ use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
+use crate::metrics::{ApiMetrics, Closed};
+
 /// The connection limits, each with a `server serve` flag.
 #[derive(Clone, Debug)]
 pub struct Limits {
@@ -124,6 +126,7 @@ impl Front {
         api: SocketAddr,
         limits: Limits,
         shape: ApiShape,
+        metrics: ApiMetrics,
         log: slog::Logger,
     ) -> std::io::Result<Front> {
         let socket = if address.is_ipv4() {
@@ -147,6 +150,7 @@ impl Front {
             api,
             limits,
             shape,
+            metrics,
             log,
             stopping,
             connections: Mutex::new(BTreeMap::new()),
@@ -178,6 +182,7 @@ struct Shared {
     api: SocketAddr,
     limits: Limits,
     shape: ApiShape,
+    metrics: ApiMetrics,
     log: slog::Logger,
     stopping: watch::Receiver<bool>,
     /// The open connections, by id, for the cap.
@@ -308,10 +313,7 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
-                    let id = shared.next_id.fetch_add(1, Ordering::SeqCst);
-                    let connection = Arc::new(Connection::new());
-                    shared.connections().insert(id, Arc::clone(&connection));
-                    connections.spawn(serve(stream, peer, id, connection, Arc::clone(&shared)));
+                    admit(&mut connections, stream, peer, &shared);
                 }
                 // Out of descriptors, or a connection reset before it was
                 // accepted: wait a moment rather than spin.
@@ -325,8 +327,64 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         // Reap finished connections so the set does not grow.
         while connections.try_join_next().is_some() {}
     }
-    drop(listener);
+    drain_backlog(listener, &mut connections, &shared);
     while connections.join_next().await.is_some() {}
+}
+
+/// Serves a connection just accepted.
+fn admit(connections: &mut JoinSet<()>, stream: TcpStream, peer: SocketAddr, shared: &Arc<Shared>) {
+    let id = shared.next_id.fetch_add(1, Ordering::SeqCst);
+    let connection = Arc::new(Connection::new());
+    shared.connections().insert(id, Arc::clone(&connection));
+    shared.metrics.connection_opened();
+    connections.spawn(serve(stream, peer, id, connection, Arc::clone(shared)));
+}
+
+/// On stop, accepts every connection already waiting in the listen backlog
+/// before the listener closes: those clients reached the server, and
+/// closing the listener would reset them unanswered. Each is served as
+/// any connection during the stop (a request on it is answered 503 in the
+/// API's format with `Connection: close`). The accepts are made on the
+/// socket itself, without waiting for the runtime to report it readable,
+/// so none that the kernel holds is missed.
+fn drain_backlog(listener: TcpListener, connections: &mut JoinSet<()>, shared: &Arc<Shared>) {
+    let listener = match listener.into_std() {
+        Ok(listener) => listener,
+        Err(e) => {
+            slog::warn!(shared.log, "cannot drain the listen backlog"; "error" => %e);
+            return;
+        }
+    };
+    let mut drained = 0u64;
+    loop {
+        match listener.accept() {
+            Ok((stream, peer)) => {
+                let stream = stream
+                    .set_nonblocking(true)
+                    .and_then(|()| TcpStream::from_std(stream));
+                match stream {
+                    Ok(stream) => {
+                        drained += 1;
+                        admit(connections, stream, peer, shared);
+                    }
+                    Err(e) => {
+                        slog::warn!(shared.log, "cannot serve a connection from the backlog"; "error" => %e);
+                    }
+                }
+            }
+            // Nothing more waits (WouldBlock), or no descriptor is left for
+            // another: the listener closes on what remains.
+            Err(e) => {
+                if e.kind() != std::io::ErrorKind::WouldBlock {
+                    slog::warn!(shared.log, "stopped draining the listen backlog"; "error" => %e);
+                }
+                break;
+            }
+        }
+    }
+    if drained > 0 {
+        slog::info!(shared.log, "connections taken from the listen backlog at stop"; "count" => drained);
+    }
 }
 
 /// Serves one client connection until it closes, a deadline passes, the cap
@@ -366,9 +424,12 @@ async fn serve(
     let mut stopping = shared.stopping.clone();
     // When the stop began, once it has.
     let mut stop_began: Option<Instant> = None;
+    // Why the front closed the connection, if it did.
+    let mut closed = None;
     loop {
         if connection.evicted.load(Ordering::SeqCst) {
             slog::debug!(shared.log, "closed for a newer connection (cap)"; "peer" => %peer);
+            closed = Some(Closed::Cap);
             break;
         }
         let deadline = close_at(&connection, &shared.limits, stop_began);
@@ -388,6 +449,12 @@ async fn serve(
                 if still.is_some_and(|at| at <= Instant::now()) {
                     slog::debug!(shared.log, "connection closed: deadline";
                         "peer" => %peer, "phase" => ?connection.phase());
+                    closed = match (connection.phase(), stop_began) {
+                        (Phase::Idle, None) => Some(Closed::IdleTimeout),
+                        (Phase::ReadingHead, _) => Some(Closed::HeaderReadTimeout),
+                        // The stop's last call is not a limit.
+                        _ => None,
+                    };
                     break;
                 }
             }
@@ -399,6 +466,7 @@ async fn serve(
         }
     }
     shared.connections().remove(&id);
+    shared.metrics.connection_closed(closed);
     shared.slot_freed.notify_one();
 }
 
@@ -502,6 +570,9 @@ const HOP_BY_HOP: [&str; 10] = [
 impl Handler {
     async fn answer(&self, request: Request<Incoming>) -> Answer {
         let shared = &self.shared;
+        let started = Instant::now();
+        let in_flight = shared.metrics.request_started();
+        let (method, path) = (request.method().clone(), request.uri().path().to_string());
         let mut answer = if shared.stopping() {
             self.error(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -519,6 +590,13 @@ impl Handler {
                 .insert(CONNECTION, HeaderValue::from_static("close"));
         }
         self.connection.enter(Phase::Idle);
+        shared.metrics.answered(
+            method.as_str(),
+            &path,
+            answer.status().as_u16(),
+            started.elapsed(),
+        );
+        drop(in_flight);
         answer
     }
 
@@ -540,6 +618,7 @@ impl Handler {
                     );
                 }
                 Err(_) => {
+                    self.shared.metrics.closed(Closed::BodyReadTimeout);
                     let mut answer = self.error(
                         StatusCode::REQUEST_TIMEOUT,
                         &format!(
@@ -621,6 +700,10 @@ impl Handler {
                 answer
             }
             Ok(response) => {
+                // The APIs answer 503 only when their store is busy.
+                if response.status() == StatusCode::SERVICE_UNAVAILABLE {
+                    self.shared.metrics.store_busy();
+                }
                 let (mut parts, body) = response.into_parts();
                 for name in ["connection", "keep-alive", "transfer-encoding"] {
                     parts.headers.remove(name);

@@ -7,9 +7,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use server::admin::Admin;
 use server::apis::{DemoCredentials, descriptors};
 use server::front::Limits;
 use server::identity::{add_user, issue_all};
+use server::logging::{LogFormat, logger};
+use server::metrics::Metrics;
+use server::open_files::{raise_soft_limit, size_caps};
 use server::serve::{default_listen, derived_openapi, start_all};
 use server::storage::postgres::PostgresStore;
 use server::storage::sqlite::SqliteStore;
@@ -46,6 +50,8 @@ enum Command {
         demo: bool,
         #[command(flatten)]
         limits: LimitFlags,
+        #[command(flatten)]
+        operations: OperationFlags,
     },
     /// Print the OpenAPI document dropshot derives from an API's trait.
     Openapi { api: String },
@@ -93,21 +99,50 @@ struct LimitFlags {
           default_value_t = Limits::default().idle.as_secs_f64())]
     idle_timeout: f64,
     /// Open connections per API; at the cap, a new connection closes the
-    /// one that has waited longest for its client.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..),
-          default_value_t = u32::try_from(Limits::default().max_connections).unwrap_or(u32::MAX))]
-    max_connections: u32,
+    /// one that has waited longest for its client. Default 512, lowered
+    /// when the limit on open files cannot hold 512 for every API; a value
+    /// given here that it cannot hold stops the start.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: Option<u32>,
 }
 
 impl LimitFlags {
-    fn limits(&self) -> Limits {
+    /// The limits, with the cap per API that the descriptor budget allows.
+    fn limits(&self, max_connections: usize) -> Limits {
         Limits {
             header_read: Duration::from_secs_f64(self.header_read_timeout),
             body_read: Duration::from_secs_f64(self.body_read_timeout),
             idle: Duration::from_secs_f64(self.idle_timeout),
-            max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
+            max_connections,
             ..Limits::default()
         }
+    }
+}
+
+/// How a node is run among others: its admin listener, its stop, its log.
+#[derive(clap::Args)]
+struct OperationFlags {
+    /// Where the admin listener serves /healthz, /readyz and /metrics
+    /// (apart from every API's address).
+    #[arg(long, value_name = "ADDRESS", default_value = server::admin::DEFAULT_ADDRESS)]
+    admin: SocketAddr,
+    /// Seconds every API keeps serving after SIGTERM or Ctrl-C, while
+    /// /readyz answers 503, so that a load balancer stops sending here
+    /// before the APIs stop (set it above the balancer's health-check
+    /// interval times its unhealthy threshold).
+    #[arg(long, value_name = "SECONDS", default_value_t = 0.0, value_parser = parse_delay)]
+    drain_delay: f64,
+    /// The log's format: terminal lines, or one JSON object per line.
+    #[arg(long, value_enum, default_value = "terminal")]
+    log_format: LogFormat,
+}
+
+fn parse_delay(text: &str) -> Result<f64, String> {
+    let seconds: f64 = text.parse().map_err(|e| format!("{text}: {e}"))?;
+    if seconds.is_finite() && (0.0..=3_600.0).contains(&seconds) {
+        Ok(seconds)
+    } else {
+        Err(format!("{text}: expected seconds from 0 to 3600"))
     }
 }
 
@@ -294,14 +329,10 @@ async fn serve(
     listen: Vec<(Api, SocketAddr)>,
     apis: Vec<Api>,
     demo: bool,
-    limits: Limits,
+    limit_flags: LimitFlags,
+    operations: OperationFlags,
 ) -> Result<(), String> {
-    let log = dropshot::ConfigLogging::StderrTerminal {
-        level: dropshot::ConfigLoggingLevel::Info,
-    }
-    .to_logger("profile-server")
-    .map_err(|e| format!("cannot set up logging: {e}"))?;
-    let store = open(&db).await?;
+    let log = logger(operations.log_format, "profile-server")?;
     let mut addresses: BTreeMap<Api, SocketAddr> = default_listen();
     if let Some(stray) = listen
         .iter()
@@ -316,6 +347,27 @@ async fn serve(
     if !apis.is_empty() {
         addresses.retain(|api, _| apis.contains(api));
     }
+    // Before the store opens, so that its files and connections count
+    // against the raised limit.
+    let (soft, hard) = raise_soft_limit()?;
+    let budget = size_caps(
+        soft,
+        hard,
+        addresses.len(),
+        limit_flags
+            .max_connections
+            .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+        Limits::default().max_connections,
+    )?;
+    slog::info!(log, "descriptor limits";
+        "soft" => budget.soft, "hard" => budget.hard, "apis" => addresses.len(),
+        "max_connections_per_api" => budget.max_connections,
+        "per_connection" => server::open_files::PER_CONNECTION,
+        "reserved" => server::open_files::RESERVED);
+    let limits = limit_flags.limits(budget.max_connections);
+    let store = open(&db).await?;
+    let metrics = Metrics::new();
+    metrics.register_store(store.as_ref());
 
     let first_start = store.user_count().await.map_err(|e| e.to_string())? == 0;
     let demo_user = if first_start || demo {
@@ -325,7 +377,8 @@ async fn serve(
     };
 
     let mut signals = StopSignals::listen()?;
-    let running = start_all(Arc::clone(&store), &addresses, &limits, &log)?;
+    let running = start_all(Arc::clone(&store), &addresses, &limits, &metrics, &log)?;
+    let admin = Admin::start(operations.admin, Arc::clone(&store), metrics, log.clone()).await?;
     println!("database: {db}");
     for api in &running {
         println!(
@@ -335,6 +388,11 @@ async fn serve(
             api.base_url()
         );
     }
+    println!(
+        "{:<12} http://{}  (/healthz /readyz /metrics)",
+        "admin",
+        admin.local_addr()
+    );
     if let Some((user_id, tenant, tokens)) = demo_user {
         println!(
             "\ndemo user {user_id} (Ctrl-Hub's path names this id: /v3/users/{user_id}); one curl line per API:"
@@ -365,6 +423,21 @@ async fn serve(
     // is already durable, so this is tidiness, not safety: `kill -9` loses
     // nothing acknowledged either.
     signals.next().await;
+    // Not ready from now on, so that a load balancer stops sending here;
+    // the APIs serve on for the drain delay, while it notices.
+    admin.stopping();
+    let drain_delay = Duration::from_secs_f64(operations.drain_delay);
+    if !drain_delay.is_zero() {
+        slog::info!(log, "stopping: /readyz answers 503; the APIs serve for the drain delay";
+            "drain_delay_s" => operations.drain_delay);
+        tokio::select! {
+            () = tokio::time::sleep(drain_delay) => {}
+            _ = signals.next() => {
+                eprintln!("stopping at once");
+                return Ok(());
+            }
+        }
+    }
     eprintln!("stopping (a second Ctrl-C stops at once)");
     // Every API drains at once: each front answers the requests that reach
     // it meanwhile (503, `Connection: close`) and lets those at the API
@@ -387,6 +460,7 @@ async fn serve(
         _ = tokio::time::sleep(STOP_GRACE) => eprintln!("requests still in flight after {STOP_GRACE:?}; stopping"),
         _ = signals.next() => eprintln!("stopping at once"),
     }
+    admin.stop().await;
     Ok(())
 }
 
@@ -477,11 +551,12 @@ fn run(cli: Cli) -> Result<(), String> {
             apis,
             demo,
             limits,
+            operations,
         } => tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
             .map_err(|e| format!("cannot start the runtime: {e}"))?
-            .block_on(serve(cli.db, listen, apis, demo, limits.limits())),
+            .block_on(serve(cli.db, listen, apis, demo, limits, operations)),
         Command::Openapi { api } => {
             let api = parse_api(&api)?;
             let document = derived_openapi(api)?;

@@ -12,6 +12,7 @@ use crate::apis::documents::{self, Documents};
 use crate::apis::{ApiContext, Descriptor, REQUEST_BODY_MAX_BYTES, descriptors, spec_json};
 use crate::auth::Verifier;
 use crate::front::{ApiShape, Front, Limits};
+use crate::metrics::Metrics;
 use crate::storage::{Api, Store};
 
 /// One running API: its front on the API's address, and its dropshot
@@ -50,21 +51,23 @@ pub fn default_listen() -> BTreeMap<Api, SocketAddr> {
 }
 
 /// Starts every registered API on its address in `listen` (an API missing
-/// from `listen` is not started).
+/// from `listen` is not started), each counting in `metrics`.
 pub fn start_all(
     store: Arc<dyn Store>,
     listen: &BTreeMap<Api, SocketAddr>,
     limits: &Limits,
+    metrics: &Metrics,
     log: &slog::Logger,
 ) -> Result<Vec<RunningApi>, String> {
     descriptors()
         .filter_map(|descriptor| {
             let address = *listen.get(&descriptor.api)?;
-            Some(start_one_with(
+            Some(start_one_observed(
                 descriptor,
                 Arc::clone(&store),
                 address,
                 limits,
+                metrics,
                 log,
             ))
         })
@@ -81,8 +84,7 @@ pub fn start_one(
     start_one_with(descriptor, store, address, &Limits::default(), log)
 }
 
-/// Starts one API: its dropshot server on an ephemeral loopback port, then
-/// its front on `address`. Needs a tokio runtime.
+/// Starts one API with `limits`, counting in metrics of its own.
 pub fn start_one_with(
     descriptor: &'static Descriptor,
     store: Arc<dyn Store>,
@@ -90,12 +92,26 @@ pub fn start_one_with(
     limits: &Limits,
     log: &slog::Logger,
 ) -> Result<RunningApi, String> {
+    start_one_observed(descriptor, store, address, limits, &Metrics::new(), log)
+}
+
+/// Starts one API: its dropshot server on an ephemeral loopback port, then
+/// its front on `address`, counting in `metrics`. Needs a tokio runtime.
+pub fn start_one_observed(
+    descriptor: &'static Descriptor,
+    store: Arc<dyn Store>,
+    address: SocketAddr,
+    limits: &Limits,
+    metrics: &Metrics,
+    log: &slog::Logger,
+) -> Result<RunningApi, String> {
     let name = descriptor.api.name();
     let mut description = (descriptor.description)().map_err(|e| format!("{name}: {e}"))?;
     documents::register(&mut description).map_err(|e| format!("{name}: {e}"))?;
     let spec: Value = spec_json(descriptor.spec_yaml).map_err(|e| format!("{name}: {e}"))?;
+    let api_metrics = metrics.api(descriptor);
     let context = ApiContext {
-        verifier: Arc::new(Verifier::new(Arc::clone(&store))),
+        verifier: Arc::new(Verifier::new(Arc::clone(&store)).observed(api_metrics.clone())),
         store,
         documents: Arc::new(Documents::new(spec)),
     };
@@ -120,6 +136,7 @@ pub fn start_one_with(
             error_body: descriptor.error_body,
             allow: descriptor.operation.method,
         },
+        api_metrics,
         log,
     )
     .map_err(|e| cannot_listen(name, address, &e))?;

@@ -12,13 +12,16 @@
 //! - `sdk_server`: each SDK against the running server, every response checked against the spec.
 //! - `seed_requests`: the SDK-built request examples both SDK suites send.
 //! - `reference_page`: each API's rendered reference page (`/docs`).
+//! - `proxy`: `cargo xtask proxy` and `verify` against the server and a
+//!   deliberately wrong upstream.
 //! - `reference_page_browser`: the served page as a headless Chromium shows it.
 
 mod crate_semver;
 mod gate;
+mod proxy;
 mod reference_page;
 mod reference_page_browser;
-mod sdk_server;
+pub mod sdk_server;
 mod sdk_wire;
 mod seed_requests;
 mod semver_cases;

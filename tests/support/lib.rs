@@ -19,3 +19,9 @@ pub mod sdk_page {}
 #[doc = include_str!("../../docs/server.md")]
 #[allow(rustdoc::all)]
 pub mod server_page {}
+
+/// `docs/checking-a-spec-against-the-vendor.md`, so that `cargo test`
+/// compiles its Rust examples and runs the in-process proxy one.
+#[doc = include_str!("../../docs/checking-a-spec-against-the-vendor.md")]
+#[allow(rustdoc::all)]
+pub mod checking_a_spec_against_the_vendor {}

@@ -141,6 +141,14 @@ impl RecordingServer {
         &self.url
     }
 
+    /// Every request received so far, in the order they were answered.
+    pub fn requests(&self) -> Vec<Recorded> {
+        match self.requests.lock() {
+            Ok(all) => all.clone(),
+            Err(e) => panic!("recording poisoned: {e}"),
+        }
+    }
+
     /// The only request received; panics (failing the test) otherwise.
     pub fn only_request(&self) -> Recorded {
         let all = match self.requests.lock() {

@@ -359,6 +359,10 @@ fn start_server(
             api,
             "--listen",
             &format!("{api}=127.0.0.1:0"),
+            // A free port: another server on this machine may hold the
+            // admin listener's default.
+            "--admin",
+            "127.0.0.1:0",
         ])
         .stdout(Stdio::piped())
         .stderr(log_file)

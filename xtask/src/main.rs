@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 mod bench;
 mod fuzz;
+mod proxy_command;
 
 const USAGE: &str = "usage: cargo xtask <command>
 
@@ -42,7 +43,17 @@ commands:
              time `generate` and `check` (median of N runs, default 5)
   fuzz [--api <name>]... [--max-examples N] [--seed N]
              Schemathesis (pinned, installed under target/) against a fresh
-             server, every check, positive and negative data";
+             server, every check, positive and negative data
+  proxy <api> --upstream <url> [--listen <address>] [--record <file>]
+             forward to the real API unchanged and report every request
+             and answer that breaks spec/<api>.yaml; --record appends each
+             exchange, credentials redacted, as one JSON line
+             (default --listen 127.0.0.1:8080)
+  verify <api> --recording <file> [--format text|github|json]
+             check a recording with the proxy's rules; fails on any
+             violation; summarises the operations and statuses seen
+  bench proxy [--requests N]
+             the latency the proxy adds per exchange (median, p90, p99)";
 
 /// `cargo xtask new-api <name>`: the scaffold, then the SDK's generated
 /// code; prints every file written and what is left.
@@ -248,6 +259,9 @@ fn main() -> ExitCode {
         ["bench", "server", options @ ..] => bench::server(&root, options),
         ["bench", "gen", options @ ..] => bench::gen_commands(&root, options),
         ["fuzz", options @ ..] => fuzz::main(&root, options),
+        ["proxy", api, options @ ..] => proxy_command::proxy(&root, api, options),
+        ["verify", api, options @ ..] => proxy_command::verify(&root, api, options),
+        ["bench", "proxy", options @ ..] => proxy_command::bench(&root, options),
         _ => {
             eprintln!("{USAGE}");
             ExitCode::from(2)

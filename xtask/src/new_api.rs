@@ -1128,7 +1128,7 @@ fn server_handlers(api: &NewApi) -> String {
     let (response_type, answer) = match operation.status {
         201 => (
             format!(
-                "HttpResponseCreated<api::{}>",
+                "HttpResponseCreated<types::{}>",
                 type_name(&operation.response_schema)
             ),
             "HttpResponseCreated(answer)".to_string(),
@@ -1139,7 +1139,7 @@ fn server_handlers(api: &NewApi) -> String {
         ),
         _ => (
             format!(
-                "HttpResponseOk<api::{}>",
+                "HttpResponseOk<types::{}>",
                 type_name(&operation.response_schema)
             ),
             "HttpResponseOk(answer)".to_string(),

@@ -22,8 +22,11 @@
 #[macro_use]
 pub mod contract;
 #[cfg(feature = "postgres")]
+pub mod pool_metrics;
+#[cfg(feature = "postgres")]
 pub mod postgres;
 pub mod sqlite;
+pub mod writer_metrics;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -232,4 +235,9 @@ pub trait Store: Send + Sync + 'static {
     /// its own (or a savepoint), so that one change's failure never undoes
     /// or fails another's.
     fn apply(&self, change: ProfileChange) -> Pending<Applied>;
+
+    /// Adds what this store measures (its queue, its pool) to `registry`,
+    /// for the admin listener's `/metrics`. A store that measures nothing
+    /// adds nothing.
+    fn register_metrics(&self, _registry: &mut prometheus_client::registry::Registry) {}
 }

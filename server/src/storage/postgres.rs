@@ -47,6 +47,7 @@ use tokio_postgres::NoTls;
 use tokio_postgres::error::SqlState;
 use uuid::Uuid;
 
+use super::pool_metrics::PoolMetrics;
 use super::{
     Api, Applied, Credential, Current, Organisation, Pending, Profile, ProfileChange, Store,
     StoreError, Team, User,
@@ -146,6 +147,8 @@ pub const IN_FLIGHT_MAX: usize = 1024;
 pub struct PostgresStore {
     pool: Pool,
     in_flight: Arc<Semaphore>,
+    /// The pool and the database errors, for `/metrics`.
+    metrics: PoolMetrics,
     /// The runtime the store was connected on, where a change taken by
     /// [`Store::apply`] runs (see the module comment).
     handle: tokio::runtime::Handle,
@@ -248,6 +251,7 @@ impl PostgresStore {
             .build()
             .map_err(backend)?;
         let store = PostgresStore {
+            metrics: PoolMetrics::new(pool.clone()),
             pool,
             in_flight: Arc::new(Semaphore::new(in_flight.max(1))),
             handle: tokio::runtime::Handle::try_current()
@@ -264,7 +268,7 @@ impl PostgresStore {
         on_error: impl FnOnce(tokio_postgres::Error) -> StoreError + Send + 'static,
         bind: impl FnOnce(&mut Params) + Send + 'static,
     ) -> Result<u64, StoreError> {
-        within_call_timeout(async {
+        let outcome = within_call_timeout(async {
             let client = self.pool.get().await.map_err(pool_error)?;
             let mut params = Params::default();
             bind(&mut params);
@@ -274,7 +278,9 @@ impl PostgresStore {
                 .await
                 .map_err(on_error)
         })
-        .await
+        .await;
+        self.metrics.record(&outcome);
+        outcome
     }
 
     /// Runs one query on a pooled connection and converts its rows.
@@ -284,7 +290,7 @@ impl PostgresStore {
         bind: impl FnOnce(&mut Params) + Send + 'static,
         convert: impl Fn(&tokio_postgres::Row) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<Vec<T>, StoreError> {
-        within_call_timeout(async {
+        let outcome = within_call_timeout(async {
             let client = self.pool.get().await.map_err(pool_error)?;
             let mut params = Params::default();
             bind(&mut params);
@@ -292,7 +298,9 @@ impl PostgresStore {
             let rows = client.query(&statement, &params.refs()).await.map_err(pg)?;
             rows.iter().map(convert).collect()
         })
-        .await
+        .await;
+        self.metrics.record(&outcome);
+        outcome
     }
 }
 
@@ -837,10 +845,12 @@ impl Store for PostgresStore {
             return Box::pin(std::future::ready(Err(StoreError::Busy)));
         };
         let pool = self.pool.clone();
+        let metrics = self.metrics.clone();
         let task = self.handle.spawn(async move {
             let outcome = tokio::time::timeout(CALL_TIMEOUT, apply_change(pool, change))
                 .await
                 .unwrap_or(Err(StoreError::Busy));
+            metrics.record(&outcome);
             drop(permit);
             outcome
         });
@@ -848,6 +858,10 @@ impl Store for PostgresStore {
             task.await
                 .map_err(|e| backend(format!("the change did not complete: {e}")))?
         })
+    }
+
+    fn register_metrics(&self, registry: &mut prometheus_client::registry::Registry) {
+        self.metrics.register(registry);
     }
 }
 

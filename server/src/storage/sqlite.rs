@@ -30,6 +30,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::writer_metrics::WriterMetrics;
 use super::{
     Api, Applied, Credential, Current, Organisation, Pending, Profile, ProfileChange, Reads, Store,
     StoreError, Team, User,
@@ -149,6 +150,8 @@ pub struct SqliteStore {
     /// database of its own), and while the store is being dropped.
     reads: Option<SyncSender<Read>>,
     readers: Vec<JoinHandle<()>>,
+    /// The writer's queue, batches and commits, for `/metrics`.
+    metrics: WriterMetrics,
 }
 
 /// A read, run on a reader thread's connection.
@@ -256,15 +259,18 @@ impl SqliteStore {
         capacity: usize,
     ) -> Result<Self, StoreError> {
         let (jobs, queue) = sync_channel(capacity.max(1));
+        let metrics = WriterMetrics::default();
+        let writer_metrics = metrics.clone();
         let writer = std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || run_writer(writer, &queue))
+            .spawn(move || run_writer(writer, &queue, &writer_metrics))
             .map_err(|e| backend(format!("cannot start the writer thread: {e}")))?;
         let mut store = SqliteStore {
             jobs: Some(jobs),
             writer: Some(writer),
             reads: None,
             readers: Vec::new(),
+            metrics,
         };
         if readers.is_empty() {
             return Ok(store);
@@ -456,33 +462,42 @@ fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
 /// a change's own panic is caught in [`apply_one`]) must not end it: the
 /// batch's open transaction is rolled back as it unwinds, its callers get
 /// an error (their reply channels are dropped), and the thread goes on.
-fn run_writer(mut connection: Connection, queue: &Receiver<Job>) {
+fn run_writer(mut connection: Connection, queue: &Receiver<Job>, metrics: &WriterMetrics) {
     let mut batch = Vec::with_capacity(BATCH_MAX);
     while let Ok(first) = queue.recv() {
         let mut next = Some(first);
         while let Some(job) = next {
             match job {
                 Job::Change(change) => {
+                    metrics.taken();
                     batch.push(change);
                     if batch.len() == BATCH_MAX {
-                        commit_guarded(&mut connection, &mut batch);
+                        commit_guarded(&mut connection, &mut batch, metrics);
                     }
                 }
                 Job::Run(operation) => {
-                    commit_guarded(&mut connection, &mut batch);
+                    commit_guarded(&mut connection, &mut batch, metrics);
                     let _ = catch_unwind(AssertUnwindSafe(|| operation(&mut connection)));
                 }
             }
             next = queue.try_recv().ok();
         }
-        commit_guarded(&mut connection, &mut batch);
+        commit_guarded(&mut connection, &mut batch, metrics);
     }
 }
 
-/// [`commit_changes`], surviving a panic (see [`run_writer`]).
-fn commit_guarded(connection: &mut Connection, batch: &mut Vec<QueuedChange>) {
+/// [`commit_changes`], surviving a panic (see [`run_writer`]), measured.
+fn commit_guarded(
+    connection: &mut Connection,
+    batch: &mut Vec<QueuedChange>,
+    metrics: &WriterMetrics,
+) {
+    let (changes, started) = (batch.len(), std::time::Instant::now());
     if catch_unwind(AssertUnwindSafe(|| commit_changes(connection, batch))).is_err() {
         batch.clear();
+    }
+    if changes > 0 {
+        metrics.committed(changes, started.elapsed());
     }
 }
 
@@ -1019,10 +1034,16 @@ impl Store for SqliteStore {
 
     fn apply(&self, change: ProfileChange) -> Pending<Applied> {
         let (reply, answer) = tokio::sync::oneshot::channel();
-        let queued = match &self.jobs {
-            Some(jobs) => jobs.try_send(Job::Change(QueuedChange { change, reply })),
-            None => return Box::pin(std::future::ready(Err(writer_stopped()))),
+        let Some(jobs) = &self.jobs else {
+            return Box::pin(std::future::ready(Err(writer_stopped())));
         };
+        // Counted before it is sent, so that the writer's count of what it
+        // took never runs ahead of it; taken back if it was not queued.
+        self.metrics.queued();
+        let queued = jobs.try_send(Job::Change(QueuedChange { change, reply }));
+        if queued.is_err() {
+            self.metrics.taken();
+        }
         match queued {
             Ok(()) => Box::pin(async move { answer.await.map_err(|_| writer_stopped())? }),
             Err(TrySendError::Full(_)) => Box::pin(std::future::ready(Err(StoreError::Busy))),
@@ -1030,6 +1051,10 @@ impl Store for SqliteStore {
                 Box::pin(std::future::ready(Err(writer_stopped())))
             }
         }
+    }
+
+    fn register_metrics(&self, registry: &mut prometheus_client::registry::Registry) {
+        self.metrics.register(registry);
     }
 }
 

@@ -36,6 +36,7 @@ use std::sync::Arc;
 
 use server::front::Limits;
 use server::identity::{NewUser, add_user};
+use server::metrics::Metrics;
 use server::serve::{RunningApi, start_all};
 use server::storage::sqlite::SqliteStore;
 use server::storage::{Api, Store, StoreError};
@@ -218,7 +219,13 @@ impl TestServerBuilder {
             .map(|&api| (api, SocketAddr::from(([127, 0, 0, 1], 0))))
             .collect();
         let log = slog::Logger::root(slog::Discard, slog::o!());
-        let running = start_all(Arc::clone(&store), &listen, &self.limits, &log)?;
+        let running = start_all(
+            Arc::clone(&store),
+            &listen,
+            &self.limits,
+            &Metrics::new(),
+            &log,
+        )?;
         let base_urls = running
             .iter()
             .map(|running| (running.api, running.base_url()))

@@ -498,6 +498,49 @@ async fn malformed_json_is_problem_details_for_the_body() {
     assert_problem(&t, &reply, &["$"]);
 }
 
+/// A body that cannot be read to its end (fewer bytes than its
+/// `Content-Length` before the client half-closes, a chunked body cut
+/// short, a chunk size that is not hexadecimal) is a 400 for the body as a
+/// whole, in the documented 400 shape (problem details), like any other
+/// body that cannot be read; not the default error body.
+#[tokio::test]
+async fn a_body_that_cannot_be_read_is_problem_details_for_the_body() {
+    let t = TestApi::start(Api::Cl2c).await;
+    let key = t.token(&t.alice);
+    let head = |framing: &str| {
+        format!(
+            "PUT {PATH} HTTP/1.1\r\nhost: test\r\ntenant: {}\r\nx-api-key: {key}\r\n\
+             content-type: application/json\r\n{framing}\r\n\r\n",
+            t.alice.tenant
+        )
+    };
+    let cases = [
+        (
+            "a Content-Length larger than what is sent",
+            format!("{}{{\"firstName\":", head("content-length: 100")),
+        ),
+        (
+            "a chunked body cut short",
+            format!(
+                "{}20\r\n{{\"firstName\":",
+                head("transfer-encoding: chunked")
+            ),
+        ),
+        (
+            "a chunk size that is not hexadecimal",
+            format!(
+                "{}zz\r\n{{}}\r\n0\r\n\r\n",
+                head("transfer-encoding: chunked")
+            ),
+        ),
+    ];
+    for (case, request) in cases {
+        let reply = t.send_raw(request.as_bytes(), true).await;
+        assert_eq!(reply.status, 400, "{case}: {reply:?}");
+        assert_problem(&t, &reply, &["$"]);
+    }
+}
+
 #[tokio::test]
 async fn credentials_are_checked_before_the_body() {
     let t = TestApi::start(Api::Cl2c).await;

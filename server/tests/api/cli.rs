@@ -47,6 +47,8 @@ fn serve_api_starts_only_the_named_api() {
             "zitadel",
             "--listen",
             "zitadel=127.0.0.1:0",
+            "--admin",
+            "127.0.0.1:0",
         ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -62,9 +64,10 @@ fn serve_api_starts_only_the_named_api() {
     let _ = child.kill();
     let _ = child.wait();
     let _ = std::fs::remove_dir_all(db.parent().unwrap_or(&db));
-    assert_eq!(listing.len(), 2, "{listing:?}");
+    assert_eq!(listing.len(), 3, "{listing:?}");
     assert!(listing[0].starts_with("database: "), "{listing:?}");
     assert!(listing[1].starts_with("zitadel "), "{listing:?}");
+    assert!(listing[2].starts_with("admin "), "{listing:?}");
 }
 
 /// Ctrl-Hub's path names the caller's own user id; `user add` says which.
@@ -107,6 +110,7 @@ fn sigterm_stops_the_server_cleanly() {
         .arg("--db")
         .arg(&db)
         .args(["serve", "--api", "exante", "--listen", "exante=127.0.0.1:0"])
+        .args(["--admin", "127.0.0.1:0"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -134,5 +138,64 @@ fn sigterm_stops_the_server_cleanly() {
     assert!(
         status.is_some_and(|s| s.success()),
         "not stopped cleanly within 8 s: {status:?}"
+    );
+}
+
+/// `--log-format json` writes one JSON object per line, for log shippers,
+/// with the fields of the terminal format: the time, the level, the
+/// message, and the request line's fields.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_are_one_object_per_line_with_the_request_fields() {
+    let dir = crate::node::scratch_dir("json-log");
+    let db = dir.join("db.sqlite").display().to_string();
+    let stderr = dir.join("stderr.log");
+    let node = crate::node::ServerProcess::start(
+        &[],
+        &db,
+        &[
+            "--api",
+            "exante",
+            "--listen",
+            "exante=127.0.0.1:0",
+            "--log-format",
+            "json",
+        ],
+        &stderr,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let answer = reqwest::Client::new()
+        .patch(format!("{}/api/user", node.urls["exante"]))
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(answer.status(), 401);
+    // dropshot logs the request once its answer is sent.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    drop(node);
+    let log = std::fs::read_to_string(&stderr).unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&dir);
+    let records: Vec<serde_json::Value> = log
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
+        .collect();
+    for record in &records {
+        for key in ["ts", "level", "msg"] {
+            assert!(record.get(key).is_some(), "no {key}: {record}");
+        }
+    }
+    let request = records
+        .iter()
+        .find(|r| r["msg"] == "request completed")
+        .unwrap_or_else(|| panic!("no request line in {log}"));
+    assert_eq!(request["response_code"], 401, "{request}");
+    assert_eq!(request["uri"], "/api/user", "{request}");
+    assert_eq!(request["api"], "exante", "{request}");
+    assert!(request.get("hdr_x_forwarded_for").is_some(), "{request}");
+    assert!(
+        records.iter().any(|r| r["msg"] == "descriptor limits"),
+        "{log}"
     );
 }

@@ -23,7 +23,7 @@ fn exante_update(t: &TestApi, name: &str) -> Vec<u8> {
     exante_update_with(&t.token(&t.alice), name)
 }
 
-fn exante_update_with(token: &str, name: &str) -> Vec<u8> {
+pub fn exante_update_with(token: &str, name: &str) -> Vec<u8> {
     let body = format!(r#"{{"firstname":"{name}"}}"#);
     format!(
         "PATCH /api/user HTTP/1.1\r\nhost: test\r\nauthorization: Bearer {token}\r\n\
@@ -35,11 +35,11 @@ fn exante_update_with(token: &str, name: &str) -> Vec<u8> {
 
 /// One HTTP/1.1 response read off a connection.
 #[derive(Debug)]
-struct RawReply {
-    status: u16,
+pub struct RawReply {
+    pub status: u16,
     /// Header names in lower case.
-    headers: Vec<(String, String)>,
-    body: Value,
+    pub headers: Vec<(String, String)>,
+    pub body: Value,
 }
 
 impl RawReply {
@@ -50,7 +50,7 @@ impl RawReply {
             .map(|(_, v)| v.as_str())
     }
 
-    fn closes(&self) -> bool {
+    pub fn closes(&self) -> bool {
         self.header("connection")
             .is_some_and(|v| v.eq_ignore_ascii_case("close"))
     }
@@ -58,7 +58,7 @@ impl RawReply {
 
 /// Reads one response (framed by `content-length`); `None` if the connection
 /// closed before a complete one arrived.
-async fn read_reply(stream: &mut TcpStream) -> Option<RawReply> {
+pub async fn read_reply(stream: &mut TcpStream) -> Option<RawReply> {
     let mut raw = Vec::new();
     let head_end = loop {
         if let Some(at) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
@@ -358,4 +358,57 @@ async fn every_request_that_reaches_a_stopping_server_is_answered() {
     }
     // Requests kept coming after the stop began, and were told so.
     assert!(unavailable > 0, "no request arrived during the stop");
+}
+
+/// Connections that wait in the listen backlog when the stop begins
+/// reached the server: each is accepted and its request answered (503 in
+/// the API's format, `Connection: close`), none reset. The clients connect
+/// and send while the runtime is not running the front (one thread, not
+/// yielded to), so every connection is still in the backlog at the stop.
+#[tokio::test(flavor = "current_thread")]
+async fn connections_waiting_in_the_listen_backlog_at_stop_are_answered() {
+    let t = TestApi::start(Api::Exante).await;
+    let registration = Api::Exante.descriptor();
+    let log = slog::Logger::root(slog::Discard, slog::o!());
+    let running = start_one(
+        registration,
+        Arc::clone(&t.store),
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+        &log,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let address = running.local_addr();
+    // Let the front's accept loop start waiting.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let waiting: Vec<std::net::TcpStream> = (0..20)
+        .map(|_| {
+            use std::io::Write;
+            let mut stream = std::net::TcpStream::connect(address)
+                .unwrap_or_else(|e| panic!("cannot connect: {e}"));
+            stream
+                .write_all(&exante_update(&t, "Late"))
+                .unwrap_or_else(|e| panic!("cannot send: {e}"));
+            stream
+        })
+        .collect();
+    let stop = tokio::spawn(running.stop());
+    for (index, stream) in waiting.into_iter().enumerate() {
+        stream
+            .set_nonblocking(true)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut stream = TcpStream::from_std(stream).unwrap_or_else(|e| panic!("{e}"));
+        let reply = timeout(Duration::from_secs(10), read_reply(&mut stream))
+            .await
+            .unwrap_or_else(|_| panic!("connection {index}: no answer within 10 s"))
+            .unwrap_or_else(|| panic!("connection {index}: closed without an answer"));
+        assert_eq!(reply.status, 503, "connection {index}: {reply:?}");
+        assert_eq!(reply.body["status_code"], 503, "{reply:?}");
+        assert!(reply.closes(), "{reply:?}");
+    }
+    timeout(Duration::from_secs(10), stop)
+        .await
+        .unwrap_or_else(|_| panic!("the stop did not finish"))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(t.stored(&t.alice).1, 0, "nothing may be stored");
 }

@@ -215,11 +215,7 @@ impl TestApi {
         headers: &[(&str, &str)],
         body: &str,
     ) -> Reply {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let address = self.running().local_addr();
-        let mut stream = tokio::net::TcpStream::connect(address)
-            .await
-            .unwrap_or_else(|e| panic!("cannot connect to {address}: {e}"));
         let mut request = format!(
             "{method} {path} HTTP/1.1\r\nhost: {address}\r\ntransfer-encoding: chunked\r\nconnection: close\r\n"
         );
@@ -227,8 +223,23 @@ impl TestApi {
             request.push_str(&format!("{name}: {value}\r\n"));
         }
         request.push_str(&format!("\r\n{:x}\r\n{body}\r\n0\r\n\r\n", body.len()));
+        self.send_raw(request.as_bytes(), false).await
+    }
+
+    /// Sends `request`, raw HTTP/1.1 bytes, on a new connection, then (if
+    /// `half_close`) shuts the connection's sending side, as a client that
+    /// has nothing more to send does; reads the answer to the end.
+    pub async fn send_raw(&self, request: &[u8], half_close: bool) -> Reply {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let address = self.running().local_addr();
+        let mut stream = tokio::net::TcpStream::connect(address)
+            .await
+            .unwrap_or_else(|e| panic!("cannot connect to {address}: {e}"));
         // The server may answer and close before it has read everything.
-        let _ = stream.write_all(request.as_bytes()).await;
+        let _ = stream.write_all(request).await;
+        if half_close {
+            let _ = stream.shutdown().await;
+        }
         let mut raw = Vec::new();
         let _ = stream.read_to_end(&mut raw).await;
         let text = String::from_utf8_lossy(&raw);

@@ -2,17 +2,22 @@
 //! (in-process, ephemeral port, SQLite in a temporary directory), and
 //! several server processes on one PostgreSQL database (`multinode`).
 
+mod admin;
 mod cli;
 mod cli_help;
 mod connections;
 mod contention;
 mod derived_openapi;
+mod failover;
 mod harness;
 mod methods;
 mod multinode;
+mod node;
+mod open_files;
 mod postgres_outage;
 mod robustness;
 mod seed_requests;
+mod stop;
 
 // One test module per API (`<api>.rs`), declared from the server's
 // registry, with the API's `PROFILE` for the tests that loop over APIs.

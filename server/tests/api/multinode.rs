@@ -49,7 +49,7 @@ struct Node {
 impl Node {
     fn start(database: &str) -> Node {
         let mut command = Command::new(env!("CARGO_BIN_EXE_server"));
-        command.args(["--db", database, "serve"]);
+        command.args(["--db", database, "serve", "--admin", "127.0.0.1:0"]);
         for &api in Api::ALL {
             command
                 .arg("--listen")

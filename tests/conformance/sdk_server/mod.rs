@@ -19,5 +19,5 @@ mod ctechnology;
 mod ctrlhub;
 mod exante;
 mod harness;
-mod test_server;
+pub mod test_server;
 mod zitadel;

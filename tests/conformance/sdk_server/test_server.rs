@@ -14,12 +14,24 @@ fn started() -> TestServer {
 #[tokio::test]
 async fn every_sdk_updates_its_api_with_the_credentials_it_hands_out() {
     let server = started();
-    let url = |api| server.base_url(api).unwrap_or_else(|e| panic!("{e}"));
+    every_seed_request(&server, |api| {
+        server
+            .base_url(api)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .to_string()
+    })
+    .await;
+}
+
+/// Each API's seed request, built with its SDK and sent to `url(api)` (the
+/// server's own address, or a proxy in front of it) with `server`'s
+/// credentials; panics unless each is answered with success.
+pub async fn every_seed_request(server: &TestServer, url: impl Fn(Api) -> String) {
     let token = |api| server.token(api).unwrap_or_else(|e| panic!("{e}"));
 
     let credentials = cl2c_sdk::Credentials::new(server.tenant(), token(Api::Cl2c))
         .unwrap_or_else(|e| panic!("{e}"));
-    cl2c_sdk::Client::new(url(Api::Cl2c), credentials)
+    cl2c_sdk::Client::new(&url(Api::Cl2c), credentials)
         .update_profile()
         .body(seed_requests::cl2c::seed())
         .send()
@@ -28,7 +40,7 @@ async fn every_sdk_updates_its_api_with_the_credentials_it_hands_out() {
 
     let credentials = ctechnology_sdk::Credentials::api_key(token(Api::Ctechnology))
         .unwrap_or_else(|e| panic!("{e}"));
-    ctechnology_sdk::Client::new(url(Api::Ctechnology), credentials)
+    ctechnology_sdk::Client::new(&url(Api::Ctechnology), credentials)
         .update_user_profile()
         .body(seed_requests::ctechnology::seed())
         .send()
@@ -52,7 +64,7 @@ async fn every_sdk_updates_its_api_with_the_credentials_it_hands_out() {
             ctrlhub_sdk::types::UserUpdateAttributes,
             _,
         >(attributes));
-    ctrlhub_sdk::Client::new(url(Api::Ctrlhub), credentials)
+    ctrlhub_sdk::Client::new(&url(Api::Ctrlhub), credentials)
         .update_user()
         .user_id(server.user_id())
         .body(ctrlhub_sdk::types::UserUpdateDocument::builder().data(resource))
@@ -62,7 +74,7 @@ async fn every_sdk_updates_its_api_with_the_credentials_it_hands_out() {
 
     let credentials =
         exante_sdk::Credentials::bearer(token(Api::Exante)).unwrap_or_else(|e| panic!("{e}"));
-    exante_sdk::Client::new(url(Api::Exante), credentials)
+    exante_sdk::Client::new(&url(Api::Exante), credentials)
         .update_current_user()
         .body(exante_sdk::types::UserProfileUpdate::builder().firstname(exante_sdk::some("Ada")))
         .send()
@@ -71,7 +83,7 @@ async fn every_sdk_updates_its_api_with_the_credentials_it_hands_out() {
 
     let credentials = zitadel_sdk::Credentials::access_token(token(Api::Zitadel))
         .unwrap_or_else(|e| panic!("{e}"));
-    zitadel_sdk::Client::new(url(Api::Zitadel), credentials)
+    zitadel_sdk::Client::new(&url(Api::Zitadel), credentials)
         .auth_service_update_my_profile()
         .body(seed_requests::zitadel::seed())
         .send()

@@ -291,9 +291,16 @@ impl From<HttpError> for Cl2cError {
     }
 }
 
-/// An error the front answers itself, in the default error body; the
-/// vendor's gateway is what answers these.
+/// An error the front answers itself: a 400 (a body that cannot be read to
+/// its end) as problem details for the body as a whole, the documented 400
+/// shape, like every other body that cannot be read; any other status in
+/// the default error body, as the vendor's gateway answers those.
 pub fn error_body(status: http::StatusCode, message: &str) -> (&'static str, Vec<u8>) {
+    if status == http::StatusCode::BAD_REQUEST {
+        let id = Uuid::new_v4().to_string();
+        let body = serde_json::to_vec(&ValidationProblemDetails::unreadable(message, &id));
+        return (super::types::PROBLEM_JSON, body.unwrap_or_default());
+    }
     let status =
         ErrorStatusCode::from_status(status).unwrap_or(ErrorStatusCode::INTERNAL_SERVER_ERROR);
     let body = serde_json::to_vec(&ErrorResponse::new(status, SOURCE_GATEWAY, message));
