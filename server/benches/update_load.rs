@@ -28,7 +28,7 @@
 //! --db sqlite|postgres|<postgres:// URL>
 //!                      the store (default sqlite). `postgres` starts a
 //!                      throwaway PostgreSQL cluster with fsync on (see
-//!                      server::storage::test_postgres); a URL must name an
+//!                      profile_test_server::postgres); a URL must name an
 //!                      empty database
 //! --nodes <n>          PostgreSQL only: n server nodes, each with its own
 //!                      store (pool) and credential cache, in this
@@ -834,7 +834,7 @@ async fn open_stores(
             return Ok(vec![Arc::new(store)]);
         }
         Db::Postgres(Some(url)) => url.clone(),
-        Db::Postgres(None) => server::storage::test_postgres::fresh_durable_database()
+        Db::Postgres(None) => profile_test_server::postgres::fresh_durable_database()
             .ok_or("--db postgres: no PostgreSQL found (see the notice above)")?,
     };
     let mut stores: Vec<Arc<dyn Store>> = Vec::with_capacity(options.nodes);

@@ -8,6 +8,7 @@ use crate::auth;
 use crate::storage::{Api, Store, StoreError, User};
 
 /// A new user and the tokens issued for them (shown once, never stored).
+#[derive(Clone, Debug)]
 pub struct NewUser {
     pub user: User,
     pub tenant: String,

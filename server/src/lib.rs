@@ -12,4 +12,3 @@ pub mod registry;
 pub mod request_log;
 pub mod serve;
 pub mod storage;
-pub mod testing;

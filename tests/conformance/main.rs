@@ -1,5 +1,7 @@
 //! The conformance suite, built as one test binary.
 //!
+//! - `crate_semver`: each SDK crate's public Rust API listed, its version
+//!   held to it and to its spec, the dependency lines in the docs.
 //! - `gate`: `cargo xtask check` run as a test, so that `cargo test` fails on
 //!   drift even when nobody ran the xtask, plus the gate's own behaviour on
 //!   specs and generated files mutated in memory.
@@ -14,6 +16,7 @@
 //!   deliberately wrong upstream.
 //! - `reference_page_browser`: the served page as a headless Chromium shows it.
 
+mod crate_semver;
 mod gate;
 mod proxy;
 mod reference_page;

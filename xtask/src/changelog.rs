@@ -6,7 +6,9 @@
 //! (breaking, breaking for the Rust SDK, compatible, documentation), each
 //! with its JSON pointer and sentence, under a heading that names both
 //! versions and the release the changes need. `--from` defaults to the
-//! latest release before `--to`; `--to` defaults to the working spec.
+//! latest release before `--to`; `--to` defaults to the working spec, and
+//! then the SDK crate's public Rust API changes since its release follow
+//! ([`crate::crate_semver::changelog`]).
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -95,10 +97,11 @@ pub fn changelog(
         .and_then(serde_json::Value::as_str)
         .unwrap_or(api)
         .to_string();
-    Ok(render(
-        &title,
-        &from,
-        &to_label,
-        &classify(&old.doc, &new.doc),
-    ))
+    let mut out = render(&title, &from, &to_label, &classify(&old.doc, &new.doc));
+    // The SDK crate's own API since its release, which only the working
+    // tree has (a released listing is the latest release's).
+    if to == "working" && root.join(new.sdk_dir()).join("Cargo.toml").exists() {
+        out.push_str(&crate::crate_semver::changelog(root, &new.sdk_dir())?);
+    }
+    Ok(out)
 }

@@ -242,13 +242,9 @@ pub fn check_spec(spec: &ApiSpec, checked_in: Option<&str>) -> SpecReport {
     report
 }
 
-/// Checks the spec's version against its latest released snapshot and the
-/// SDK crate's version (`None` when the crate has no readable version).
-pub fn check_semver(
-    spec: &ApiSpec,
-    released: Option<&(Version, ApiSpec)>,
-    crate_version: Option<&str>,
-) -> Outcome {
+/// Checks the spec's version against its latest released snapshot. (The
+/// SDK crate's own version is [`crate::crate_semver`]'s.)
+pub fn check_semver(spec: &ApiSpec, released: Option<&(Version, ApiSpec)>) -> Outcome {
     let mut outcome = Outcome::default();
     let version = match crate::release::spec_version(spec) {
         Ok(version) => version,
@@ -296,22 +292,6 @@ pub fn check_semver(
                 }
             }
         }
-    }
-    let manifest = spec.sdk_dir().join("Cargo.toml");
-    match crate_version {
-        Some(v) if v == version.to_string() => {}
-        Some(v) => outcome.fail(
-            format!(
-                "{} has version {v} but {} says {version}: the SDK crate's version follows its spec's",
-                manifest.display(),
-                spec.path.display()
-            ),
-            Site::file(&manifest),
-        ),
-        None => outcome.failures.push(format!(
-            "{} has no readable [package] version",
-            manifest.display()
-        )),
     }
     outcome
 }
@@ -499,25 +479,31 @@ pub fn check_workspace(
     let lock = crate::release_lock::read(root);
     let committed = crate::release_lock::committed_snapshots(root);
     let schema_types = schema_type_failures(root);
+    let support = crate::crate_semver::support_dir();
     Ok(specs
         .iter()
         .map(|spec| {
             let current = std::fs::read_to_string(root.join(spec.generated_file())).ok();
             let mut report = check_spec(spec, current.as_deref());
             crate::mocks::check(root, spec, &mut report.sdk_fresh);
-            let crate_version =
-                std::fs::read_to_string(root.join(spec.sdk_dir()).join("Cargo.toml"))
-                    .ok()
-                    .and_then(|m| package_version(&m));
             report.server = check_server(root, spec, derived(&spec.name), &schema_types);
             report.semver = match crate::release::latest(root, &spec.name) {
-                Ok(released) => check_semver(spec, released.as_ref(), crate_version.as_deref()),
+                Ok(released) => check_semver(spec, released.as_ref()),
                 Err(e) => {
                     let mut outcome = Outcome::default();
                     outcome.fail(e, Site::file(crate::release::released_dir(&spec.name)));
                     outcome
                 }
             };
+            // The SDK crate's own version, and sdk-support's, which every
+            // SDK re-exports from (its failures show on every API's line).
+            let sdk_dir = spec.sdk_dir();
+            let manifest = sdk_dir.join("Cargo.toml");
+            for (dir, spec) in [(sdk_dir.as_path(), Some(spec)), (support.as_path(), None)] {
+                report
+                    .semver
+                    .fail_all(crate::crate_semver::check(root, dir, spec), &manifest);
+            }
             match &lock {
                 Ok(lock) => report.semver.fail_all(
                     crate::release_lock::verify_api(root, &spec.name, lock, &committed),

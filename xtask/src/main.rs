@@ -14,7 +14,9 @@ commands:
              fail when a spec is invalid, an example does not match its
              schema, checked-in generated code is stale, a spec changed
              more than its version says since its last release, a released
-             snapshot changed, or the server says something else; each
+             snapshot changed, an SDK crate's version is too small for
+             what changed in its public Rust API or its spec, or the
+             server says something else; each
              failure with its file:line:column. `github` prints GitHub
              Actions annotations, `json` a machine-readable report
   new-api <name>
@@ -23,9 +25,12 @@ commands:
              see docs/adding-an-api.md
   release <api>
              freeze spec/<api>.yaml as released (spec/released/<api>/)
+             and record the SDK crate's public API as released
+             (sdk/<api>/public-api.released.txt)
   changelog <api> [--from V] [--to V|working]
              the classified changes between two versions as Markdown
-             (default: the latest release → the working spec)
+             (default: the latest release → the working spec), then
+             the SDK crate's Rust API changes since its release
   docs       write each spec's reference page (as served at /docs) to
              target/docs/<api>.html, with an index
   compare <spec.yaml> <openapi.json>

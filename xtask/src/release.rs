@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use semver::Version;
 
-use crate::compat::{check_version, classify};
+use crate::compat::{Bump, check_version, classify, required_bump};
 use crate::spec::ApiSpec;
 
 /// The directory of `api`'s snapshots, relative to the workspace root.
@@ -69,17 +69,39 @@ pub fn spec_version(spec: &ApiSpec) -> Result<Version, String> {
     })
 }
 
-/// `cargo xtask release <api>`: freezes the working spec as released.
-/// Refuses a version that exists, is lower than the last one, or is too
-/// small a step for what changed since the last release.
+/// `cargo xtask release <api>`: freezes the working spec as released, and
+/// records the SDK crate's public API as released at its version (and
+/// `sdk-support`'s, when its version moved; see [`crate::crate_semver`]).
+/// Refuses a spec version that exists with other text, is lower than the
+/// last one, or is too small a step for what changed since the last
+/// release; and a crate version too small for what changed in its API or
+/// its spec. A spec released unchanged (a release of the SDK crate alone)
+/// is kept as it is.
 pub fn release(root: &Path, spec: &ApiSpec) -> Result<String, String> {
     let version = spec_version(spec)?;
     let versions = released_versions(root, &spec.name)?;
+    let text = std::fs::read_to_string(root.join(&spec.path))
+        .map_err(|e| format!("cannot read {}: {e}", spec.path.display()))?;
+    let target = released_dir(&spec.name).join(format!("{version}.yaml"));
     if versions.contains(&version) {
-        return Err(format!(
-            "{} {version} is already released; raise info.version in {} first",
-            spec.name,
-            spec.path.display()
+        // A release of the SDK crate alone: the spec at this version is
+        // released already, and may differ from it only in documentation.
+        let released = std::fs::read_to_string(root.join(&target))
+            .map_err(|e| format!("cannot read {}: {e}", target.display()))?;
+        let snapshot = ApiSpec::from_yaml(&spec.name, &target, &released)?;
+        let findings = classify(&snapshot.doc, &spec.doc);
+        if required_bump(&findings) != Bump::None {
+            return Err(format!(
+                "{} {version} is already released and {} changed since; raise info.version in {} first",
+                spec.name,
+                spec.path.display(),
+                spec.path.display()
+            ));
+        }
+        let crates = release_crates(root, spec, &version)?;
+        return Ok(format!(
+            "{} {version} is released already (kept as it is); {crates}",
+            spec.name
         ));
     }
     let mut verdict = "first release".to_string();
@@ -90,9 +112,7 @@ pub fn release(root: &Path, spec: &ApiSpec) -> Result<String, String> {
             format!("{}: {why}\n{}", spec.name, details.join("\n"))
         })?;
     }
-    let text = std::fs::read_to_string(root.join(&spec.path))
-        .map_err(|e| format!("cannot read {}: {e}", spec.path.display()))?;
-    let target = released_dir(&spec.name).join(format!("{version}.yaml"));
+    let crates = release_crates(root, spec, &version)?;
     let absolute = root.join(&target);
     if let Some(dir) = absolute.parent() {
         std::fs::create_dir_all(dir)
@@ -102,9 +122,41 @@ pub fn release(root: &Path, spec: &ApiSpec) -> Result<String, String> {
         .map_err(|e| format!("cannot write {}: {e}", target.display()))?;
     crate::release_lock::record(root, &spec.name, &version, &text)?;
     Ok(format!(
-        "released {} {version} ({verdict}) → {}, digest recorded in {}",
+        "released {} {version} ({verdict}) → {}, digest recorded in {}; {crates}",
         spec.name,
         target.display(),
         crate::release_lock::lock_file().display()
     ))
+}
+
+/// Checks the SDK crate's version (and `sdk-support`'s) for what changed
+/// since their last release, then records their public APIs as released.
+fn release_crates(root: &Path, spec: &ApiSpec, spec_version: &Version) -> Result<String, String> {
+    use crate::crate_semver::{check, package, record, released, support_dir};
+    let sdk_dir = spec.sdk_dir();
+    let support = support_dir();
+    // A spec without an SDK crate in this tree (a test's fixture) has no
+    // crate to release.
+    if !root.join(&sdk_dir).join("Cargo.toml").exists() {
+        return Ok(format!("no SDK crate at {}", sdk_dir.display()));
+    }
+    let mut failures = Vec::new();
+    for (dir, spec) in [(sdk_dir.as_path(), Some(spec)), (support.as_path(), None)] {
+        // A crate never released has nothing to be checked against.
+        if released(root, dir)?.is_some() {
+            failures.extend(check(root, dir, spec));
+        }
+    }
+    if !failures.is_empty() {
+        return Err(failures.join("\n"));
+    }
+    let mut done = vec![record(root, &sdk_dir, Some(spec_version))?];
+    let support_moved = match released(root, &support)? {
+        Some(last) => package(root, &support)?.1 != last.version,
+        None => true,
+    };
+    if support_moved {
+        done.push(record(root, &support, None)?);
+    }
+    Ok(done.join("; "))
 }

@@ -28,6 +28,34 @@ pub enum ErrorDetails {
     Default(ErrorResponse),
 }
 
+impl ErrorDetails {
+    /// The body as the JSON CL2C sends, e.g. for a mock, whose error
+    /// responses take JSON (progenitor sees one untyped error body for
+    /// CL2C's two): `then.client_error(400, &details.to_json())`.
+    pub fn to_json(&self) -> serde_json::Value {
+        let encoded = match self {
+            ErrorDetails::Validation(problem) => serde_json::to_value(problem),
+            ErrorDetails::Default(body) => serde_json::to_value(body),
+        };
+        // Both are plain data types whose serialisation cannot fail.
+        encoded.unwrap_or_default()
+    }
+
+    /// Problem details for a `400` whose `errors` name `field` with
+    /// `message`, as CL2C's validation answers.
+    pub fn validation(title: &str, field: &str, message: &str) -> Self {
+        ErrorDetails::Validation(ValidationProblemDetails {
+            detail: None,
+            errors: [(field.to_string(), vec![message.to_string()])].into(),
+            instance: None,
+            status: Some(400),
+            title: Some(title.to_string()),
+            type_: None,
+            extra: serde_json::Map::new(),
+        })
+    }
+}
+
 /// The members problem details declare; any others land in its `extra` map,
 /// so they do not make a body problem details.
 const PROBLEM_DETAILS_MEMBERS: [&str; 6] =

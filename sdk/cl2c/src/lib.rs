@@ -15,6 +15,30 @@
 //!   base URL; [`Credentials::from_env`] reads `CL2C_TENANT` and
 //!   `CL2C_API_KEY`.
 //!
+//! ## Adding it to your project
+//!
+//! ```toml
+//! [dependencies]
+//! cl2c-sdk = { git = "https://github.com/profile-apis/profile-apis", tag = "cl2c-sdk-v2.0.0" }
+//! # Once published to crates.io: cl2c-sdk = "2"
+//!
+//! [dev-dependencies]
+//! # The typed mocks (`mock`), and the real server in-process for your tests.
+//! cl2c-sdk = { git = "https://github.com/profile-apis/profile-apis", tag = "cl2c-sdk-v2.0.0", features = ["mock"] }
+//! profile-test-server = { git = "https://github.com/profile-apis/profile-apis", tag = "cl2c-sdk-v2.0.0" }
+//! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
+//! ```
+//!
+//! This crate implements version [`SPEC_VERSION`] of the spec. Its own
+//! version moves with its public Rust API and with the spec: a breaking
+//! change to either is a major release.
+//!
+//! [`Error`]'s methods (`status()`, `body()`, `retry_after()`,
+//! `request_id()`, `raw_body()` …) and [`ClientBuilder`]'s are documented
+//! on [`support::Error`] and [`support::ClientBuilder`].
+//!
+//! ## Calling the API
+//!
 //! ```no_run
 //! use cl2c_sdk::{Client, Credentials, Error, ErrorDetails, types};
 //!
@@ -48,8 +72,9 @@
 //! With the `mock` feature, `mock::MockServerExt` adds one method per
 //! operation to an [`httpmock`](https://docs.rs/httpmock) server, generated
 //! from the same spec: the request body and the success response take the
-//! SDK's types. (The error responses take JSON: progenitor sees one untyped
-//! error body for CL2C's two, rule `error-bodies-by-status`.)
+//! SDK's types. The error responses take JSON (progenitor sees one untyped
+//! error body for CL2C's two, rule `error-bodies-by-status`):
+//! [`ErrorDetails::to_json`] writes it from the SDK's own error types.
 //!
 //! ```
 //! use cl2c_sdk::mock::MockServerExt;
@@ -70,11 +95,9 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let server = cl2c_sdk::httpmock::MockServer::start_async().await;
+//! let refused = ErrorDetails::validation("Invalid Request", "firstName", "First name is reserved");
 //! server.update_profile(|_, then| {
-//!     then.client_error(400, &serde_json::json!({
-//!         "title": "Invalid Request",
-//!         "errors": { "firstName": ["First name is reserved"] }
-//!     }));
+//!     then.client_error(400, &refused.to_json());
 //! });
 //! let client = Client::builder(&server.base_url(), Credentials::new("tenant", "key")?).build()?;
 //! assert_eq!(refusal(&client, "Admin", "firstName").await?, ["First name is reserved"]);
@@ -100,8 +123,23 @@ pub use httpmock;
 pub use progenitor_client::Error as ProgenitorError;
 pub use reqwest::{self, StatusCode};
 pub use sdk_support::{BuildError, EnvCredentialsError, InvalidCredentials, some};
+/// For building mock bodies and reading raw ones, without a dependency of
+/// your own.
+pub use serde_json;
 
-/// Configures a [`Client`]; made by [`Client::builder`].
+/// The version of `spec/cl2c.yaml` (its `info.version`) this crate
+/// implements.
+pub const SPEC_VERSION: &str = "1.0.0";
+
+/// The types this SDK shares with the other four, documented here with
+/// every method.
+pub mod support {
+    #[doc(inline)]
+    pub use sdk_support::{BuildError, ClientBuilder, Error, ErrorBody};
+}
+
+/// Configures a [`Client`]; made by [`Client::builder`]. Its methods:
+/// [`support::ClientBuilder`].
 pub type ClientBuilder = sdk_support::ClientBuilder<Client>;
 
 sdk_support::sdk_client!(api: "cl2c", error_body: errors::ErrorDetails);

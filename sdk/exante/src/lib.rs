@@ -17,6 +17,30 @@
 //! (ASCII letters, 1–64); the time zone and organisation rules are the
 //! server's to check.
 //!
+//! ## Adding it to your project
+//!
+//! ```toml
+//! [dependencies]
+//! exante-sdk = { git = "https://github.com/profile-apis/profile-apis", tag = "exante-sdk-v2.0.0" }
+//! # Once published to crates.io: exante-sdk = "2"
+//!
+//! [dev-dependencies]
+//! # The typed mocks (`mock`), and the real server in-process for your tests.
+//! exante-sdk = { git = "https://github.com/profile-apis/profile-apis", tag = "exante-sdk-v2.0.0", features = ["mock"] }
+//! profile-test-server = { git = "https://github.com/profile-apis/profile-apis", tag = "exante-sdk-v2.0.0" }
+//! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
+//! ```
+//!
+//! This crate implements version [`SPEC_VERSION`] of the spec. Its own
+//! version moves with its public Rust API and with the spec: a breaking
+//! change to either is a major release.
+//!
+//! [`Error`]'s methods (`status()`, `body()`, `retry_after()`,
+//! `request_id()`, `raw_body()` …) and [`ClientBuilder`]'s are documented
+//! on [`support::Error`] and [`support::ClientBuilder`].
+//!
+//! ## Calling the API
+//!
 //! ```no_run
 //! use exante_sdk::{Client, Credentials, Error, types};
 //!
@@ -99,8 +123,23 @@ pub use httpmock;
 pub use progenitor_client::Error as ProgenitorError;
 pub use reqwest::{self, StatusCode};
 pub use sdk_support::{BuildError, EnvCredentialsError, InvalidCredentials, some};
+/// For building mock bodies and reading raw ones, without a dependency of
+/// your own.
+pub use serde_json;
 
-/// Configures a [`Client`]; made by [`Client::builder`].
+/// The version of `spec/exante.yaml` (its `info.version`) this crate
+/// implements.
+pub const SPEC_VERSION: &str = "1.0.0";
+
+/// The types this SDK shares with the other four, documented here with
+/// every method.
+pub mod support {
+    #[doc(inline)]
+    pub use sdk_support::{BuildError, ClientBuilder, Error, ErrorBody};
+}
+
+/// Configures a [`Client`]; made by [`Client::builder`]. Its methods:
+/// [`support::ClientBuilder`].
 pub type ClientBuilder = sdk_support::ClientBuilder<Client>;
 
 sdk_support::sdk_client!(api: "exante", error_body: types::ErrorResponse);

@@ -10,8 +10,11 @@
 //!   keeping undocumented error responses whole ([`undocumented`]);
 //! - [`some`]: plain values for optional request fields;
 //! - [`sdk_client!`]: the glue each SDK crate invokes once;
-//! - credentials: [`secret_header`], [`env_var`] and their errors.
+//! - credentials: [`AuthorizationCredentials`] (`Authorization: <scheme>
+//!   <secret>`, for every SDK whose spec puts its secret there),
+//!   [`secret_header`], [`env_var`] and their errors.
 
+pub mod authorization;
 pub mod builder;
 pub mod credentials;
 pub mod error;
@@ -20,6 +23,7 @@ pub mod glue;
 pub mod plain;
 pub mod undocumented;
 
+pub use authorization::AuthorizationCredentials;
 pub use builder::{
     BuildError, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, DEFAULT_TIMEOUT, Sdk,
 };

@@ -97,6 +97,29 @@ impl RpcStatus {
     }
 }
 
+/// A gRPC status body with `code` and nothing else, e.g. for a mock:
+/// `then.client_error(400, &Code::FailedPrecondition.into())`.
+impl From<Code> for RpcStatus {
+    fn from(code: Code) -> Self {
+        RpcStatus {
+            code: Some(code.number()),
+            details: Vec::new(),
+            message: None,
+        }
+    }
+}
+
+impl RpcStatus {
+    /// A gRPC status body with `code` and `message`, e.g. for a mock:
+    /// `RpcStatus::with_message(Code::FailedPrecondition, "Profile not changed")`.
+    pub fn with_message(code: Code, message: &str) -> Self {
+        RpcStatus {
+            message: Some(message.to_string()),
+            ..RpcStatus::from(code)
+        }
+    }
+}
+
 impl ErrorBody for RpcStatus {
     fn decode(_status: StatusCode, body: &Value) -> Option<Self> {
         documented(body)

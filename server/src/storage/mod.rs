@@ -23,10 +23,11 @@
 #[cfg(test)]
 #[macro_use]
 pub mod contract;
+#[cfg(feature = "postgres")]
 pub mod pool_metrics;
+#[cfg(feature = "postgres")]
 pub mod postgres;
 pub mod sqlite;
-pub mod test_postgres;
 pub mod writer_metrics;
 
 use std::future::Future;

@@ -728,7 +728,7 @@ mod tests {
 
     use super::*;
     use crate::storage::contract::{change, put};
-    use crate::storage::test_postgres::{OutageProxy, fresh_database};
+    use profile_test_server::postgres::{OutageProxy, fresh_database};
 
     /// A store on a fresh database of the test cluster, or `None` (the
     /// test skips, loudly; never under CI) when there is no PostgreSQL.

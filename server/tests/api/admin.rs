@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use profile_test_server::postgres::{OutageProxy, fresh_database};
 use prometheus_parse::{Scrape, Value as Sample};
 use server::admin::Admin;
 use server::front::Limits;
@@ -13,7 +14,6 @@ use server::metrics::Metrics;
 use server::serve::{RunningApi, start_one_observed};
 use server::storage::postgres::PostgresStore;
 use server::storage::sqlite::SqliteStore;
-use server::storage::test_postgres::{OutageProxy, fresh_database};
 use server::storage::{Api, Store};
 
 use crate::node::scratch_dir;

@@ -445,7 +445,7 @@ async fn concurrent_updates_never_lose_a_write() {
 /// Sends every body at once, as alice.
 async fn send_all(t: &TestApi, bodies: &[Value]) -> Vec<Reply> {
     let mut tasks = tokio::task::JoinSet::new();
-    let base = t.running.base_url();
+    let base = t.running().base_url();
     let key = t.token(&t.alice);
     for body in bodies {
         let (client, base, key, body) = (t.client.clone(), base.clone(), key.clone(), body.clone());
@@ -630,7 +630,7 @@ async fn a_header_that_is_not_ascii_is_problem_details() {
     let t = TestApi::start(Api::Cl2c).await;
     let response = t
         .client
-        .put(format!("{}{PATH}", t.running.base_url()))
+        .put(format!("{}{PATH}", t.running().base_url()))
         .header(
             "tenant",
             reqwest::header::HeaderValue::from_bytes("tenänt-a".as_bytes())

@@ -126,7 +126,7 @@ fn short(header_read_ms: u64, body_read_ms: u64, idle_ms: u64) -> Limits {
 #[tokio::test]
 async fn a_request_head_that_stalls_is_closed_after_the_header_read_timeout() {
     let t = TestApi::start_with(Api::Exante, &short(200, 5_000, 5_000)).await;
-    let mut stream = connect(t.running.local_addr()).await;
+    let mut stream = connect(t.running().local_addr()).await;
     let _ = stream
         .write_all(b"PATCH /api/user HTTP/1.1\r\nhost: te")
         .await;
@@ -138,7 +138,7 @@ async fn a_request_head_that_stalls_is_closed_after_the_header_read_timeout() {
 #[tokio::test]
 async fn a_connection_without_a_request_is_closed_after_the_idle_timeout() {
     let t = TestApi::start_with(Api::Exante, &short(100, 5_000, 1_000)).await;
-    let mut stream = connect(t.running.local_addr()).await;
+    let mut stream = connect(t.running().local_addr()).await;
     let started = Instant::now();
     assert!(closed_without_an_answer(&mut stream, Duration::from_secs(5)).await);
     assert!(
@@ -147,7 +147,7 @@ async fn a_connection_without_a_request_is_closed_after_the_idle_timeout() {
         started.elapsed()
     );
     // After an answer, the connection is idle again.
-    let mut stream = connect(t.running.local_addr()).await;
+    let mut stream = connect(t.running().local_addr()).await;
     let _ = stream.write_all(&exante_update(&t, "Kept")).await;
     let reply = read_reply(&mut stream).await;
     assert_eq!(reply.map(|r| r.status), Some(200));
@@ -159,7 +159,7 @@ async fn a_connection_without_a_request_is_closed_after_the_idle_timeout() {
 #[tokio::test]
 async fn a_body_that_does_not_arrive_in_time_is_a_408_in_the_apis_format() {
     let t = TestApi::start_with(Api::Exante, &short(5_000, 300, 5_000)).await;
-    let mut stream = connect(t.running.local_addr()).await;
+    let mut stream = connect(t.running().local_addr()).await;
     let head = format!(
         "PATCH /api/user HTTP/1.1\r\nhost: test\r\nauthorization: Bearer {}\r\n\
          content-type: application/json\r\ncontent-length: 40\r\n\r\n{{\"firstname\"",
@@ -225,7 +225,7 @@ async fn stalled_connections_case() {
         ..Limits::default()
     };
     let t = TestApi::start_with(Api::Exante, &limits).await;
-    let address = t.running.local_addr();
+    let address = t.running().local_addr();
     let mut stalled = Vec::with_capacity(1000);
     for i in 0..1000 {
         let mut stream = connect(address).await;
@@ -258,7 +258,7 @@ async fn at_the_cap_the_longest_waiting_connection_makes_room() {
         ..Limits::default()
     };
     let t = TestApi::start_with(Api::Exante, &limits).await;
-    let address = t.running.local_addr();
+    let address = t.running().local_addr();
     let mut oldest = connect(address).await;
     tokio::time::sleep(Duration::from_millis(50)).await;
     let _second = connect(address).await;

@@ -65,7 +65,7 @@ async fn send_update(
     n: usize,
 ) -> (u16, Value) {
     let (method, path, headers, body) = update(test, writer, n);
-    let mut request = client.request(method, format!("{}{path}", test.running.base_url()));
+    let mut request = client.request(method, format!("{}{path}", test.running().base_url()));
     for (name, value) in headers {
         request = request.header(name, value);
     }
@@ -323,7 +323,7 @@ async fn exante_a_field_error_is_422_even_when_the_store_is_busy() {
     let (release, pending) = fill_queue(&busy);
     let token = busy.token(&busy.alice);
     let response = reqwest::Client::new()
-        .patch(format!("{}/api/user", busy.running.base_url()))
+        .patch(format!("{}/api/user", busy.running().base_url()))
         .header("Authorization", format!("Bearer {token}"))
         .header("Content-Type", "application/json")
         .body(

@@ -642,7 +642,7 @@ async fn the_hand_written_spec_is_served_as_json() {
 async fn the_demo_curl_sends_the_seed_request() {
     let t = TestApi::start(Api::Ctechnology).await;
     let registration = Api::Ctechnology.descriptor();
-    let base_url = t.running.base_url();
+    let base_url = t.running().base_url();
     let token = t.token(&t.alice);
     let curl = registration.demo_curl(
         &base_url,

@@ -832,7 +832,7 @@ fn quoted_after<'a>(line: &'a str, start: &str) -> Vec<&'a str> {
 async fn the_demo_curl_line_succeeds() {
     let t = TestApi::start(Api::Ctrlhub).await;
     let registration = Api::Ctrlhub.descriptor();
-    let base = t.running.base_url();
+    let base = t.running().base_url();
     let line = registration.demo_curl(
         &base,
         &DemoCredentials {

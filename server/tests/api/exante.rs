@@ -230,7 +230,7 @@ async fn the_demo_curl_line_succeeds() {
     assert_eq!(registration.default_port, 8103);
     let token = t.token(&t.alice);
     let line = registration.demo_curl(
-        &t.running.base_url(),
+        &t.running().base_url(),
         &DemoCredentials {
             user_id: t.alice.user.id,
             token: token.clone(),
@@ -238,7 +238,7 @@ async fn the_demo_curl_line_succeeds() {
         },
     );
     assert!(line.contains("--request PATCH"), "{line}");
-    assert!(line.contains(&format!("{}/api/user", t.running.base_url())));
+    assert!(line.contains(&format!("{}/api/user", t.running().base_url())));
     assert!(line.contains(&format!("'Authorization: Bearer {token}'")));
     assert!(line.contains("'Content-Type: application/json'"));
     let body = line
@@ -320,7 +320,7 @@ async fn unknown_fields_are_ignored_and_not_stored() {
 async fn concurrent_updates_lose_no_settings_key() {
     let t = TestApi::start(Api::Exante).await;
     let auth = format!("Bearer {}", t.token(&t.alice));
-    let url = format!("{}{PATH}", t.running.base_url());
+    let url = format!("{}{PATH}", t.running().base_url());
     let tasks: Vec<_> = (0..8)
         .map(|i| {
             let request = t

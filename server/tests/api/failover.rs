@@ -9,7 +9,7 @@
 //!
 //! The clusters are this test's own (`initdb`, `pg_basebackup`, `pg_ctl`
 //! from PostgreSQL's binaries), run as `nobody` when the test runs as root,
-//! as `server::storage::test_postgres` does. Skipped (loudly) without
+//! as `profile_test_server::postgres` does. Skipped (loudly) without
 //! PostgreSQL, never under `CI=true`.
 
 use std::path::{Path, PathBuf};

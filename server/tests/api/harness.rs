@@ -1,16 +1,15 @@
-//! Starting one API on a fresh database, with two users to attack each
-//! other's data.
+//! One API on a fresh database, with two users to attack each other's
+//! data, and sending it raw HTTP.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
+use profile_test_server::{TestServer, TestServerBuilder};
 use reqwest::Method;
 use serde_json::Value;
 use server::apis::{DemoCredentials, Descriptor};
 use server::front::Limits;
-use server::identity::{NewUser, add_user};
-use server::serve::{RunningApi, start_one, start_one_with};
-use server::storage::sqlite::SqliteStore;
+use server::identity::NewUser;
+use server::serve::{RunningApi, start_one};
 use server::storage::{Api, Store};
 
 /// What the tests that loop over every API need to know about one API
@@ -35,23 +34,18 @@ pub struct ApiProfile {
     pub concurrent_change: fn(&TestApi, usize, &str, usize) -> Value,
 }
 
-/// One API running on its own database.
+/// One API running on its own database, started by the test server crate
+/// (the one way the tests start a server), with its two users: alice, the
+/// caller, and bob, to attack each other's data.
 pub struct TestApi {
     pub api: Api,
     pub store: Arc<dyn Store>,
-    pub running: RunningApi,
     /// The caller.
     pub alice: NewUser,
     /// Another user, for cross-user and cross-tenant attempts.
     pub bob: NewUser,
     pub client: reqwest::Client,
-    dir: PathBuf,
-}
-
-impl Drop for TestApi {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
+    server: TestServer,
 }
 
 /// A response as the tests look at it.
@@ -99,7 +93,7 @@ impl TestApi {
 
     /// Starts `api` with its front set to `limits`.
     pub async fn start_with(api: Api, limits: &Limits) -> TestApi {
-        Self::start_on(api, limits, SqliteStore::open).await
+        Self::started(TestServer::builder().api(api).limits(limits.clone()))
     }
 
     /// Starts `api` on the store `open` makes from a database path in a
@@ -107,43 +101,37 @@ impl TestApi {
     pub async fn start_on<S: Store>(
         api: Api,
         limits: &Limits,
-        open: impl FnOnce(&std::path::Path) -> Result<S, server::storage::StoreError>,
+        open: impl FnOnce(&std::path::Path) -> Result<S, server::storage::StoreError> + 'static,
     ) -> TestApi {
-        let dir = std::env::temp_dir().join(format!("server-test-{}", uuid::Uuid::new_v4()));
-        let store: Arc<dyn Store> = match open(&dir.join("db.sqlite")) {
-            Ok(store) => Arc::new(store),
-            Err(e) => panic!("cannot open the test database: {e}"),
+        Self::started(
+            TestServer::builder()
+                .api(api)
+                .limits(limits.clone())
+                .store_with(open),
+        )
+    }
+
+    fn started(builder: TestServerBuilder) -> TestApi {
+        let server = builder.start().unwrap_or_else(|e| panic!("{e}"));
+        let api = match server.started().first() {
+            Some(&api) => api,
+            None => panic!("the test server started no API"),
         };
-        let alice = add_user(
-            store.as_ref(),
-            "alice",
-            "alice@example.com",
-            Some("tenant-a"),
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-        let bob = add_user(store.as_ref(), "bob", "bob@example.com", Some("tenant-b"))
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        let registration = api.descriptor();
-        let log = slog::Logger::root(slog::Discard, slog::o!());
-        let running = start_one_with(
-            registration,
-            Arc::clone(&store),
-            "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}")),
-            limits,
-            &log,
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
         TestApi {
             api,
-            store,
-            running,
-            alice,
-            bob,
+            store: Arc::clone(server.store()),
+            alice: server.alice().clone(),
+            bob: server.bob().clone(),
             client: reqwest::Client::new(),
-            dir,
+            server,
         }
+    }
+
+    /// The running API: its address.
+    pub fn running(&self) -> &RunningApi {
+        self.server
+            .running(self.api)
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// `user`'s token for this API.
@@ -177,7 +165,7 @@ impl TestApi {
     ) -> Reply {
         let mut request = self
             .client
-            .request(method, format!("{}{path}", self.running.base_url()));
+            .request(method, format!("{}{path}", self.running().base_url()));
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
@@ -227,7 +215,7 @@ impl TestApi {
         headers: &[(&str, &str)],
         body: &str,
     ) -> Reply {
-        let address = self.running.local_addr();
+        let address = self.running().local_addr();
         let mut request = format!(
             "{method} {path} HTTP/1.1\r\nhost: {address}\r\ntransfer-encoding: chunked\r\nconnection: close\r\n"
         );
@@ -243,7 +231,7 @@ impl TestApi {
     /// has nothing more to send does; reads the answer to the end.
     pub async fn send_raw(&self, request: &[u8], half_close: bool) -> Reply {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let address = self.running.local_addr();
+        let address = self.running().local_addr();
         let mut stream = tokio::net::TcpStream::connect(address)
             .await
             .unwrap_or_else(|e| panic!("cannot connect to {address}: {e}"));
@@ -284,7 +272,7 @@ impl TestApi {
 
     /// The user's stored profile document and sequence for this API.
     pub fn stored(&self, user: &NewUser) -> (Value, u64) {
-        let profile = server::testing::block_on(self.store.profile(self.api, user.user.id))
+        let profile = profile_test_server::block_on(self.store.profile(self.api, user.user.id))
             .unwrap_or_else(|e| panic!("{e}"))
             .unwrap_or_else(|e| panic!("{e}"));
         (profile.document, profile.sequence)

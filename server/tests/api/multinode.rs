@@ -13,7 +13,7 @@
 //! one second.
 //!
 //! Skipped (loudly) without PostgreSQL, never under `CI=true`; see
-//! `server::storage::test_postgres`.
+//! `profile_test_server::postgres`.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -22,10 +22,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use profile_test_server::postgres::fresh_database;
 use serde_json::{Value, json};
 use server::identity::{NewUser, add_user};
 use server::storage::postgres::PostgresStore;
-use server::storage::test_postgres::fresh_database;
 use server::storage::{Api, Store};
 
 const PATH: &str = "/auth/v1/users/me/profile";

@@ -4,11 +4,12 @@
 //! again by itself when the database is back.
 //!
 //! Skipped (loudly) without PostgreSQL, never under `CI=true`; see
-//! `server::storage::test_postgres`.
+//! `profile_test_server::postgres`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use profile_test_server::postgres::{OutageProxy, fresh_database};
 use serde_json::Value;
 use server::apis::{descriptors, spec_json};
 use server::auth::CREDENTIAL_TTL;
@@ -16,7 +17,6 @@ use server::identity::add_user;
 use server::serve::RunningApi;
 use server::storage::Store;
 use server::storage::postgres::{CALL_TIMEOUT, PostgresStore};
-use server::storage::test_postgres::{OutageProxy, fresh_database};
 
 use crate::harness::{run_shell, start_with_demo_line};
 

@@ -4,9 +4,9 @@
 //! a body breaking its schema, a wrong method) is reported as *refused*,
 //! not as a violation; the server's answer is still checked.
 
+use profile_test_server::TestServer;
 use serde_json::{Value, json};
 use server::storage::Api;
-use server::testing::TestServer;
 
 use super::{Proxied, violations};
 use crate::sdk_server::test_server::every_seed_request;

@@ -4,9 +4,9 @@
 use std::path::PathBuf;
 
 use conformance::recording_server::{RecordingServer, Reply};
+use profile_test_server::TestServer;
 use serde_json::json;
 use server::storage::Api;
-use server::testing::TestServer;
 use xtask::exchange_check::Checker;
 use xtask::recording::REDACTED;
 

@@ -1,5 +1,5 @@
-//! One API of the real server, on a fresh SQLite file in a temporary
-//! directory, behind a recording reverse proxy that every request (SDK or
+//! One API of the real server, started by the test server crate (a fresh
+//! SQLite file in a temporary directory, alice and bob), behind a recording reverse proxy that every request (SDK or
 //! raw) goes through.
 //!
 //! The SDKs ignore unknown response fields and default missing ones, so a
@@ -17,14 +17,12 @@
 //! ways), so the client's keep-alive pool can never pair a request with
 //! another one's response.
 
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use profile_test_server::TestServer;
 use serde_json::Value;
-use server::identity::{NewUser, add_user};
-use server::serve::{RunningApi, start_one};
-use server::storage::sqlite::SqliteStore;
+use server::identity::NewUser;
 use server::storage::{Api, Store};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -87,44 +85,22 @@ pub struct Live {
     pub bob: NewUser,
     /// The hand-written spec, as the server embeds it.
     pub spec: Value,
-    _running: RunningApi,
+    _server: TestServer,
     proxy_url: String,
     exchanges: Arc<Mutex<Vec<Exchange>>>,
     checked: Mutex<usize>,
     proxy: tokio::task::JoinHandle<()>,
     raw: reqwest::Client,
-    dir: PathBuf,
 }
 
 impl Live {
     pub async fn start(api: Api) -> Live {
-        let dir = std::env::temp_dir().join(format!("sdk-server-{}", uuid::Uuid::new_v4()));
-        let store: Arc<dyn Store> = match SqliteStore::open(&dir.join("db.sqlite")) {
-            Ok(store) => Arc::new(store),
-            Err(e) => panic!("cannot open the test database: {e}"),
-        };
-        let alice = add_user(
-            store.as_ref(),
-            "alice",
-            "alice@example.com",
-            Some("tenant-a"),
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-        let bob = add_user(store.as_ref(), "bob", "bob@example.com", Some("tenant-b"))
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
+        // The one test server builder, with its two users.
+        let started = TestServer::start(api).unwrap_or_else(|e| panic!("{e}"));
         let registration = api.descriptor();
         let spec =
             server::apis::spec_json(registration.spec_yaml).unwrap_or_else(|e| panic!("{e}"));
-        let log = slog::Logger::root(slog::Discard, slog::o!());
-        let running = start_one(
-            registration,
-            Arc::clone(&store),
-            "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}")),
-            &log,
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
+        let running = started.running(api).unwrap_or_else(|e| panic!("{e}"));
         let upstream = running.server.local_addr();
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
@@ -147,17 +123,16 @@ impl Live {
         });
         Live {
             api,
-            store,
-            alice,
-            bob,
+            store: Arc::clone(started.store()),
+            alice: started.alice().clone(),
+            bob: started.bob().clone(),
             spec,
-            _running: running,
+            _server: started,
             proxy_url,
             exchanges,
             checked: Mutex::new(0),
             proxy,
             raw: reqwest::Client::new(),
-            dir,
         }
     }
 
@@ -200,7 +175,7 @@ impl Live {
 
     /// `user`'s stored profile document and sequence for this API.
     pub fn stored(&self, user: &NewUser) -> (Value, u64) {
-        let profile = server::testing::block_on(self.store.profile(self.api, user.user.id))
+        let profile = profile_test_server::block_on(self.store.profile(self.api, user.user.id))
             .unwrap_or_else(|e| panic!("{e}"))
             .unwrap_or_else(|e| panic!("{e}"));
         (profile.document, profile.sequence)
@@ -353,7 +328,6 @@ impl Live {
 impl Drop for Live {
     fn drop(&mut self) {
         self.proxy.abort();
-        let _ = std::fs::remove_dir_all(&self.dir);
         if !std::thread::panicking() {
             // Every response the client got must have been checked.
             self.conform();

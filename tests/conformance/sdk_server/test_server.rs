@@ -1,9 +1,9 @@
-//! `server::testing::TestServer`, as a user's test would use it: every SDK
+//! `profile_test_server::TestServer`, as a user's test would use it: every SDK
 //! against all five APIs started at once, with the credentials it hands out;
 //! everything stopped when it is dropped.
 
-use server::storage::Api;
-use server::testing::TestServer;
+use profile_test_server::Api;
+use profile_test_server::TestServer;
 
 use crate::seed_requests;
 

@@ -65,7 +65,7 @@ fn under_ci() -> bool {
 }
 
 /// A new, empty database on the test cluster (started on first use), as a
-/// URL for [`crate::storage::postgres::PostgresStore::connect`]; `None`
+/// URL for [`server::storage::postgres::PostgresStore::connect`]; `None`
 /// when there is no PostgreSQL to test on and this is not CI (a notice has
 /// been printed). Panics under `CI=true` when there is none.
 pub fn fresh_database() -> Option<String> {
