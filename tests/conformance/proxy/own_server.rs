@@ -39,605 +39,279 @@ async fn every_apis_seed_request_through_its_sdk_passes_the_proxy_without_a_find
     }
 }
 
-/// One request sent raw through the proxy, and the status the server must
+/// One request sent raw through the proxy, and the statuses the server may
 /// answer it with.
 struct Case {
     name: &'static str,
-    method: &'static str,
+    method: String,
     path: String,
     headers: Vec<(&'static str, String)>,
     body: Vec<u8>,
-    status: u16,
+    /// The statuses the vendor's API answers this with (where vendors
+    /// differ, as for a body in another media type, every one of them).
+    status: &'static [u16],
     /// The request breaks the spec: the proxy reports it refused.
     outside_spec: bool,
 }
 
-/// The spec's request example for `api` (the seed).
-fn example(api: Api, pointer: &str) -> Value {
-    let root = xtask::workspace_root().unwrap_or_else(|e| panic!("{e}"));
-    let checker =
-        xtask::exchange_check::Checker::load(&root, api.name()).unwrap_or_else(|e| panic!("{e}"));
-    checker
-        .spec()
-        .doc
-        .pointer(pointer)
-        .cloned()
-        .unwrap_or_else(|| panic!("{}: no {pointer}", api.name()))
+/// How every case of one API is addressed: the operation's path for the
+/// caller, the credential and media type headers, the seed body.
+struct Request {
+    method: String,
+    path: String,
+    media_type: &'static str,
+    /// The tenant header, for an API with one.
+    tenant: Option<(&'static str, String)>,
+    token: String,
+    credentials: server::apis::Credentials,
+    seed: Value,
 }
 
-/// A body over the server's 64 KiB limit, in `field`.
-fn too_large(field: &str) -> Vec<u8> {
-    json!({ field: "a".repeat(70 * 1024) })
-        .to_string()
-        .into_bytes()
+impl Request {
+    fn of(api: Api, server: &TestServer) -> Request {
+        let descriptor = api.descriptor();
+        let operation = &descriptor.operation;
+        let user = server.user_id();
+        let seed = serde_json::from_str(&descriptor.example_body_for(&user))
+            .unwrap_or_else(|e| panic!("{}: the example body: {e}", api.name()));
+        Request {
+            method: operation.method.to_string(),
+            path: operation.path_for(&user),
+            media_type: operation.media_type,
+            tenant: descriptor.credentials.tenant(Some(server.tenant())),
+            token: server
+                .token(api)
+                .unwrap_or_else(|e| panic!("{e}"))
+                .to_string(),
+            credentials: descriptor.credentials,
+            seed,
+        }
+    }
+
+    /// The headers of a request presenting `token`.
+    fn with(&self, token: &str) -> Vec<(&'static str, String)> {
+        let mut headers = self.without_credential();
+        headers.push(self.credentials.credential_header(token));
+        headers
+    }
+
+    /// The headers of a request presenting no credential (but its tenant).
+    fn without_credential(&self) -> Vec<(&'static str, String)> {
+        let mut headers = vec![
+            ("Content-Type", self.media_type.to_string()),
+            ("Accept", self.media_type.to_string()),
+        ];
+        headers.extend(self.tenant.clone());
+        headers
+    }
+
+    /// `body` sent the operation's way with the caller's credential.
+    fn case(
+        &self,
+        name: &'static str,
+        body: Value,
+        status: &'static [u16],
+        outside_spec: bool,
+    ) -> Case {
+        Case {
+            name,
+            method: self.method.clone(),
+            path: self.path.clone(),
+            headers: self.with(&self.token),
+            body: body.to_string().into_bytes(),
+            status,
+            outside_spec,
+        }
+    }
+
+    /// The seed with `field` (a JSON pointer) set to `value`.
+    fn seed_with(&self, field: &str, value: Value) -> Value {
+        let mut body = self.seed.clone();
+        match body.pointer_mut(field) {
+            Some(slot) => *slot = value,
+            None => panic!("the seed has no {field}: {}", self.seed),
+        }
+        body
+    }
 }
 
-/// Every case of `api`: the seed (accepted), then each documented error,
-/// each with the credential `credential` gives, unless the case is about
-/// credentials.
-fn cases(api: Api, server: &TestServer) -> Vec<Case> {
-    let token = server
-        .token(api)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .to_string();
-    let wrong = format!("{token}0");
-    let json = |value: Value| value.to_string().into_bytes();
-    let case = |name,
-                method,
-                path: &str,
-                headers: Vec<(&'static str, String)>,
-                body,
-                status,
-                outside_spec| Case {
+/// The cases every API has, from its descriptor: the seed (accepted), a
+/// wrong and a missing credential, the body in another media type,
+/// malformed JSON, a body over the server's 64 KiB limit and another method.
+fn common_cases(request: &Request) -> Vec<Case> {
+    let seed = request.seed.to_string().into_bytes();
+    let other_method = if request.method == "PATCH" {
+        "PUT"
+    } else {
+        "PATCH"
+    };
+    // The seed after 70 KiB of blank space is the same JSON value, so the
+    // request is within the spec: only the server's size limit refuses it.
+    let mut too_large = vec![b' '; 70 * 1024];
+    too_large.extend_from_slice(&seed);
+    let mut in_plain_text = request.with(&request.token);
+    for (name, value) in &mut in_plain_text {
+        if *name == "Content-Type" {
+            *value = "text/plain".to_string();
+        }
+    }
+    let raw = |name, headers, body, status, outside_spec| Case {
         name,
-        method,
-        path: path.to_string(),
+        method: request.method.clone(),
+        path: request.path.clone(),
         headers,
         body,
         status,
         outside_spec,
     };
+    vec![
+        request.case("seed", request.seed.clone(), &[200], false),
+        raw(
+            "wrong credential",
+            request.with(&format!("{}0", request.token)),
+            seed.clone(),
+            &[401],
+            false,
+        ),
+        raw(
+            "no credential",
+            request.without_credential(),
+            seed.clone(),
+            &[401],
+            true,
+        ),
+        // ZITADEL and CL2C answer 400, the others 415.
+        raw(
+            "wrong media type",
+            in_plain_text,
+            seed.clone(),
+            &[400, 415],
+            true,
+        ),
+        raw(
+            "malformed JSON",
+            request.with(&request.token),
+            b"{\"".to_vec(),
+            &[400],
+            true,
+        ),
+        // ZITADEL answers 400, the others 413.
+        raw(
+            "too large",
+            request.with(&request.token),
+            too_large,
+            &[400, 413],
+            false,
+        ),
+        Case {
+            method: other_method.to_string(),
+            ..raw(
+                "wrong method",
+                request.with(&request.token),
+                seed,
+                &[405],
+                true,
+            )
+        },
+    ]
+}
+
+/// The documented errors only `api` has, sent after [`common_cases`] (so
+/// the seed is already stored).
+fn own_cases(api: Api, request: &Request) -> Vec<Case> {
     match api {
-        Api::Zitadel => {
-            let path = "/auth/v1/users/me/profile";
-            let seed = example(
-                api,
-                "/paths/~1auth~1v1~1users~1me~1profile/put/requestBody/content/application~1json/example",
-            );
-            let with = |token: &str| {
-                vec![
-                    ("Authorization", format!("Bearer {token}")),
-                    ("Content-Type", "application/json".to_string()),
-                ]
-            };
-            let mut empty_name = seed.clone();
-            empty_name["firstName"] = json!("");
-            vec![
-                case(
-                    "seed",
-                    "PUT",
-                    path,
-                    with(&token),
-                    json(seed.clone()),
-                    200,
-                    false,
-                ),
-                case(
-                    "not changed (FAILED_PRECONDITION)",
-                    "PUT",
-                    path,
-                    with(&token),
-                    json(seed.clone()),
-                    400,
-                    false,
-                ),
-                case(
-                    "invalid argument",
-                    "PUT",
-                    path,
-                    with(&token),
-                    json(empty_name),
-                    400,
-                    true,
-                ),
-                case(
-                    "wrong token",
-                    "PUT",
-                    path,
-                    with(&wrong),
-                    json(seed.clone()),
-                    401,
-                    false,
-                ),
-                case(
-                    "no token",
-                    "PUT",
-                    path,
-                    vec![("Content-Type", "application/json".into())],
-                    json(seed.clone()),
-                    401,
-                    true,
-                ),
-                case(
-                    "wrong media type",
-                    "PUT",
-                    path,
-                    vec![
-                        ("Authorization", format!("Bearer {token}")),
-                        ("Content-Type", "text/plain".into()),
-                    ],
-                    json(seed.clone()),
-                    400,
-                    true,
-                ),
-                case(
-                    "malformed JSON",
-                    "PUT",
-                    path,
-                    with(&token),
-                    b"{\"firstName\":".to_vec(),
-                    400,
-                    true,
-                ),
-                case(
-                    "too large",
-                    "PUT",
-                    path,
-                    with(&token),
-                    too_large("firstName"),
-                    400,
-                    true,
-                ),
-                case(
-                    "wrong method",
-                    "PATCH",
-                    path,
-                    with(&token),
-                    json(seed),
-                    405,
-                    true,
-                ),
-            ]
-        }
-        Api::Exante => {
-            let path = "/api/user";
-            let mut seed = example(
-                api,
-                "/paths/~1api~1user/patch/requestBody/content/application~1json/example",
-            );
-            // The example's organisation is nobody's on this server.
-            if let Some(seed) = seed.as_object_mut() {
-                seed.remove("default_organization");
-            }
-            let with = |token: &str| {
-                vec![
-                    ("Authorization", format!("Bearer {token}")),
-                    ("Content-Type", "application/json".to_string()),
-                ]
-            };
-            vec![
-                case(
-                    "seed",
-                    "PATCH",
-                    path,
-                    with(&token),
-                    json(seed.clone()),
-                    200,
-                    false,
-                ),
-                case(
-                    "not an IANA time zone (x-rule)",
-                    "PATCH",
-                    path,
-                    with(&token),
-                    json(json!({ "timezone": "Mars/Olympus" })),
-                    422,
-                    false,
-                ),
-                case(
-                    "not a member organisation (x-rule)",
-                    "PATCH",
-                    path,
-                    with(&token),
-                    json(json!({ "default_organization": "3c90c3cc-0d44-4b50-8888-8dd25736052a" })),
-                    422,
-                    false,
-                ),
-                case(
-                    "firstname not alphabetic",
-                    "PATCH",
-                    path,
-                    with(&token),
-                    json(json!({ "firstname": "J4ne" })),
-                    422,
-                    true,
-                ),
-                case(
-                    "wrong token",
-                    "PATCH",
-                    path,
-                    with(&wrong),
-                    json(seed.clone()),
-                    401,
-                    false,
-                ),
-                case(
-                    "no token",
-                    "PATCH",
-                    path,
-                    vec![("Content-Type", "application/json".into())],
-                    json(seed.clone()),
-                    401,
-                    true,
-                ),
-                case(
-                    "wrong media type",
-                    "PATCH",
-                    path,
-                    vec![
-                        ("Authorization", format!("Bearer {token}")),
-                        ("Content-Type", "text/plain".into()),
-                    ],
-                    json(seed.clone()),
-                    415,
-                    true,
-                ),
-                case(
-                    "malformed JSON",
-                    "PATCH",
-                    path,
-                    with(&token),
-                    b"{\"firstname\":".to_vec(),
-                    400,
-                    true,
-                ),
-                case(
-                    "too large",
-                    "PATCH",
-                    path,
-                    with(&token),
-                    too_large("firstname"),
-                    413,
-                    true,
-                ),
-                case(
-                    "wrong method",
-                    "PUT",
-                    path,
-                    with(&token),
-                    json(seed),
-                    405,
-                    true,
-                ),
-            ]
-        }
+        Api::Zitadel => vec![
+            request.case(
+                "not changed (FAILED_PRECONDITION)",
+                request.seed.clone(),
+                &[400],
+                false,
+            ),
+            request.case(
+                "invalid argument",
+                request.seed_with("/firstName", json!("")),
+                &[400],
+                true,
+            ),
+        ],
+        Api::Exante => vec![
+            request.case(
+                "not an IANA time zone (x-rule)",
+                json!({ "timezone": "Mars/Olympus" }),
+                &[422],
+                false,
+            ),
+            request.case(
+                "not a member organisation (x-rule)",
+                json!({ "default_organization": "3c90c3cc-0d44-4b50-8888-8dd25736052a" }),
+                &[422],
+                false,
+            ),
+            request.case(
+                "firstname not alphabetic",
+                json!({ "firstname": "J4ne" }),
+                &[422],
+                true,
+            ),
+        ],
         Api::Cl2c => {
-            let path = "/v1/cl2c/user";
-            let seed = example(
-                api,
-                "/paths/~1v1~1cl2c~1user/put/requestBody/content/application~1json/examples/example-request-body/value",
-            );
-            let tenant = server.tenant().to_string();
-            let with = |tenant: &str, key: &str| {
-                vec![
-                    ("tenant", tenant.to_string()),
-                    ("X-API-Key", key.to_string()),
-                    ("Content-Type", "application/json".to_string()),
-                ]
-            };
-            let mut empty_name = seed.clone();
-            empty_name["firstName"] = json!("");
-            let mut bad_phone = seed.clone();
-            bad_phone["phoneNumber"] = json!("0123");
+            let mut another_tenant =
+                request.case("another tenant", request.seed.clone(), &[401], false);
+            for (name, value) in &mut another_tenant.headers {
+                if name.eq_ignore_ascii_case("tenant") {
+                    *value = "another-tenant".to_string();
+                }
+            }
             vec![
-                case(
-                    "seed",
-                    "PUT",
-                    path,
-                    with(&tenant, &token),
-                    json(seed.clone()),
-                    200,
-                    false,
-                ),
-                case(
+                request.case(
                     "first name empty (problem details)",
-                    "PUT",
-                    path,
-                    with(&tenant, &token),
-                    json(empty_name),
-                    400,
+                    request.seed_with("/firstName", json!("")),
+                    &[400],
                     true,
                 ),
-                case(
+                request.case(
                     "phone number not E.164 (x-rule)",
-                    "PUT",
-                    path,
-                    with(&tenant, &token),
-                    json(bad_phone),
-                    400,
+                    request.seed_with("/phoneNumber", json!("0123")),
+                    &[400],
                     true,
                 ),
-                case(
-                    "wrong key",
-                    "PUT",
-                    path,
-                    with(&tenant, &wrong),
-                    json(seed.clone()),
-                    401,
-                    false,
-                ),
-                case(
-                    "another tenant",
-                    "PUT",
-                    path,
-                    with("another-tenant", &token),
-                    json(seed.clone()),
-                    401,
-                    false,
-                ),
-                case(
-                    "no key",
-                    "PUT",
-                    path,
-                    vec![
-                        ("tenant", tenant.clone()),
-                        ("Content-Type", "application/json".into()),
-                    ],
-                    json(seed.clone()),
-                    401,
-                    true,
-                ),
-                case(
-                    "wrong media type",
-                    "PUT",
-                    path,
-                    vec![
-                        ("tenant", tenant.clone()),
-                        ("X-API-Key", token.clone()),
-                        ("Content-Type", "text/plain".into()),
-                    ],
-                    json(seed.clone()),
-                    400,
-                    true,
-                ),
-                case(
-                    "malformed JSON",
-                    "PUT",
-                    path,
-                    with(&tenant, &token),
-                    b"{\"firstName\":".to_vec(),
-                    400,
-                    true,
-                ),
-                case(
-                    "too large",
-                    "PUT",
-                    path,
-                    with(&tenant, &token),
-                    too_large("firstName"),
-                    413,
-                    // Within the spec (no maxLength): refused by the server's 64 KiB limit.
-                    false,
-                ),
-                case(
-                    "wrong method",
-                    "PATCH",
-                    path,
-                    with(&tenant, &token),
-                    json(seed),
-                    405,
-                    true,
-                ),
+                another_tenant,
             ]
         }
-        Api::Ctechnology => {
-            let path = "/api/v2.2/me";
-            let seed = example(
-                api,
-                "/paths/~1api~1v2.2~1me/put/requestBody/content/application~1json/example",
-            );
-            let with = |token: &str| {
-                vec![
-                    ("Authorization", format!("Token {token}")),
-                    ("Content-Type", "application/json".to_string()),
-                ]
-            };
-            vec![
-                case(
-                    "seed",
-                    "PUT",
-                    path,
-                    with(&token),
-                    json(seed.clone()),
-                    200,
-                    false,
-                ),
-                case(
-                    "measurement units not an enum value",
-                    "PUT",
-                    path,
-                    with(&token),
-                    json(json!({ "measurement_units": "furlongs" })),
-                    400,
-                    true,
-                ),
-                case(
-                    "wrong key",
-                    "PUT",
-                    path,
-                    with(&wrong),
-                    json(seed.clone()),
-                    401,
-                    false,
-                ),
-                case(
-                    "no key",
-                    "PUT",
-                    path,
-                    vec![("Content-Type", "application/json".into())],
-                    json(seed.clone()),
-                    401,
-                    true,
-                ),
-                case(
-                    "wrong media type",
-                    "PUT",
-                    path,
-                    vec![
-                        ("Authorization", format!("Token {token}")),
-                        ("Content-Type", "text/plain".into()),
-                    ],
-                    json(seed.clone()),
-                    415,
-                    true,
-                ),
-                case(
-                    "malformed JSON",
-                    "PUT",
-                    path,
-                    with(&token),
-                    b"{\"first_name\":".to_vec(),
-                    400,
-                    true,
-                ),
-                case(
-                    "too large",
-                    "PUT",
-                    path,
-                    with(&token),
-                    too_large("first_name"),
-                    413,
-                    // Within the spec (no maxLength): refused by the server's 64 KiB limit.
-                    false,
-                ),
-                case(
-                    "wrong method",
-                    "PATCH",
-                    path,
-                    with(&token),
-                    json(seed),
-                    405,
-                    true,
-                ),
-            ]
-        }
+        Api::Ctechnology => vec![request.case(
+            "measurement units not an enum value",
+            json!({ "measurement_units": "furlongs" }),
+            &[400],
+            true,
+        )],
         Api::Ctrlhub => {
-            let user = server.user_id();
-            let path = format!("/v3/users/{user}");
-            let media = "application/vnd.api+json";
-            let mut seed = example(
-                api,
-                "/paths/~1v3~1users~1{user_id}/put/requestBody/content/application~1vnd.api+json/example",
-            );
-            seed["data"]["id"] = json!(user.to_string());
-            let with = |token: &str| {
-                vec![
-                    ("X-Session-Token", token.to_string()),
-                    ("Content-Type", media.to_string()),
-                    ("Accept", media.to_string()),
-                ]
-            };
-            let other = uuid::Uuid::new_v4();
-            let mut other_id = seed.clone();
-            other_id["data"]["id"] = json!(other.to_string());
-            let mut unknown = seed.clone();
-            unknown["data"]["id"] = json!(other.to_string());
+            let other = uuid::Uuid::new_v4().to_string();
+            let other_id = request.seed_with("/data/id", json!(other));
             vec![
-                case(
-                    "seed",
-                    "PUT",
-                    &path,
-                    with(&token),
-                    json(seed.clone()),
-                    200,
-                    false,
-                ),
-                case(
+                request.case(
                     "data.id is not the path's (x-rule)",
-                    "PUT",
-                    &path,
-                    with(&token),
-                    json(other_id),
-                    409,
+                    other_id.clone(),
+                    &[409],
                     false,
                 ),
-                case(
-                    "an unknown user id",
-                    "PUT",
-                    &format!("/v3/users/{other}"),
-                    with(&token),
-                    json(unknown),
-                    404,
-                    false,
-                ),
-                case(
-                    "path id not a UUID",
-                    "PUT",
-                    "/v3/users/not-a-uuid",
-                    with(&token),
-                    json(seed.clone()),
-                    400,
-                    true,
-                ),
-                case(
-                    "wrong token",
-                    "PUT",
-                    &path,
-                    with(&wrong),
-                    json(seed.clone()),
-                    401,
-                    false,
-                ),
-                case(
-                    "no token",
-                    "PUT",
-                    &path,
-                    vec![("Content-Type", media.into())],
-                    json(seed.clone()),
-                    401,
-                    true,
-                ),
-                case(
-                    "wrong media type",
-                    "PUT",
-                    &path,
-                    vec![
-                        ("X-Session-Token", token.clone()),
-                        ("Content-Type", "application/json".into()),
-                    ],
-                    json(seed.clone()),
-                    415,
-                    true,
-                ),
-                case(
-                    "malformed JSON",
-                    "PUT",
-                    &path,
-                    with(&token),
-                    b"{\"data\":".to_vec(),
-                    400,
-                    true,
-                ),
-                case(
-                    "too large",
-                    "PUT",
-                    &path,
-                    with(&token),
-                    too_large("data"),
-                    413,
-                    true,
-                ),
-                case(
-                    "wrong method",
-                    "PATCH",
-                    &path,
-                    with(&token),
-                    json(seed),
-                    405,
-                    true,
-                ),
+                Case {
+                    path: format!("/v3/users/{other}"),
+                    ..request.case("an unknown user id", other_id, &[404], false)
+                },
+                Case {
+                    path: "/v3/users/not-a-uuid".to_string(),
+                    ..request.case("path id not a UUID", request.seed.clone(), &[400], true)
+                },
             ]
         }
+        // An API added by `cargo xtask new-api` has no cases of its own here
+        // until its author writes them: the test says so, rather than
+        // passing on the common cases alone.
+        #[allow(unreachable_patterns)]
+        other => panic!(
+            "{other}: write its documented errors in own_cases \
+             (tests/conformance/proxy/own_server.rs)"
+        ),
     }
 }
 
@@ -649,7 +323,10 @@ async fn every_documented_error_passes_without_a_violation(api: Api) {
     let mut proxy = Proxied::start(api.name(), upstream, None).await;
     let client = reqwest::Client::new();
     let mut failures = Vec::new();
-    for case in cases(api, &server) {
+    let request = Request::of(api, &server);
+    let mut cases = common_cases(&request);
+    cases.extend(own_cases(api, &request));
+    for case in cases {
         let method =
             reqwest::Method::from_bytes(case.method.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
         let mut request = client.request(method, format!("{}{}", proxy.url(), case.path));
@@ -665,9 +342,9 @@ async fn every_documented_error_passes_without_a_violation(api: Api) {
         let body = response.bytes().await.unwrap_or_default();
         let (exchange, verdict) = proxy.next().await;
         assert_eq!(exchange.response.body.0, body.to_vec(), "{}", case.name);
-        if status != case.status {
+        if !case.status.contains(&status) {
             failures.push(format!(
-                "{}: answered {status}, not {}: {}",
+                "{}: answered {status}, not {:?}: {}",
                 case.name,
                 case.status,
                 String::from_utf8_lossy(&body)
@@ -700,26 +377,8 @@ async fn every_documented_error_passes_without_a_violation(api: Api) {
 }
 
 #[tokio::test]
-async fn zitadels_documented_errors_pass_the_proxy_without_a_violation() {
-    every_documented_error_passes_without_a_violation(Api::Zitadel).await;
-}
-
-#[tokio::test]
-async fn exantes_documented_errors_pass_the_proxy_without_a_violation() {
-    every_documented_error_passes_without_a_violation(Api::Exante).await;
-}
-
-#[tokio::test]
-async fn cl2cs_documented_errors_pass_the_proxy_without_a_violation() {
-    every_documented_error_passes_without_a_violation(Api::Cl2c).await;
-}
-
-#[tokio::test]
-async fn ctechnologys_documented_errors_pass_the_proxy_without_a_violation() {
-    every_documented_error_passes_without_a_violation(Api::Ctechnology).await;
-}
-
-#[tokio::test]
-async fn ctrlhubs_documented_errors_pass_the_proxy_without_a_violation() {
-    every_documented_error_passes_without_a_violation(Api::Ctrlhub).await;
+async fn every_apis_documented_errors_pass_the_proxy_without_a_violation() {
+    for &api in Api::ALL {
+        every_documented_error_passes_without_a_violation(api).await;
+    }
 }
