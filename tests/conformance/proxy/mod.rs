@@ -25,6 +25,8 @@ use xtask::recording::Exchange;
 
 /// A proxy for one API started by a test, keeping every checked exchange.
 pub struct Proxied {
+    /// The API whose spec the proxy checks against.
+    api: String,
     pub running: Running,
     checked: Arc<Mutex<Vec<(Exchange, Verdict)>>>,
     taken: usize,
@@ -53,6 +55,7 @@ impl Proxied {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
         Proxied {
+            api: api.to_string(),
             running,
             checked,
             taken: 0,
@@ -78,7 +81,12 @@ impl Proxied {
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        panic!("the proxy checked no exchange within 20 s");
+        // An API new to the tests (one `cargo xtask new-api` added) gets
+        // here when no test sends it a request yet.
+        panic!(
+            "{}: the proxy checked no exchange within 20 s (does the test send one?)",
+            self.api
+        );
     }
 }
 
