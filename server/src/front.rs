@@ -801,7 +801,7 @@ async fn read_at_most(mut body: Incoming, limit: usize) -> Result<(Bytes, bool),
         }
         let read = first.as_ref().map_or(out.len(), Bytes::len);
         if read >= limit {
-            let mut all = first.map_or_else(|| Bytes::from(out), |bytes| bytes);
+            let mut all = first.unwrap_or_else(|| Bytes::from(out));
             all.truncate(limit);
             return Ok((all, false));
         }

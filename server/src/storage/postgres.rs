@@ -17,7 +17,7 @@
 //! There is no runtime of the store's own and no thread hop per call. A
 //! store must therefore be used while the runtime it was connected on runs.
 //!
-//! **The write path** is group commit ([`group_commit`]): the changes
+//! **The write path** is group commit (`group_commit.rs`): the changes
 //! waiting on a node share one transaction, in which each profile's row is
 //! created if missing and locked (`SELECT … FOR UPDATE`, in a fixed order),
 //! each change runs on the latest profile, the results are written, and

@@ -14,7 +14,7 @@
 //! ```
 //!
 //! Only SQLite is built unless the feature `postgres` asks for the
-//! throwaway PostgreSQL cluster ([`postgres`]), which the server's own
+//! throwaway PostgreSQL cluster (the module `postgres`), which the server's own
 //! multi-node tests use.
 
 #[cfg(feature = "postgres")]
