@@ -17,6 +17,12 @@
 //! `details.sequence` is a `uint64` carried as a JSON string, as proto3
 //! JSON does, so it arrives as a `String`.
 //!
+//! **The update replaces the profile.** ZITADEL's `PUT` sets every field
+//! from the request: a field the request leaves out is cleared, and an
+//! unset `gender` is stored as `GENDER_UNSPECIFIED` (its default), so a
+//! rename that does not repeat the gender resets it. Send every field you
+//! want to keep.
+//!
 //! ## Adding it to your project
 //!
 //! ```toml
@@ -53,6 +59,10 @@
 //!         // builder checks it and names the field if it is refused.
 //!         .nick_name(zitadel_sdk::some("Minnie"))
 //!         .preferred_language(zitadel_sdk::some("en"));
+//!     // A PUT replaces the whole profile: a field left unset is reset, and
+//!     // `gender` goes back to `GENDER_UNSPECIFIED`. To change only the
+//!     // name, send the user's current gender (and nick name, language).
+//!     let profile = profile.gender(types::Gender::GenderFemale);
 //!     let response = client.auth_service_update_my_profile().body(profile).send().await?;
 //!     Ok(response.into_inner())
 //! }
