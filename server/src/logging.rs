@@ -8,7 +8,10 @@
 use slog::Drain;
 
 /// How log records are written to standard error.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+// The command line parses it only when the `cli` feature builds one (the test
+// server crate builds the library without it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum LogFormat {
     /// Human-readable lines (dropshot's terminal logger).
     Terminal,
