@@ -379,24 +379,24 @@ async fn serve(
     let mut signals = StopSignals::listen()?;
     let running = start_all(Arc::clone(&store), &addresses, &limits, &metrics, &log)?;
     let admin = Admin::start(operations.admin, Arc::clone(&store), metrics, log.clone()).await?;
-    println!("database: {db}");
+    let mut banner = format!("database: {db}\n");
     for api in &running {
-        println!(
-            "{:<12} {}  (spec: {}/openapi.json)",
+        banner.push_str(&format!(
+            "{:<12} {}  (spec: {}/openapi.json)\n",
             api.api.name(),
             api.base_url(),
             api.base_url()
-        );
+        ));
     }
-    println!(
-        "{:<12} http://{}  (/healthz /readyz /metrics)",
+    banner.push_str(&format!(
+        "{:<12} http://{}  (/healthz /readyz /metrics)\n",
         "admin",
         admin.local_addr()
-    );
+    ));
     if let Some((user_id, tenant, tokens)) = demo_user {
-        println!(
-            "\ndemo user {user_id} (Ctrl-Hub's path names this id: /v3/users/{user_id}); one curl line per API:"
-        );
+        banner.push_str(&format!(
+            "\ndemo user {user_id} (Ctrl-Hub's path names this id: /v3/users/{user_id}); one curl line per API:\n"
+        ));
         for api in &running {
             let Some((_, token)) = tokens.iter().find(|(a, _)| *a == api.api) else {
                 continue;
@@ -406,15 +406,16 @@ async fn serve(
                 token: token.clone(),
                 tenant: Some(tenant.clone()),
             };
-            println!(
-                "\n# {}\n{}",
+            banner.push_str(&format!(
+                "\n# {}\n{}\n",
                 api.api.name(),
                 api.api
                     .descriptor()
                     .demo_curl(&api.base_url(), &credentials)
-            );
+            ));
         }
     }
+    print_banner(&banner);
     // Serve until the process is asked to stop: no server stops on its own,
     // short of a fatal error, which dropshot logs. On Ctrl-C or SIGTERM the
     // servers are closed, so requests in flight are answered and the store is
@@ -642,6 +643,17 @@ fn command_runtime() -> Result<tokio::runtime::Runtime, String> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))
+}
+
+/// Writes what `serve` prints at start. A reader that has gone away (a
+/// script that read the addresses and closed the pipe, `server serve | head
+/// -3`) must not stop the server: `println!` would panic on the closed pipe,
+/// so the text is written once and an error is ignored.
+fn print_banner(banner: &str) {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(banner.as_bytes());
+    let _ = stdout.flush();
 }
 
 fn main() -> ExitCode {

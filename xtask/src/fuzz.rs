@@ -370,8 +370,9 @@ fn start_server(
         .map_err(|e| format!("cannot start the server: {e}"))?;
     let stdout = child.stdout.take().ok_or("no server output")?;
     let server = Server(child);
-    let url = BufReader::new(stdout)
-        .lines()
+    let mut lines = BufReader::new(stdout).lines();
+    let url = lines
+        .by_ref()
         .map_while(Result::ok)
         .find_map(|line| {
             let mut words = line.split_whitespace();
@@ -385,6 +386,10 @@ fn start_server(
                 log.display()
             )
         })?;
+    // The server prints more after its addresses (the admin listener, the
+    // demo block); the pipe stays read until the server exits, so none of
+    // it meets a closed pipe.
+    std::thread::spawn(move || lines.map_while(Result::ok).for_each(drop));
     Ok((server, url))
 }
 

@@ -70,6 +70,55 @@ fn serve_api_starts_only_the_named_api() {
     assert!(listing[2].starts_with("admin "), "{listing:?}");
 }
 
+/// A reader that has gone away before the server prints its addresses (a
+/// script that read what it needed and closed the pipe, `server serve |
+/// head -1`) does not stop the server: it goes on answering on the address
+/// it was given. (The fuzz command read the API's address and closed the
+/// pipe; the server then died printing the admin line, and the fuzz run
+/// found nothing listening.)
+#[test]
+fn serve_keeps_serving_when_its_stdout_is_closed() {
+    let db = temporary_database();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap_or_else(|e| panic!("{e}"))
+        .port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
+        .arg("--db")
+        .arg(&db)
+        .args([
+            "serve",
+            "--api",
+            "zitadel",
+            "--listen",
+            &format!("zitadel=127.0.0.1:{port}"),
+            "--admin",
+            "127.0.0.1:0",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start the server: {e}"));
+    // Closed at once, long before the server has opened its database.
+    drop(child.stdout.take());
+    let started = std::time::Instant::now();
+    let mut listening = false;
+    while !listening && started.elapsed() < std::time::Duration::from_secs(20) {
+        listening = std::net::TcpStream::connect(("127.0.0.1", port)).is_ok();
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // The banner is written once the APIs listen; give it time to fail.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let exited = child.try_wait().unwrap_or_else(|e| panic!("{e}"));
+    let answered = std::net::TcpStream::connect(("127.0.0.1", port)).is_ok();
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(db.parent().unwrap_or(&db));
+    assert!(listening, "the server never listened on 127.0.0.1:{port}");
+    assert_eq!(exited, None, "the server exited when its stdout was closed");
+    assert!(answered, "nothing listens on 127.0.0.1:{port} any more");
+}
+
 /// Ctrl-Hub's path names the caller's own user id; `user add` says which.
 #[test]
 fn user_add_prints_the_user_id_ctrl_hubs_path_needs() {

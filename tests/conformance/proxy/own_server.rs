@@ -47,9 +47,8 @@ struct Case {
     path: String,
     headers: Vec<(&'static str, String)>,
     body: Vec<u8>,
-    /// The statuses the vendor's API answers this with (where vendors
-    /// differ, as for a body in another media type, every one of them).
-    status: &'static [u16],
+    /// The status the vendor's API answers this with.
+    status: u16,
     /// The request breaks the spec: the proxy reports it refused.
     outside_spec: bool,
 }
@@ -106,13 +105,7 @@ impl Request {
     }
 
     /// `body` sent the operation's way with the caller's credential.
-    fn case(
-        &self,
-        name: &'static str,
-        body: Value,
-        status: &'static [u16],
-        outside_spec: bool,
-    ) -> Case {
+    fn case(&self, name: &'static str, body: Value, status: u16, outside_spec: bool) -> Case {
         Case {
             name,
             method: self.method.clone(),
@@ -135,10 +128,27 @@ impl Request {
     }
 }
 
-/// The cases every API has, from its descriptor: the seed (accepted), a
-/// wrong and a missing credential, the body in another media type,
-/// malformed JSON, a body over the server's 64 KiB limit and another method.
-fn common_cases(request: &Request) -> Vec<Case> {
+/// The statuses `api` answers a body in another media type and a body over
+/// the size limit with: the server's own (415, 413) unless the vendor's
+/// error model has no such status (ZITADEL's gRPC codes map both to 400;
+/// CL2C documents a media type error as its 400 problem details).
+fn refusal_statuses(api: Api) -> (u16, u16) {
+    match api {
+        Api::Zitadel => (400, 400),
+        Api::Cl2c => (400, 413),
+        _ => (415, 413),
+    }
+}
+
+/// The cases every API has, from its descriptor: a wrong and a missing
+/// credential, the body in another media type, malformed JSON, a body over
+/// the server's 64 KiB limit and another method, all refused, and then the
+/// seed, accepted. The refusals come first so that none of them can be
+/// answered by a rule about the stored profile (ZITADEL's "not changed" is
+/// a 400 too): a refusal the server failed to make would store the seed and
+/// answer 200.
+fn common_cases(api: Api, request: &Request) -> Vec<Case> {
+    let (wrong_media_type, too_large_status) = refusal_statuses(api);
     let seed = request.seed.to_string().into_bytes();
     let other_method = if request.method == "PATCH" {
         "PUT"
@@ -149,10 +159,17 @@ fn common_cases(request: &Request) -> Vec<Case> {
     // request is within the spec: only the server's size limit refuses it.
     let mut too_large = vec![b' '; 70 * 1024];
     too_large.extend_from_slice(&seed);
-    let mut in_plain_text = request.with(&request.token);
-    for (name, value) in &mut in_plain_text {
+    // The mistake a caller makes: plain JSON to a JSON:API operation, and
+    // text to a JSON one.
+    let other_media_type = if request.media_type == "application/json" {
+        "text/plain"
+    } else {
+        "application/json"
+    };
+    let mut in_another_media_type = request.with(&request.token);
+    for (name, value) in &mut in_another_media_type {
         if *name == "Content-Type" {
-            *value = "text/plain".to_string();
+            *value = other_media_type.to_string();
         }
     }
     let raw = |name, headers, body, status, outside_spec| Case {
@@ -165,42 +182,39 @@ fn common_cases(request: &Request) -> Vec<Case> {
         outside_spec,
     };
     vec![
-        request.case("seed", request.seed.clone(), &[200], false),
         raw(
             "wrong credential",
             request.with(&format!("{}0", request.token)),
             seed.clone(),
-            &[401],
+            401,
             false,
         ),
         raw(
             "no credential",
             request.without_credential(),
             seed.clone(),
-            &[401],
+            401,
             true,
         ),
-        // ZITADEL and CL2C answer 400, the others 415.
         raw(
             "wrong media type",
-            in_plain_text,
+            in_another_media_type,
             seed.clone(),
-            &[400, 415],
+            wrong_media_type,
             true,
         ),
         raw(
             "malformed JSON",
             request.with(&request.token),
             b"{\"".to_vec(),
-            &[400],
+            400,
             true,
         ),
-        // ZITADEL answers 400, the others 413.
         raw(
             "too large",
             request.with(&request.token),
             too_large,
-            &[400, 413],
+            too_large_status,
             false,
         ),
         Case {
@@ -209,10 +223,11 @@ fn common_cases(request: &Request) -> Vec<Case> {
                 "wrong method",
                 request.with(&request.token),
                 seed,
-                &[405],
+                405,
                 true,
             )
         },
+        request.case("seed", request.seed.clone(), 200, false),
     ]
 }
 
@@ -224,13 +239,13 @@ fn own_cases(api: Api, request: &Request) -> Vec<Case> {
             request.case(
                 "not changed (FAILED_PRECONDITION)",
                 request.seed.clone(),
-                &[400],
+                400,
                 false,
             ),
             request.case(
                 "invalid argument",
                 request.seed_with("/firstName", json!("")),
-                &[400],
+                400,
                 true,
             ),
         ],
@@ -238,25 +253,25 @@ fn own_cases(api: Api, request: &Request) -> Vec<Case> {
             request.case(
                 "not an IANA time zone (x-rule)",
                 json!({ "timezone": "Mars/Olympus" }),
-                &[422],
+                422,
                 false,
             ),
             request.case(
                 "not a member organisation (x-rule)",
                 json!({ "default_organization": "3c90c3cc-0d44-4b50-8888-8dd25736052a" }),
-                &[422],
+                422,
                 false,
             ),
             request.case(
                 "firstname not alphabetic",
                 json!({ "firstname": "J4ne" }),
-                &[422],
+                422,
                 true,
             ),
         ],
         Api::Cl2c => {
             let mut another_tenant =
-                request.case("another tenant", request.seed.clone(), &[401], false);
+                request.case("another tenant", request.seed.clone(), 401, false);
             for (name, value) in &mut another_tenant.headers {
                 if name.eq_ignore_ascii_case("tenant") {
                     *value = "another-tenant".to_string();
@@ -266,13 +281,13 @@ fn own_cases(api: Api, request: &Request) -> Vec<Case> {
                 request.case(
                     "first name empty (problem details)",
                     request.seed_with("/firstName", json!("")),
-                    &[400],
+                    400,
                     true,
                 ),
                 request.case(
                     "phone number not E.164 (x-rule)",
                     request.seed_with("/phoneNumber", json!("0123")),
-                    &[400],
+                    400,
                     true,
                 ),
                 another_tenant,
@@ -281,7 +296,7 @@ fn own_cases(api: Api, request: &Request) -> Vec<Case> {
         Api::Ctechnology => vec![request.case(
             "measurement units not an enum value",
             json!({ "measurement_units": "furlongs" }),
-            &[400],
+            400,
             true,
         )],
         Api::Ctrlhub => {
@@ -291,16 +306,16 @@ fn own_cases(api: Api, request: &Request) -> Vec<Case> {
                 request.case(
                     "data.id is not the path's (x-rule)",
                     other_id.clone(),
-                    &[409],
+                    409,
                     false,
                 ),
                 Case {
                     path: format!("/v3/users/{other}"),
-                    ..request.case("an unknown user id", other_id, &[404], false)
+                    ..request.case("an unknown user id", other_id, 404, false)
                 },
                 Case {
                     path: "/v3/users/not-a-uuid".to_string(),
-                    ..request.case("path id not a UUID", request.seed.clone(), &[400], true)
+                    ..request.case("path id not a UUID", request.seed.clone(), 400, true)
                 },
             ]
         }
@@ -315,37 +330,38 @@ fn own_cases(api: Api, request: &Request) -> Vec<Case> {
     }
 }
 
-/// Sends every case of `api` through the proxy: each gets its status, and
-/// no exchange has a violation.
-async fn every_documented_error_passes_without_a_violation(api: Api) {
+/// Sends every case of `api` through the proxy; what went wrong, each
+/// failure named after its case: a status other than the case's, a refused
+/// finding where none was due (or none where one was), a violation.
+async fn documented_error_failures(api: Api) -> Vec<String> {
     let server = TestServer::start(api).unwrap_or_else(|e| panic!("{e}"));
     let upstream = server.base_url(api).unwrap_or_else(|e| panic!("{e}"));
     let mut proxy = Proxied::start(api.name(), upstream, None).await;
     let client = reqwest::Client::new();
     let mut failures = Vec::new();
     let request = Request::of(api, &server);
-    let mut cases = common_cases(&request);
+    let mut cases = common_cases(api, &request);
     cases.extend(own_cases(api, &request));
     for case in cases {
+        let name = format!("{} {}", api.name(), case.name);
         let method =
             reqwest::Method::from_bytes(case.method.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
-        let mut request = client.request(method, format!("{}{}", proxy.url(), case.path));
-        for (name, value) in &case.headers {
-            request = request.header(*name, value);
+        let mut sent = client.request(method, format!("{}{}", proxy.url(), case.path));
+        for (header, value) in &case.headers {
+            sent = sent.header(*header, value);
         }
-        let response = request
+        let response = sent
             .body(case.body.clone())
             .send()
             .await
-            .unwrap_or_else(|e| panic!("{}: {e}", case.name));
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
         let status = response.status().as_u16();
         let body = response.bytes().await.unwrap_or_default();
         let (exchange, verdict) = proxy.next().await;
-        assert_eq!(exchange.response.body.0, body.to_vec(), "{}", case.name);
-        if !case.status.contains(&status) {
+        assert_eq!(exchange.response.body.0, body.to_vec(), "{name}");
+        if status != case.status {
             failures.push(format!(
-                "{}: answered {status}, not {:?}: {}",
-                case.name,
+                "{name}: answered {status}, not {}: {}",
                 case.status,
                 String::from_utf8_lossy(&body)
             ));
@@ -358,27 +374,25 @@ async fn every_documented_error_passes_without_a_violation(api: Api) {
             .collect();
         if refused.is_empty() == case.outside_spec {
             failures.push(format!(
-                "{}: expected {} refused request finding, found {refused:#?}",
-                case.name,
+                "{name}: expected {} refused request finding, found {refused:#?}",
                 if case.outside_spec { "a" } else { "no" }
             ));
         }
         let found = violations(&verdict);
         if !found.is_empty() {
-            failures.push(format!("{} ({status}):\n{found}", case.name));
+            failures.push(format!("{name} ({status}):\n{found}"));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{}:\n{}",
-        api.name(),
-        failures.join("\n")
-    );
+    failures
 }
 
+/// Every API in turn, each on a server of its own; the failures of all of
+/// them are reported together, so one API's failure hides no other's.
 #[tokio::test]
 async fn every_apis_documented_errors_pass_the_proxy_without_a_violation() {
+    let mut failures = Vec::new();
     for &api in Api::ALL {
-        every_documented_error_passes_without_a_violation(api).await;
+        failures.extend(documented_error_failures(api).await);
     }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
