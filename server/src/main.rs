@@ -1,6 +1,7 @@
 //! `server`: serves the five profile APIs; see `server --help`.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -379,24 +380,29 @@ async fn serve(
     let mut signals = StopSignals::listen()?;
     let running = start_all(Arc::clone(&store), &addresses, &limits, &metrics, &log)?;
     let admin = Admin::start(operations.admin, Arc::clone(&store), metrics, log.clone()).await?;
-    let mut banner = format!("database: {db}\n");
+    // Written into one string (`fmt::Write` on a `String` cannot fail) and
+    // printed once by `print_banner`.
+    let mut banner = String::new();
+    let _ = writeln!(banner, "database: {db}");
     for api in &running {
-        banner.push_str(&format!(
-            "{:<12} {}  (spec: {}/openapi.json)\n",
-            api.api.name(),
-            api.base_url(),
-            api.base_url()
-        ));
+        let url = api.base_url();
+        let _ = writeln!(
+            banner,
+            "{:<12} {url}  (spec: {url}/openapi.json)",
+            api.api.name()
+        );
     }
-    banner.push_str(&format!(
-        "{:<12} http://{}  (/healthz /readyz /metrics)\n",
+    let _ = writeln!(
+        banner,
+        "{:<12} http://{}  (/healthz /readyz /metrics)",
         "admin",
         admin.local_addr()
-    ));
+    );
     if let Some((user_id, tenant, tokens)) = demo_user {
-        banner.push_str(&format!(
-            "\ndemo user {user_id} (Ctrl-Hub's path names this id: /v3/users/{user_id}); one curl line per API:\n"
-        ));
+        let _ = writeln!(
+            banner,
+            "\ndemo user {user_id} (Ctrl-Hub's path names this id: /v3/users/{user_id}); one curl line per API:"
+        );
         for api in &running {
             let Some((_, token)) = tokens.iter().find(|(a, _)| *a == api.api) else {
                 continue;
@@ -406,13 +412,11 @@ async fn serve(
                 token: token.clone(),
                 tenant: Some(tenant.clone()),
             };
-            banner.push_str(&format!(
-                "\n# {}\n{}\n",
-                api.api.name(),
-                api.api
-                    .descriptor()
-                    .demo_curl(&api.base_url(), &credentials)
-            ));
+            let curl = api
+                .api
+                .descriptor()
+                .demo_curl(&api.base_url(), &credentials);
+            let _ = writeln!(banner, "\n# {}\n{curl}", api.api.name());
         }
     }
     print_banner(&banner);

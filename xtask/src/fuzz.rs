@@ -370,9 +370,11 @@ fn start_server(
         .map_err(|e| format!("cannot start the server: {e}"))?;
     let stdout = child.stdout.take().ok_or("no server output")?;
     let server = Server(child);
-    let mut lines = BufReader::new(stdout).lines();
-    let url = lines
-        .by_ref()
+    // Only the address is read; the pipe then closes, and the rest of the
+    // listing meets a closed pipe, which `serve` ignores (the server test
+    // `serve_keeps_serving_when_its_stdout_is_closed`).
+    let url = BufReader::new(stdout)
+        .lines()
         .map_while(Result::ok)
         .find_map(|line| {
             let mut words = line.split_whitespace();
@@ -386,10 +388,6 @@ fn start_server(
                 log.display()
             )
         })?;
-    // The server prints more after its addresses (the admin listener, the
-    // demo block); the pipe stays read until the server exits, so none of
-    // it meets a closed pipe.
-    std::thread::spawn(move || lines.map_while(Result::ok).for_each(drop));
     Ok((server, url))
 }
 

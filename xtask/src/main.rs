@@ -68,19 +68,14 @@ fn new_api(root: &std::path::Path, name: &str) -> Result<String, String> {
         api.title
     );
     for path in &written {
-        // The registry is the one existing file the scaffold changes, by
-        // one line: say so, rather than "wrote" as for the new files.
-        if path == std::path::Path::new(xtask::new_api::REGISTRY) {
-            let _ = writeln!(
-                out,
-                "  added `{name} {},` to {}",
-                api.variant,
-                path.display()
-            );
-        } else {
-            let _ = writeln!(out, "  wrote {}", path.display());
-        }
+        let _ = writeln!(out, "  wrote {}", path.display());
     }
+    let _ = writeln!(
+        out,
+        "  added `{}` to {}",
+        api.registry_line(),
+        xtask::new_api::REGISTRY
+    );
     let generated = xtask::gate::generate_workspace(root)?;
     for line in generated
         .lines()

@@ -147,8 +147,9 @@ pub fn plan(root: &Path, name: &str) -> Result<NewApi, String> {
     })
 }
 
-/// Writes every file of the new API and its registry line; returns the
-/// paths written, relative to `root`, the registry last.
+/// Writes every file of the new API and adds its line to the registry;
+/// returns the files written, relative to `root` (the registry, which is
+/// edited, not written, is not among them: see [`NewApi::registry_line`]).
 pub fn scaffold(root: &Path, api: &NewApi) -> Result<Vec<PathBuf>, String> {
     let mut written = Vec::new();
     for (path, text) in files(api)? {
@@ -160,7 +161,6 @@ pub fn scaffold(root: &Path, api: &NewApi) -> Result<Vec<PathBuf>, String> {
         std::fs::read_to_string(&registry_path).map_err(|e| format!("{REGISTRY}: {e}"))?;
     let updated = with_registry_line(&registry, &api.name, &api.variant)?;
     std::fs::write(&registry_path, updated).map_err(|e| format!("{REGISTRY}: {e}"))?;
-    written.push(PathBuf::from(REGISTRY));
     Ok(written)
 }
 
@@ -170,8 +170,23 @@ pub fn with_registry_line(registry: &str, module: &str, variant: &str) -> Result
         .find(REGISTRY_END)
         .ok_or_else(|| format!("{REGISTRY}: cannot find the end of the list in `for_each_api!`"))?;
     let mut updated = registry.to_string();
-    updated.insert_str(end, &format!("            {module} {variant},\n"));
+    updated.insert_str(
+        end,
+        &format!("            {}\n", registry_line(module, variant)),
+    );
     Ok(updated)
+}
+
+/// An API's entry in the registry's list: `acme Acme,`.
+fn registry_line(module: &str, variant: &str) -> String {
+    format!("{module} {variant},")
+}
+
+impl NewApi {
+    /// The line [`scaffold`] adds to the registry for this API.
+    pub fn registry_line(&self) -> String {
+        registry_line(&self.name, &self.variant)
+    }
 }
 
 /// The `(module, Variant)` pairs the registry lists.

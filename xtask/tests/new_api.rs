@@ -9,16 +9,12 @@
 //! second run builds only what changed; the first run builds the workspace
 //! once more (a few minutes on two cores).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod outside;
 
-/// The repository this test was built from.
-fn here() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap_or_else(|| panic!("xtask has a parent directory"))
-        .to_path_buf()
-}
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use outside::{cargo, here, text};
 
 /// The repository's files (tracked, and new ones not ignored), relative.
 fn repository_files(root: &Path) -> Vec<PathBuf> {
@@ -41,27 +37,6 @@ fn repository_files(root: &Path) -> Vec<PathBuf> {
         .map(|name| PathBuf::from(String::from_utf8_lossy(name).into_owned()))
         .filter(|path| here().join(path).is_file())
         .collect()
-}
-
-/// `cargo <args>` in `tree`, building into `target`.
-fn cargo(tree: &Path, target: &Path, args: &[&str]) -> Output {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    Command::new(cargo)
-        .args(args)
-        .current_dir(tree)
-        .env("CARGO_TARGET_DIR", target)
-        .env_remove("CARGO_MANIFEST_DIR")
-        .env_remove("RUSTC_WRAPPER")
-        .output()
-        .unwrap_or_else(|e| panic!("cargo {args:?}: {e}"))
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 /// `text` without what changes from run to run: timings, and where the

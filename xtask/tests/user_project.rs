@@ -11,16 +11,11 @@
 //! kept between runs (the first run builds about 320 packages, a few minutes
 //! on two cores).
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod outside;
 
-/// The repository this test was built from.
-fn here() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap_or_else(|| panic!("xtask has a parent directory"))
-        .to_path_buf()
-}
+use std::path::Path;
+
+use outside::{cargo, here, text};
 
 /// The project's manifest: the dependency lines of `docs/sdk.md`, with a
 /// `path` for the `git` source, and a `[workspace]` of its own so that cargo
@@ -134,28 +129,8 @@ fn an_sdk_users_project_passes_its_mocked_test_and_its_test_against_the_test_ser
     std::fs::copy(root.join("Cargo.lock"), project.join("Cargo.lock"))
         .unwrap_or_else(|e| panic!("Cargo.lock: {e}"));
 
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    let output = Command::new(cargo)
-        .arg("test")
-        .current_dir(&project)
-        .env("CARGO_TARGET_DIR", work.join("target"))
-        // The test names are read from the output, which a quiet cargo
-        // would reduce to dots.
-        .env("CARGO_TERM_QUIET", "false")
-        // What the outer build was given for itself (coverage, its flags),
-        // not what a user's build has.
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("CARGO_BUILD_BUILD_DIR")
-        .env_remove("LLVM_PROFILE_FILE")
-        .env_remove("CARGO_MANIFEST_DIR")
-        .env_remove("RUSTC_WRAPPER")
-        .output()
-        .unwrap_or_else(|e| panic!("cargo test: {e}"));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let output = cargo(&project, &work.join("target"), &["test"]);
+    let text = text(&output);
     assert!(output.status.success(), "the user's project:\n{text}");
     for test in [
         "an_unchanged_profile_is_success ... ok",

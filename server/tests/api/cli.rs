@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 
 use server::serve::start_one;
@@ -15,6 +15,26 @@ fn temporary_database() -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("server-cli-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
     dir.join("db.sqlite")
+}
+
+/// `server --db <db> serve --api <api> --listen <api>=<address>` with the
+/// admin listener on a free port, its listing on a pipe.
+fn spawn_serve(db: &std::path::Path, api: &str, address: &str) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_server"))
+        .arg("--db")
+        .arg(db)
+        .args([
+            "serve",
+            "--api",
+            api,
+            "--listen",
+            &format!("{api}={address}"),
+        ])
+        .args(["--admin", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start the server: {e}"))
 }
 
 #[tokio::test]
@@ -38,22 +58,7 @@ async fn an_address_in_use_is_an_error_naming_the_api_and_the_address() {
 #[test]
 fn serve_api_starts_only_the_named_api() {
     let db = temporary_database();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
-        .arg("--db")
-        .arg(&db)
-        .args([
-            "serve",
-            "--api",
-            "zitadel",
-            "--listen",
-            "zitadel=127.0.0.1:0",
-            "--admin",
-            "127.0.0.1:0",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start the server: {e}"));
+    let mut child = spawn_serve(&db, "zitadel", "127.0.0.1:0");
     let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
     // The listing ends where the demo user's block begins.
     let listing: Vec<String> = BufReader::new(stdout)
@@ -79,26 +84,8 @@ fn serve_api_starts_only_the_named_api() {
 #[test]
 fn serve_keeps_serving_when_its_stdout_is_closed() {
     let db = temporary_database();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .unwrap_or_else(|e| panic!("{e}"))
-        .port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
-        .arg("--db")
-        .arg(&db)
-        .args([
-            "serve",
-            "--api",
-            "zitadel",
-            "--listen",
-            &format!("zitadel=127.0.0.1:{port}"),
-            "--admin",
-            "127.0.0.1:0",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start the server: {e}"));
+    let port = crate::node::free_port();
+    let mut child = spawn_serve(&db, "zitadel", &format!("127.0.0.1:{port}"));
     // Closed at once, long before the server has opened its database.
     drop(child.stdout.take());
     let started = std::time::Instant::now();
@@ -155,15 +142,7 @@ fn user_add_prints_the_user_id_ctrl_hubs_path_needs() {
 #[test]
 fn sigterm_stops_the_server_cleanly() {
     let db = temporary_database();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
-        .arg("--db")
-        .arg(&db)
-        .args(["serve", "--api", "exante", "--listen", "exante=127.0.0.1:0"])
-        .args(["--admin", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start the server: {e}"));
+    let mut child = spawn_serve(&db, "exante", "127.0.0.1:0");
     let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
     let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
     let listening = lines.any(|line| line.starts_with("exante "));

@@ -188,13 +188,6 @@ fn query(url: &str, sql: &str) -> Result<Vec<String>, String> {
     .map_err(|_| "the query thread panicked".to_string())?
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|address| address.port())
-        .unwrap_or_else(|e| panic!("no free port: {e}"))
-}
-
 /// A primary with a synchronous standby (`pg_basebackup -R`, the standby
 /// named in `synchronous_standby_names`), both running, the standby
 /// streaming in sync; `None` (with a notice) when there is no PostgreSQL.
@@ -221,8 +214,8 @@ fn primary_and_standby() -> Option<Clusters> {
         bindir,
         dir,
         as_root,
-        primary_port: free_port(),
-        standby_port: free_port(),
+        primary_port: crate::node::free_port(),
+        standby_port: crate::node::free_port(),
     };
     let primary = clusters.data("primary").display().to_string();
     clusters.run(

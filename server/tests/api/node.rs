@@ -130,6 +130,15 @@ pub fn add_user_token(db: &str, name: &str, api: &str) -> String {
         .to_string()
 }
 
+/// A loopback port nothing listens on now (bound, then let go), for a
+/// process that must be told its address before it starts.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .unwrap_or_else(|e| panic!("no free port: {e}"))
+}
+
 /// A fresh directory for one test's database and logs.
 pub fn scratch_dir(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!(

@@ -39,7 +39,7 @@ async fn every_apis_seed_request_through_its_sdk_passes_the_proxy_without_a_find
     }
 }
 
-/// One request sent raw through the proxy, and the statuses the server may
+/// One request sent raw through the proxy, and the status the server must
 /// answer it with.
 struct Case {
     name: &'static str,
