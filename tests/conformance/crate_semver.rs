@@ -124,17 +124,17 @@ fn a_removed_public_function_without_a_major_bump_fails_naming_it() {
         "pub fn from_env()",
         "fn from_env()",
     );
-    set_version(&scratch.0, "sdk/zitadel/Cargo.toml", "2.1.0");
+    set_version(&scratch.0, "sdk/zitadel/Cargo.toml", "3.1.0");
     let failure = check(&scratch.0, Path::new(ZITADEL), Some(&spec)).join("\n");
     assert!(
-        failure.contains("zitadel-sdk 2.0.0 → 2.1.0 is not enough")
-            && failure.contains("at least 3.0.0")
+        failure.contains("zitadel-sdk 3.0.0 → 3.1.0 is not enough")
+            && failure.contains("at least 4.0.0")
             && failure.contains(
                 "Rust API removed or changed: crate::auth: impl Credentials :: fn from_env()"
             ),
         "{failure}"
     );
-    set_version(&scratch.0, "sdk/zitadel/Cargo.toml", "3.0.0");
+    set_version(&scratch.0, "sdk/zitadel/Cargo.toml", "4.0.0");
     let failures = check(&scratch.0, Path::new(ZITADEL), Some(&spec));
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
@@ -155,7 +155,7 @@ fn a_breaking_change_in_sdk_support_needs_a_major_bump_of_every_sdk() {
     );
     let failure = check(&scratch.0, &support_dir(), None).join("\n");
     assert!(
-        failure.contains("sdk-support 0.1.0 → 0.1.0 is not enough"),
+        failure.contains("sdk-support 0.2.0 → 0.2.0 is not enough"),
         "{failure}"
     );
 }
@@ -174,7 +174,7 @@ fn an_added_method_needs_a_minor_bump() {
         failure.contains("a feature release") && failure.contains("Rust API added"),
         "{failure}"
     );
-    set_version(&scratch.0, "sdk/zitadel/Cargo.toml", "2.1.0");
+    set_version(&scratch.0, "sdk/zitadel/Cargo.toml", "3.1.0");
     let failures = check(&scratch.0, Path::new(ZITADEL), Some(&spec));
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

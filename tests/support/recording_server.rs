@@ -66,6 +66,9 @@ pub struct Reply {
     pub headers: Vec<(String, String)>,
     /// How long to wait before answering (for timeouts).
     pub delay: std::time::Duration,
+    /// How long to pause after the head and the first byte of the body
+    /// (for a timeout while the body arrives).
+    pub body_stall: std::time::Duration,
 }
 
 impl Reply {
@@ -81,12 +84,20 @@ impl Reply {
             body: body.to_string(),
             headers: Vec::new(),
             delay: std::time::Duration::ZERO,
+            body_stall: std::time::Duration::ZERO,
         }
     }
 
     /// The same reply with one more header.
     pub fn with_header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    /// The same reply with a pause of `stall` after the head and the
+    /// body's first byte.
+    pub fn stalling_body(mut self, stall: std::time::Duration) -> Self {
+        self.body_stall = stall;
         self
     }
 
@@ -217,7 +228,16 @@ async fn serve(mut stream: TcpStream, reply: &Reply) -> Option<Recorded> {
         reply.body
     );
     tokio::time::sleep(reply.delay).await;
-    stream.write_all(response.as_bytes()).await.ok()?;
+    let bytes = response.as_bytes();
+    if reply.body_stall.is_zero() || reply.body.is_empty() {
+        stream.write_all(bytes).await.ok()?;
+    } else {
+        let first_body_byte = bytes.len() - reply.body.len() + 1;
+        stream.write_all(&bytes[..first_body_byte]).await.ok()?;
+        stream.flush().await.ok()?;
+        tokio::time::sleep(reply.body_stall).await;
+        stream.write_all(&bytes[first_body_byte..]).await.ok()?;
+    }
     stream.shutdown().await.ok()?;
     Some(Recorded {
         method,

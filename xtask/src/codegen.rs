@@ -25,7 +25,7 @@ pub fn header(spec: &ApiSpec) -> String {
 /// The generation settings, shared with the mocks (`crate::mocks`) so that
 /// both name the same types.
 pub fn settings() -> Result<progenitor::GenerationSettings, String> {
-    let inner: proc_macro2::TokenStream = "crate::auth::Credentials"
+    let inner: proc_macro2::TokenStream = "::sdk_support::ClientContext<crate::auth::Credentials>"
         .parse()
         .map_err(|e| format!("inner type does not parse: {e}"))?;
     let mut settings = progenitor::GenerationSettings::new();
@@ -42,8 +42,9 @@ pub fn settings() -> Result<progenitor::GenerationSettings, String> {
 ///
 /// The settings are the SDK's contract with its hand-written layer: builder
 /// methods (`client.update_profile().body(..).send()`), and an inner value of
-/// type `crate::auth::Credentials` whose `ClientHooks` impl, which the SDK
-/// must write (`HooksMode::Expected`), sends the credentials.
+/// type `sdk_support::ClientContext<crate::auth::Credentials>` whose
+/// `ClientHooks` impl, which the SDK must write (`HooksMode::Expected`),
+/// sends the credentials and knows the client's timeouts.
 pub fn generate(spec: &ApiSpec, view: &Value) -> Result<String, String> {
     let openapi: openapiv3::OpenAPI = serde_json::from_value(view.clone()).map_err(|e| {
         format!(
@@ -75,13 +76,37 @@ pub fn generate(spec: &ApiSpec, view: &Value) -> Result<String, String> {
         )
     })?;
 
-    let file: syn::File = syn::parse2(tokens).map_err(|e| {
+    let mut file: syn::File = syn::parse2(tokens).map_err(|e| {
         format!(
             "{}: progenitor produced code that does not parse: {e}",
             spec.label()
         )
     })?;
+    add_beside_progenitor(spec, &mut file)?;
     Ok(format!("{}{}", header(spec), prettyplease::unparse(&file)))
+}
+
+/// What the generated file has beyond progenitor's code: the operation
+/// table the hooks and errors read ([`crate::operation_table`]) and the
+/// required-field constructors ([`crate::required_fields`]).
+fn add_beside_progenitor(spec: &ApiSpec, file: &mut syn::File) -> Result<(), String> {
+    let table = crate::operation_table::operation_table(spec, file)?;
+    let constructors = crate::required_fields::required_constructors(file);
+    let unparsable =
+        |e: syn::Error| format!("{}: generated extras do not parse: {e}", spec.label());
+    for constructor in constructors {
+        let item: syn::Item = syn::parse2(constructor).map_err(unparsable)?;
+        let types = file.items.iter_mut().find_map(|item| match item {
+            syn::Item::Mod(module) if module.ident == "types" => module.content.as_mut(),
+            _ => None,
+        });
+        if let Some((_, items)) = types {
+            items.push(item);
+        }
+    }
+    let table: syn::File = syn::parse2(table).map_err(unparsable)?;
+    file.items.extend(table.items);
+    Ok(())
 }
 
 /// The files of a new SDK crate, written by `generate` when a spec has no
@@ -113,6 +138,7 @@ progenitor-client.workspace = true
 regex = {{ workspace = true, optional = true }}
 regress.workspace = true
 reqwest.workspace = true
+sdk-support = {{ path = "../support" }}
 serde.workspace = true
 serde_json.workspace = true
 uuid.workspace = true
@@ -150,7 +176,7 @@ use crate::Client;
 #[derive(Clone, Debug, Default)]
 pub struct Credentials;
 
-impl progenitor_client::ClientHooks<Credentials> for Client {}
+impl progenitor_client::ClientHooks<sdk_support::ClientContext<Credentials>> for Client {}
 "#
     .to_string();
     vec![

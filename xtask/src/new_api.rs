@@ -575,7 +575,7 @@ chrono.workspace = true
 httpmock = {{ workspace = true, optional = true }}
 progenitor-client.workspace = true
 regex = {{ workspace = true, optional = true }}
-sdk-support = {{ path = "../support", version = "0.1.0" }}
+sdk-support = {{ path = "../support", version = "0.2.0" }}
 regress.workspace = true
 reqwest.workspace = true
 serde.workspace = true
@@ -636,7 +636,10 @@ pub use generated_sdk::{{Client, ClientInfo, ResponseValue, builder, types}};
 pub use httpmock;
 pub use progenitor_client::Error as ProgenitorError;
 pub use reqwest::{{self, StatusCode}};
-pub use sdk_support::{{BuildError, EnvCredentialsError, InvalidCredentials, some}};
+pub use sdk_support::{{
+    BuildError, ClientContext, EnvCredentialsError, InvalidCredentials, Operation, Timeout, optional,
+    some,
+}};
 
 /// The version of `spec/{name}.yaml` (its `info.version`) this crate
 /// implements.
@@ -645,7 +648,7 @@ pub const SPEC_VERSION: &str = "{version}";
 /// Configures a [`Client`]; made by [`Client::builder`].
 pub type ClientBuilder = sdk_support::ClientBuilder<Client>;
 
-sdk_support::sdk_client!(api: "{name}", error_body: {error_body});
+sdk_support::sdk_client!(api: "{name}", title: {title:?}, error_body: {error_body});
 "#
     )
 }

@@ -90,7 +90,7 @@ use zitadel_sdk::{Client, Credentials, types};
 async fn an_unchanged_nickname_is_success_on_the_real_server() -> Result<(), Box<dyn std::error::Error>> {
     let server = TestServer::start(Api::Zitadel)?;
     let credentials = Credentials::access_token(server.token(Api::Zitadel)?)?;
-    let client = Client::new(server.base_url(Api::Zitadel)?, credentials);
+    let client = Client::builder(server.base_url(Api::Zitadel)?, credentials).build()?;
     // Stored: the server answers 200 with the change's details.
     let profile = types::UpdateMyProfileRequest::builder()
         .first_name("Minnie")

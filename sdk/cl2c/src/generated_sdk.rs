@@ -1005,6 +1005,28 @@ pub mod types {
             }
         }
     }
+    impl UpdateProfileRequest {
+        ///A builder with every required field set (`first_name`), so that none can be left out; set the optional ones on it. Written by `cargo xtask generate`.
+        pub fn with_required<T0>(first_name: T0) -> builder::UpdateProfileRequest
+        where
+            T0: ::std::convert::TryInto<UpdateProfileRequestFirstName>,
+            T0::Error: ::std::fmt::Display,
+        {
+            Self::builder().first_name(first_name)
+        }
+    }
+    impl ValidationProblemDetails {
+        ///A builder with every required field set (`extra`), so that none can be left out; set the optional ones on it. Written by `cargo xtask generate`.
+        pub fn with_required<T0>(extra: T0) -> builder::ValidationProblemDetails
+        where
+            T0: ::std::convert::TryInto<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+            T0::Error: ::std::fmt::Display,
+        {
+            Self::builder().extra(extra)
+        }
+    }
 }
 #[derive(Clone, Debug)]
 /**Client for CL2C API — update user profile
@@ -1015,7 +1037,7 @@ Version: 1.0.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: crate::auth::Credentials,
+    pub(crate) inner: ::sdk_support::ClientContext<crate::auth::Credentials>,
 }
 impl Client {
     /// Create a new client.
@@ -1023,7 +1045,10 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: crate::auth::Credentials) -> Self {
+    pub fn new(
+        baseurl: &str,
+        inner: ::sdk_support::ClientContext<crate::auth::Credentials>,
+    ) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -1042,7 +1067,7 @@ impl Client {
     pub fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: crate::auth::Credentials,
+        inner: ::sdk_support::ClientContext<crate::auth::Credentials>,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -1051,7 +1076,7 @@ impl Client {
         }
     }
 }
-impl ClientInfo<crate::auth::Credentials> for Client {
+impl ClientInfo<::sdk_support::ClientContext<crate::auth::Credentials>> for Client {
     fn api_version() -> &'static str {
         "1.0.0"
     }
@@ -1061,7 +1086,7 @@ impl ClientInfo<crate::auth::Credentials> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &crate::auth::Credentials {
+    fn inner(&self) -> &::sdk_support::ClientContext<crate::auth::Credentials> {
         &self.inner
     }
 }
@@ -1069,7 +1094,7 @@ const _: () = {
     #[allow(dead_code)]
     fn assert_client_hooks()
     where
-        Client: ClientHooks<crate::auth::Credentials>,
+        Client: ClientHooks<::sdk_support::ClientContext<crate::auth::Credentials>>,
     {}
 };
 impl Client {
@@ -1202,4 +1227,21 @@ pub mod builder {
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
     pub use self::super::Client;
+}
+/// Every operation of the spec, for the hooks and the errors
+/// (`sdk_support::Operation`).
+pub(crate) const OPERATIONS: &[::sdk_support::Operation] = &[
+    ::sdk_support::Operation::new(
+        "updateProfile",
+        "update_profile",
+        "PUT",
+        "/v1/cl2c/user",
+        &[200u16],
+        Some(check_update_profile_success_body),
+    ),
+];
+fn check_update_profile_success_body(
+    body: &[u8],
+) -> ::std::result::Result<(), ::serde_json::Error> {
+    ::serde_json::from_slice::<types::UserProfile>(body).map(|_| ())
 }

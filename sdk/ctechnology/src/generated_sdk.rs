@@ -2098,6 +2098,31 @@ pub mod types {
             }
         }
     }
+    impl ErrorResponse {
+        ///A builder with every required field set (`header`), so that none can be left out; set the optional ones on it. Written by `cargo xtask generate`.
+        pub fn with_required<T0>(header: T0) -> builder::ErrorResponse
+        where
+            T0: ::std::convert::TryInto<ApiHeaderSingle>,
+            T0::Error: ::std::fmt::Display,
+        {
+            Self::builder().header(header)
+        }
+    }
+    impl UserProfileResponse {
+        ///A builder with every required field set (`data`, `header`), so that none can be left out; set the optional ones on it. Written by `cargo xtask generate`.
+        pub fn with_required<T0, T1>(
+            data: T0,
+            header: T1,
+        ) -> builder::UserProfileResponse
+        where
+            T0: ::std::convert::TryInto<UserProfile>,
+            T0::Error: ::std::fmt::Display,
+            T1: ::std::convert::TryInto<ApiHeaderSingle>,
+            T1::Error: ::std::fmt::Display,
+        {
+            Self::builder().data(data).header(header)
+        }
+    }
 }
 #[derive(Clone, Debug)]
 /**Client for c.technology API — update user profile
@@ -2108,7 +2133,7 @@ Version: 2.2.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: crate::auth::Credentials,
+    pub(crate) inner: ::sdk_support::ClientContext<crate::auth::Credentials>,
 }
 impl Client {
     /// Create a new client.
@@ -2116,7 +2141,10 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: crate::auth::Credentials) -> Self {
+    pub fn new(
+        baseurl: &str,
+        inner: ::sdk_support::ClientContext<crate::auth::Credentials>,
+    ) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -2135,7 +2163,7 @@ impl Client {
     pub fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: crate::auth::Credentials,
+        inner: ::sdk_support::ClientContext<crate::auth::Credentials>,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -2144,7 +2172,7 @@ impl Client {
         }
     }
 }
-impl ClientInfo<crate::auth::Credentials> for Client {
+impl ClientInfo<::sdk_support::ClientContext<crate::auth::Credentials>> for Client {
     fn api_version() -> &'static str {
         "2.2.0"
     }
@@ -2154,7 +2182,7 @@ impl ClientInfo<crate::auth::Credentials> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &crate::auth::Credentials {
+    fn inner(&self) -> &::sdk_support::ClientContext<crate::auth::Credentials> {
         &self.inner
     }
 }
@@ -2162,7 +2190,7 @@ const _: () = {
     #[allow(dead_code)]
     fn assert_client_hooks()
     where
-        Client: ClientHooks<crate::auth::Credentials>,
+        Client: ClientHooks<::sdk_support::ClientContext<crate::auth::Credentials>>,
     {}
 };
 impl Client {
@@ -2296,4 +2324,21 @@ pub mod builder {
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
     pub use self::super::Client;
+}
+/// Every operation of the spec, for the hooks and the errors
+/// (`sdk_support::Operation`).
+pub(crate) const OPERATIONS: &[::sdk_support::Operation] = &[
+    ::sdk_support::Operation::new(
+        "updateUserProfile",
+        "update_user_profile",
+        "PUT",
+        "/api/v2.2/me",
+        &[200u16],
+        Some(check_update_user_profile_success_body),
+    ),
+];
+fn check_update_user_profile_success_body(
+    body: &[u8],
+) -> ::std::result::Result<(), ::serde_json::Error> {
+    ::serde_json::from_slice::<types::UserProfileResponse>(body).map(|_| ())
 }

@@ -3806,6 +3806,98 @@ pub mod types {
             }
         }
     }
+    impl ErrorDocument {
+        ///A builder with every required field set (`errors`), so that none can be left out; set the optional ones on it. Written by `cargo xtask generate`.
+        pub fn with_required<T0>(errors: T0) -> builder::ErrorDocument
+        where
+            T0: ::std::convert::TryInto<::std::vec::Vec<ErrorObject>>,
+            T0::Error: ::std::fmt::Display,
+        {
+            Self::builder().errors(errors)
+        }
+    }
+    impl Organisation {
+        ///A builder with every required field set (`id`, `type_`), so that none can be left out; set the optional ones on it. Written by `cargo xtask generate`.
+        pub fn with_required<T0, T1>(id: T0, type_: T1) -> builder::Organisation
+        where
+            T0: ::std::convert::TryInto<::uuid::Uuid>,
+            T0::Error: ::std::fmt::Display,
+            T1: ::std::convert::TryInto<OrganisationType>,
+            T1::Error: ::std::fmt::Display,
+        {
+            Self::builder().id(id).type_(type_)
+        }
+    }
+    impl ResourceIdentifier {
+        ///A builder with every required field set (`id`, `type_`), so that none can be left out; set the optional ones on it. Written by `cargo xtask generate`.
+        pub fn with_required<T0, T1>(id: T0, type_: T1) -> builder::ResourceIdentifier
+        where
+            T0: ::std::convert::TryInto<::uuid::Uuid>,
+            T0::Error: ::std::fmt::Display,
+            T1: ::std::convert::TryInto<::std::string::String>,
+            T1::Error: ::std::fmt::Display,
+        {
+            Self::builder().id(id).type_(type_)
+        }
+    }
+    impl Team {
+        ///A builder with every required field set (`id`, `type_`), so that none can be left out; set the optional ones on it. Written by `cargo xtask generate`.
+        pub fn with_required<T0, T1>(id: T0, type_: T1) -> builder::Team
+        where
+            T0: ::std::convert::TryInto<::uuid::Uuid>,
+            T0::Error: ::std::fmt::Display,
+            T1: ::std::convert::TryInto<TeamType>,
+            T1::Error: ::std::fmt::Display,
+        {
+            Self::builder().id(id).type_(type_)
+        }
+    }
+    impl User {
+        ///A builder with every required field set (`id`, `type_`), so that none can be left out; set the optional ones on it. Written by `cargo xtask generate`.
+        pub fn with_required<T0, T1>(id: T0, type_: T1) -> builder::User
+        where
+            T0: ::std::convert::TryInto<::uuid::Uuid>,
+            T0::Error: ::std::fmt::Display,
+            T1: ::std::convert::TryInto<UserType>,
+            T1::Error: ::std::fmt::Display,
+        {
+            Self::builder().id(id).type_(type_)
+        }
+    }
+    impl UserDocument {
+        ///A builder with every required field set (`data`, `jsonapi`), so that none can be left out; set the optional ones on it. Written by `cargo xtask generate`.
+        pub fn with_required<T0, T1>(data: T0, jsonapi: T1) -> builder::UserDocument
+        where
+            T0: ::std::convert::TryInto<User>,
+            T0::Error: ::std::fmt::Display,
+            T1: ::std::convert::TryInto<JsonApiObject>,
+            T1::Error: ::std::fmt::Display,
+        {
+            Self::builder().data(data).jsonapi(jsonapi)
+        }
+    }
+    impl UserUpdateDocument {
+        ///A builder with every required field set (`data`), so that none can be left out; set the optional ones on it. Written by `cargo xtask generate`.
+        pub fn with_required<T0>(data: T0) -> builder::UserUpdateDocument
+        where
+            T0: ::std::convert::TryInto<UserUpdateResource>,
+            T0::Error: ::std::fmt::Display,
+        {
+            Self::builder().data(data)
+        }
+    }
+    impl UserUpdateResource {
+        ///A builder with every required field set (`id`, `type_`), so that none can be left out; set the optional ones on it. Written by `cargo xtask generate`.
+        pub fn with_required<T0, T1>(id: T0, type_: T1) -> builder::UserUpdateResource
+        where
+            T0: ::std::convert::TryInto<::uuid::Uuid>,
+            T0::Error: ::std::fmt::Display,
+            T1: ::std::convert::TryInto<UserUpdateResourceType>,
+            T1::Error: ::std::fmt::Display,
+        {
+            Self::builder().id(id).type_(type_)
+        }
+    }
 }
 #[derive(Clone, Debug)]
 /**Client for Ctrl-Hub API — update a user
@@ -3816,7 +3908,7 @@ Version: 3.0.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: crate::auth::Credentials,
+    pub(crate) inner: ::sdk_support::ClientContext<crate::auth::Credentials>,
 }
 impl Client {
     /// Create a new client.
@@ -3824,7 +3916,10 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: crate::auth::Credentials) -> Self {
+    pub fn new(
+        baseurl: &str,
+        inner: ::sdk_support::ClientContext<crate::auth::Credentials>,
+    ) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -3843,7 +3938,7 @@ impl Client {
     pub fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: crate::auth::Credentials,
+        inner: ::sdk_support::ClientContext<crate::auth::Credentials>,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -3852,7 +3947,7 @@ impl Client {
         }
     }
 }
-impl ClientInfo<crate::auth::Credentials> for Client {
+impl ClientInfo<::sdk_support::ClientContext<crate::auth::Credentials>> for Client {
     fn api_version() -> &'static str {
         "3.0.0"
     }
@@ -3862,7 +3957,7 @@ impl ClientInfo<crate::auth::Credentials> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &crate::auth::Credentials {
+    fn inner(&self) -> &::sdk_support::ClientContext<crate::auth::Credentials> {
         &self.inner
     }
 }
@@ -3870,7 +3965,7 @@ const _: () = {
     #[allow(dead_code)]
     fn assert_client_hooks()
     where
-        Client: ClientHooks<crate::auth::Credentials>,
+        Client: ClientHooks<::sdk_support::ClientContext<crate::auth::Credentials>>,
     {}
 };
 impl Client {
@@ -4019,4 +4114,21 @@ pub mod builder {
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
     pub use self::super::Client;
+}
+/// Every operation of the spec, for the hooks and the errors
+/// (`sdk_support::Operation`).
+pub(crate) const OPERATIONS: &[::sdk_support::Operation] = &[
+    ::sdk_support::Operation::new(
+        "updateUser",
+        "update_user",
+        "PUT",
+        "/v3/users/{user_id}",
+        &[200u16],
+        Some(check_update_user_success_body),
+    ),
+];
+fn check_update_user_success_body(
+    body: &[u8],
+) -> ::std::result::Result<(), ::serde_json::Error> {
+    ::serde_json::from_slice::<types::UserDocument>(body).map(|_| ())
 }

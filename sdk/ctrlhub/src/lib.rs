@@ -23,13 +23,13 @@
 //!
 //! ```toml
 //! [dependencies]
-//! ctrlhub-sdk = { git = "https://github.com/profile-apis/profile-apis", tag = "ctrlhub-sdk-v4.0.0" }
+//! ctrlhub-sdk = { git = "https://github.com/profile-apis/profile-apis", tag = "ctrlhub-sdk-v5.0.0" }
 //! # Once published to crates.io: ctrlhub-sdk = "4"
 //!
 //! [dev-dependencies]
 //! # The typed mocks (`mock`), and the real server in-process for your tests.
-//! ctrlhub-sdk = { git = "https://github.com/profile-apis/profile-apis", tag = "ctrlhub-sdk-v4.0.0", features = ["mock"] }
-//! profile-test-server = { git = "https://github.com/profile-apis/profile-apis", tag = "ctrlhub-sdk-v4.0.0" }
+//! ctrlhub-sdk = { git = "https://github.com/profile-apis/profile-apis", tag = "ctrlhub-sdk-v5.0.0", features = ["mock"] }
+//! profile-test-server = { git = "https://github.com/profile-apis/profile-apis", tag = "ctrlhub-sdk-v5.0.0" }
 //! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
 //! ```
 //!
@@ -53,11 +53,10 @@
 //!     let profile = types::UserProfileUpdate::builder().personal(types::PersonalUpdate::try_from(personal)?);
 //!     let attributes = types::UserUpdateAttributes::builder()
 //!         .profile(types::UserProfileUpdate::try_from(profile)?);
-//!     let resource = types::UserUpdateResource::builder()
-//!         .id(user_id)
-//!         .type_(types::UserUpdateResourceType::Users)
+//!     // `with_required` takes a type's required fields, so none is left out.
+//!     let resource = types::UserUpdateResource::with_required(user_id, types::UserUpdateResourceType::Users)
 //!         .attributes(types::UserUpdateAttributes::try_from(attributes)?);
-//!     let document = types::UserUpdateDocument::builder().data(resource);
+//!     let document = types::UserUpdateDocument::with_required(resource);
 //!     Ok(client.update_user().user_id(user_id).body(document).send().await?.into_inner())
 //! }
 //!
@@ -145,7 +144,10 @@ pub use generated_sdk::{Client, ClientInfo, ResponseValue, builder, types};
 pub use httpmock;
 pub use progenitor_client::Error as ProgenitorError;
 pub use reqwest::{self, StatusCode};
-pub use sdk_support::{BuildError, EnvCredentialsError, InvalidCredentials, some};
+pub use sdk_support::{
+    BuildError, ClientContext, EnvCredentialsError, InvalidCredentials, Operation, Timeout,
+    optional, some,
+};
 /// For building mock bodies and reading raw ones, without a dependency of
 /// your own.
 pub use serde_json;
@@ -158,11 +160,13 @@ pub const SPEC_VERSION: &str = "3.0.0";
 /// every method.
 pub mod support {
     #[doc(inline)]
-    pub use sdk_support::{BuildError, ClientBuilder, Error, ErrorBody};
+    pub use sdk_support::{
+        ApiInfo, BuildError, ClientBuilder, ClientContext, Error, ErrorBody, Operation, Timeout,
+    };
 }
 
 /// Configures a [`Client`]; made by [`Client::builder`]. Its methods:
 /// [`support::ClientBuilder`].
 pub type ClientBuilder = sdk_support::ClientBuilder<Client>;
 
-sdk_support::sdk_client!(api: "ctrlhub", error_body: types::ErrorDocument);
+sdk_support::sdk_client!(api: "ctrlhub", title: "Ctrl-Hub", error_body: types::ErrorDocument);

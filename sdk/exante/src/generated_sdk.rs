@@ -1274,6 +1274,24 @@ pub mod types {
             }
         }
     }
+    impl ErrorResponse {
+        ///A builder with every required field set (`message`, `status`, `status_code`), so that none can be left out; set the optional ones on it. Written by `cargo xtask generate`.
+        pub fn with_required<T0, T1, T2>(
+            message: T0,
+            status: T1,
+            status_code: T2,
+        ) -> builder::ErrorResponse
+        where
+            T0: ::std::convert::TryInto<::std::string::String>,
+            T0::Error: ::std::fmt::Display,
+            T1: ::std::convert::TryInto<::std::string::String>,
+            T1::Error: ::std::fmt::Display,
+            T2: ::std::convert::TryInto<i64>,
+            T2::Error: ::std::fmt::Display,
+        {
+            Self::builder().message(message).status(status).status_code(status_code)
+        }
+    }
 }
 #[derive(Clone, Debug)]
 /**Client for Exante API — update current user profile
@@ -1284,7 +1302,7 @@ Version: 1.0.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: crate::auth::Credentials,
+    pub(crate) inner: ::sdk_support::ClientContext<crate::auth::Credentials>,
 }
 impl Client {
     /// Create a new client.
@@ -1292,7 +1310,10 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: crate::auth::Credentials) -> Self {
+    pub fn new(
+        baseurl: &str,
+        inner: ::sdk_support::ClientContext<crate::auth::Credentials>,
+    ) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -1311,7 +1332,7 @@ impl Client {
     pub fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: crate::auth::Credentials,
+        inner: ::sdk_support::ClientContext<crate::auth::Credentials>,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -1320,7 +1341,7 @@ impl Client {
         }
     }
 }
-impl ClientInfo<crate::auth::Credentials> for Client {
+impl ClientInfo<::sdk_support::ClientContext<crate::auth::Credentials>> for Client {
     fn api_version() -> &'static str {
         "1.0.0"
     }
@@ -1330,7 +1351,7 @@ impl ClientInfo<crate::auth::Credentials> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &crate::auth::Credentials {
+    fn inner(&self) -> &::sdk_support::ClientContext<crate::auth::Credentials> {
         &self.inner
     }
 }
@@ -1338,7 +1359,7 @@ const _: () = {
     #[allow(dead_code)]
     fn assert_client_hooks()
     where
-        Client: ClientHooks<crate::auth::Credentials>,
+        Client: ClientHooks<::sdk_support::ClientContext<crate::auth::Credentials>>,
     {}
 };
 impl Client {
@@ -1472,4 +1493,21 @@ pub mod builder {
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
     pub use self::super::Client;
+}
+/// Every operation of the spec, for the hooks and the errors
+/// (`sdk_support::Operation`).
+pub(crate) const OPERATIONS: &[::sdk_support::Operation] = &[
+    ::sdk_support::Operation::new(
+        "updateCurrentUser",
+        "update_current_user",
+        "PATCH",
+        "/api/user",
+        &[200u16],
+        Some(check_update_current_user_success_body),
+    ),
+];
+fn check_update_current_user_success_body(
+    body: &[u8],
+) -> ::std::result::Result<(), ::serde_json::Error> {
+    ::serde_json::from_slice::<types::UserProfileResponse>(body).map(|_| ())
 }

@@ -21,13 +21,13 @@
 //!
 //! ```toml
 //! [dependencies]
-//! exante-sdk = { git = "https://github.com/profile-apis/profile-apis", tag = "exante-sdk-v2.0.0" }
+//! exante-sdk = { git = "https://github.com/profile-apis/profile-apis", tag = "exante-sdk-v3.0.0" }
 //! # Once published to crates.io: exante-sdk = "2"
 //!
 //! [dev-dependencies]
 //! # The typed mocks (`mock`), and the real server in-process for your tests.
-//! exante-sdk = { git = "https://github.com/profile-apis/profile-apis", tag = "exante-sdk-v2.0.0", features = ["mock"] }
-//! profile-test-server = { git = "https://github.com/profile-apis/profile-apis", tag = "exante-sdk-v2.0.0" }
+//! exante-sdk = { git = "https://github.com/profile-apis/profile-apis", tag = "exante-sdk-v3.0.0", features = ["mock"] }
+//! profile-test-server = { git = "https://github.com/profile-apis/profile-apis", tag = "exante-sdk-v3.0.0" }
 //! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
 //! ```
 //!
@@ -122,7 +122,10 @@ pub use generated_sdk::{Client, ClientInfo, ResponseValue, builder, types};
 pub use httpmock;
 pub use progenitor_client::Error as ProgenitorError;
 pub use reqwest::{self, StatusCode};
-pub use sdk_support::{BuildError, EnvCredentialsError, InvalidCredentials, some};
+pub use sdk_support::{
+    BuildError, ClientContext, EnvCredentialsError, InvalidCredentials, Operation, Timeout,
+    optional, some,
+};
 /// For building mock bodies and reading raw ones, without a dependency of
 /// your own.
 pub use serde_json;
@@ -135,11 +138,13 @@ pub const SPEC_VERSION: &str = "1.0.0";
 /// every method.
 pub mod support {
     #[doc(inline)]
-    pub use sdk_support::{BuildError, ClientBuilder, Error, ErrorBody};
+    pub use sdk_support::{
+        ApiInfo, BuildError, ClientBuilder, ClientContext, Error, ErrorBody, Operation, Timeout,
+    };
 }
 
 /// Configures a [`Client`]; made by [`Client::builder`]. Its methods:
 /// [`support::ClientBuilder`].
 pub type ClientBuilder = sdk_support::ClientBuilder<Client>;
 
-sdk_support::sdk_client!(api: "exante", error_body: types::ErrorResponse);
+sdk_support::sdk_client!(api: "exante", title: "Exante", error_body: types::ErrorResponse);

@@ -7,6 +7,8 @@ use std::time::Duration;
 use reqwest::Url;
 use reqwest::header::HeaderValue;
 
+use crate::context::{ClientContext, Timeouts};
+
 /// How long connecting (TCP and TLS) may take, unless set with
 /// [`ClientBuilder::connect_timeout`].
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -24,7 +26,11 @@ pub trait Sdk: Sized {
     /// The default `User-Agent`: `<crate name>/<crate version>`.
     const USER_AGENT: &'static str;
     /// The client from its parts (progenitor's `new_with_client`).
-    fn assemble(base_url: &str, client: reqwest::Client, credentials: Self::Credentials) -> Self;
+    fn assemble(
+        base_url: &str,
+        client: reqwest::Client,
+        context: ClientContext<Self::Credentials>,
+    ) -> Self;
 }
 
 /// Why a client could not be built. Each names what was refused.
@@ -142,7 +148,13 @@ impl<C: Sdk> ClientBuilder<C> {
             client = client.tls_danger_accept_invalid_certs(true);
         }
         let client = client.build().map_err(BuildError::Client)?;
-        Ok(C::assemble(&base_url, client, self.credentials))
+        let timeouts = Timeouts {
+            connect: self.connect_timeout,
+            read: self.read_timeout,
+            total: self.timeout,
+        };
+        let context = ClientContext::new(self.credentials, timeouts);
+        Ok(C::assemble(&base_url, client, context))
     }
 }
 

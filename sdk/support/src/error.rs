@@ -1,10 +1,12 @@
 //! The one error type of the five SDKs: `Error<B>`, where `B` is the API's
 //! documented error body.
 //!
-//! Whatever the server said is kept: the status and the headers of every
-//! error response, and either the documented body, decoded, or, when the
-//! body is not the documented one (a proxy's HTML 502, an empty 401, JSON
-//! of another shape), the body exactly as received. An error body is taken
+//! Whatever the server said is kept: the operation, the status and the
+//! headers of every response that became an error, and either the
+//! documented body, decoded, or, when the body is not the documented one (a
+//! proxy's HTML 502, an empty 401, JSON of another shape, HTML with a 200),
+//! the body exactly as received. Every message names the API and the
+//! operation, and a timeout says which one fired. An error body is taken
 //! as documented only when it is a JSON object that decodes as `B` and sets
 //! at least one of `B`'s members, so `{"error":"bad gateway"}` is never
 //! silently read as a body whose fields are all absent.
@@ -16,10 +18,13 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::undocumented::{self, Undocumented};
+use crate::context::Timeout;
+use crate::operation::{ApiInfo, Operation};
+use crate::sealed::{self, Received};
 
-/// An API's documented error body.
-pub trait ErrorBody: Sized + std::fmt::Debug {
+/// An API's documented error body. The API's name and operations
+/// ([`ApiInfo`]) come with it, so that every error names them.
+pub trait ErrorBody: ApiInfo + Sized + std::fmt::Debug {
     /// The body the spec documents for `status`, if `body` is that body.
     /// [`documented`] does this for an API with one error body.
     fn decode(status: StatusCode, body: &Value) -> Option<Self>;
@@ -46,12 +51,17 @@ pub fn documented<T: DeserializeOwned + Serialize>(body: &Value) -> Option<T> {
 
 /// What an SDK call fails with. `send().await?` converts into it from
 /// progenitor's error in any function returning it.
+///
+/// `operation` is `None` only when the request never reached the SDK's
+/// hooks (a value refused while building it); [`Error::operation`] then
+/// still names an API's only operation.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error<B> {
     /// A documented error response: its status, its headers (`Retry-After`,
     /// a request id) and its decoded body.
     Api {
+        operation: Option<&'static Operation>,
         status: StatusCode,
         headers: HeaderMap,
         body: B,
@@ -60,6 +70,7 @@ pub enum Error<B> {
     /// JSON of another shape), or a status the spec does not list: the
     /// status, the headers and the body exactly as received.
     UnexpectedResponse {
+        operation: Option<&'static Operation>,
         status: StatusCode,
         headers: HeaderMap,
         body: Bytes,
@@ -68,10 +79,19 @@ pub enum Error<B> {
     /// The message names the field.
     InvalidRequest(String),
     /// The request could not be sent, or the response could not be read
-    /// (connection refused, TLS, a timeout).
-    Communication(reqwest::Error),
-    /// A success status whose body is not the documented one.
+    /// (connection refused, TLS, a timeout: `timeout` says which).
+    Communication {
+        operation: Option<&'static Operation>,
+        timeout: Option<Timeout>,
+        source: reqwest::Error,
+    },
+    /// A documented success status whose body is not the documented one:
+    /// the status, the headers, the body as received and why it does not
+    /// decode.
     InvalidResponsePayload {
+        operation: Option<&'static Operation>,
+        status: StatusCode,
+        headers: HeaderMap,
         body: Bytes,
         error: serde_json::Error,
     },
@@ -86,16 +106,20 @@ impl<B> Error<B> {
     /// The HTTP status, when a response arrived.
     pub fn status(&self) -> Option<StatusCode> {
         match self {
-            Error::Api { status, .. } | Error::UnexpectedResponse { status, .. } => Some(*status),
-            Error::Communication(e) => e.status(),
+            Error::Api { status, .. }
+            | Error::UnexpectedResponse { status, .. }
+            | Error::InvalidResponsePayload { status, .. } => Some(*status),
+            Error::Communication { source, .. } => source.status(),
             _ => None,
         }
     }
 
-    /// The response's headers, when an error response arrived.
+    /// The response's headers, when a response arrived.
     pub fn headers(&self) -> Option<&HeaderMap> {
         match self {
-            Error::Api { headers, .. } | Error::UnexpectedResponse { headers, .. } => Some(headers),
+            Error::Api { headers, .. }
+            | Error::UnexpectedResponse { headers, .. }
+            | Error::InvalidResponsePayload { headers, .. } => Some(headers),
             _ => None,
         }
     }
@@ -103,6 +127,11 @@ impl<B> Error<B> {
     /// One response header as text (names are case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers()?.get(name)?.to_str().ok()
+    }
+
+    /// The response's `Content-Type`, when a response arrived with one.
+    pub fn content_type(&self) -> Option<&str> {
+        self.header("content-type")
     }
 
     /// `Retry-After` in seconds (its HTTP-date form is left to
@@ -135,31 +164,71 @@ impl<B> Error<B> {
             _ => None,
         }
     }
-}
 
-impl<B: ErrorBody> Error<B> {
-    fn from_response(status: StatusCode, headers: HeaderMap, body: Value) -> Self {
-        match B::decode(status, &body) {
-            Some(body) => Error::Api {
-                status,
-                headers,
-                body,
-            },
-            None => Error::UnexpectedResponse {
-                status,
-                headers,
-                body: Bytes::from(serde_json::to_vec(&body).unwrap_or_default()),
-            },
+    /// Which timeout ended the request, when one did.
+    pub fn timeout(&self) -> Option<Timeout> {
+        match self {
+            Error::Communication { timeout, .. } => *timeout,
+            _ => None,
         }
     }
 }
 
-impl<B> From<Undocumented> for Error<B> {
-    fn from(raw: Undocumented) -> Self {
+impl<B: ErrorBody> Error<B> {
+    /// The operation that failed: the one the error came from, or the API's
+    /// only operation.
+    pub fn operation(&self) -> Option<&'static Operation> {
+        let known = match self {
+            Error::Api { operation, .. }
+            | Error::UnexpectedResponse { operation, .. }
+            | Error::Communication { operation, .. }
+            | Error::InvalidResponsePayload { operation, .. } => *operation,
+            Error::InvalidRequest(_) | Error::Hook(_) => None,
+        };
+        known.or(match B::OPERATIONS {
+            [only] => Some(only),
+            _ => None,
+        })
+    }
+
+    /// The error a response the hook handed over stands for.
+    fn from_received(received: Received) -> Self {
+        let Received {
+            operation,
+            status,
+            headers,
+            body,
+        } = received;
+        let operation = B::operation(&operation);
+        if status.is_success() {
+            if let Some(error) = operation
+                .filter(|o| o.is_documented_success(status.as_u16()))
+                .and_then(|o| o.success_body_error(&body))
+            {
+                return Error::InvalidResponsePayload {
+                    operation,
+                    status,
+                    headers,
+                    body,
+                    error,
+                };
+            }
+        } else if let Some(decoded) = serde_json::from_slice::<Value>(&body)
+            .ok()
+            .and_then(|value| B::decode(status, &value))
+        {
+            return Error::Api {
+                operation,
+                status,
+                headers,
+                body: decoded,
+            };
+        }
         Error::UnexpectedResponse {
-            status: raw.status,
-            headers: raw.headers,
-            body: raw.body,
+            operation,
+            status,
+            headers,
+            body,
         }
     }
 }
@@ -169,25 +238,46 @@ impl<B: ErrorBody, E: Serialize> From<progenitor_client::Error<E>> for Error<B> 
         use progenitor_client::Error as P;
         match error {
             P::InvalidRequest(message) => Error::InvalidRequest(message),
-            P::CommunicationError(e) | P::InvalidUpgrade(e) | P::ResponseBodyError(e) => {
-                Error::Communication(e)
+            P::CommunicationError(mut source)
+            | P::InvalidUpgrade(mut source)
+            | P::ResponseBodyError(mut source) => {
+                let failure = sealed::unmark(&mut source);
+                Error::Communication {
+                    operation: failure.operation.as_deref().and_then(B::operation),
+                    timeout: failure.timeout,
+                    source,
+                }
             }
             P::ErrorResponse(response) => {
                 let status = response.status();
                 let headers = response.headers().clone();
                 let body = serde_json::to_value(response.into_inner()).unwrap_or(Value::Null);
-                match undocumented::open_value(&body) {
-                    Some(raw) => raw.into(),
-                    None => Error::from_response(status, headers, body),
+                match sealed::open_value(&body) {
+                    Some(received) => Error::from_received(received),
+                    // Only a response that did not pass the hook (a client
+                    // assembled without it) arrives unsealed.
+                    None => Error::from_received(Received {
+                        operation: String::new(),
+                        status,
+                        headers,
+                        body: Bytes::from(serde_json::to_vec(&body).unwrap_or_default()),
+                    }),
                 }
             }
-            P::InvalidResponsePayload(body, error) => match undocumented::open(&body) {
-                Some(raw) => raw.into(),
-                None => Error::InvalidResponsePayload { body, error },
+            P::InvalidResponsePayload(body, error) => match sealed::open(&body) {
+                Some(received) => Error::from_received(received),
+                None => Error::InvalidResponsePayload {
+                    operation: None,
+                    status: StatusCode::OK,
+                    headers: HeaderMap::new(),
+                    body,
+                    error,
+                },
             },
-            P::UnexpectedResponse(response) => match undocumented::attached(&response) {
-                Some(raw) => raw.into(),
+            P::UnexpectedResponse(response) => match sealed::attached(&response) {
+                Some(received) => Error::from_received(received),
                 None => Error::UnexpectedResponse {
+                    operation: None,
                     status: response.status(),
                     headers: response.headers().clone(),
                     body: Bytes::new(),
@@ -198,47 +288,89 @@ impl<B: ErrorBody, E: Serialize> From<progenitor_client::Error<E>> for Error<B> 
     }
 }
 
-/// At most this much of an undocumented body is quoted by `Display`.
+/// At most this much of a body is quoted by `Display`.
 const QUOTED_BODY_MAX: usize = 200;
+
+/// ` (text/html): <excerpt>` or ` (no content type), the body is empty`.
+fn describe_body(
+    f: &mut std::fmt::Formatter<'_>,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> std::fmt::Result {
+    match content_type {
+        Some(content_type) => write!(f, " ({content_type})")?,
+        None => write!(f, " (no content type)")?,
+    }
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    if text.is_empty() {
+        return write!(f, ", the body is empty");
+    }
+    let quoted: String = text.chars().take(QUOTED_BODY_MAX).collect();
+    let more = if quoted.len() < text.len() {
+        " …"
+    } else {
+        ""
+    };
+    write!(f, ": {quoted}{more}")
+}
 
 impl<B: ErrorBody> std::fmt::Display for Error<B> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", B::API)?;
+        if let Some(operation) = self.operation() {
+            write!(f, " {operation}")?;
+        }
+        write!(f, ": ")?;
         match self {
             Error::Api { status, body, .. } => {
-                write!(f, "the server answered {status}: {}", body.summary())?;
+                write!(f, "the server answered {status}")?;
+                if let Some(content_type) = self.content_type() {
+                    write!(f, " ({content_type})")?;
+                }
+                write!(f, ": {}", body.summary())?;
+            }
+            Error::UnexpectedResponse { status, body, .. } if status.is_success() => {
+                write!(
+                    f,
+                    "the server answered {status}, a status the spec does not list"
+                )?;
+                describe_body(f, self.content_type(), body)?;
             }
             Error::UnexpectedResponse { status, body, .. } => {
                 write!(
                     f,
                     "the server answered {status} without its documented error body"
                 )?;
-                let text = String::from_utf8_lossy(body);
-                let text = text.trim();
-                if text.is_empty() {
-                    write!(f, " (the body is empty)")?;
-                } else {
-                    let quoted: String = text.chars().take(QUOTED_BODY_MAX).collect();
-                    let more = if quoted.len() < text.len() {
-                        " …"
-                    } else {
-                        ""
-                    };
-                    write!(f, ": {quoted}{more}")?;
-                }
+                describe_body(f, self.content_type(), body)?;
             }
             Error::InvalidRequest(message) => write!(f, "the request was not sent: {message}")?,
-            Error::Communication(e) => {
-                write!(f, "the request could not be completed: {e}")?;
-                let mut source = std::error::Error::source(e);
-                while let Some(cause) = source {
-                    write!(f, ": {cause}")?;
-                    source = cause.source();
+            Error::Communication {
+                timeout, source, ..
+            } => {
+                write!(f, "the request could not be completed")?;
+                if let Some(timeout) = timeout {
+                    write!(f, ", {timeout}")?;
+                }
+                write!(f, ": {source}")?;
+                let mut cause = std::error::Error::source(source);
+                while let Some(inner) = cause {
+                    write!(f, ": {inner}")?;
+                    cause = inner.source();
                 }
             }
-            Error::InvalidResponsePayload { error, .. } => write!(
-                f,
-                "the server answered with success but not with the documented body: {error}"
-            )?,
+            Error::InvalidResponsePayload {
+                status,
+                body,
+                error,
+                ..
+            } => {
+                write!(
+                    f,
+                    "the server answered {status} but not with the documented body ({error})"
+                )?;
+                describe_body(f, self.content_type(), body)?;
+            }
             Error::Hook(message) => write!(f, "the request was refused by the SDK: {message}")?,
         }
         if let Some(id) = self.request_id() {

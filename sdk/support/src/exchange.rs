@@ -1,27 +1,31 @@
 //! Sending one request: the body of every SDK's `exec` hook.
 //!
 //! It emits one `tracing` span per request and one event when the response
-//! arrives (or the request fails), and hands an undocumented error response
-//! on whole (see [`crate::undocumented`]). The span and event carry the
-//! API, the operation id, the method, the URL's path, the status, the
-//! duration and the server's request id: never a header value otherwise,
-//! never a body, never the query string, so no credential can reach a log.
+//! arrives (or the request fails), reads the whole response, and hands
+//! every response that becomes an error, and every failure, over to the
+//! conversion into [`crate::Error`] with what it knows (see
+//! [`crate::sealed`]). The span and event carry the API, the operation id,
+//! the method, the URL's path, the status, the duration and the server's
+//! request id: never a header value otherwise, never a body, never the
+//! query string, so no credential can reach a log.
 
 use std::time::Instant;
 
 use reqwest::header::{
     CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, TRANSFER_ENCODING,
 };
-use serde_json::Value;
 use tracing::Instrument;
 
-use crate::error::ErrorBody;
-use crate::undocumented::{Undocumented, seal};
+use crate::context::{Timeout, Timeouts};
+use crate::operation::ApiInfo;
+use crate::sealed::{Failure, Received, mark, seal};
 
-/// Sends `request` with `client` for operation `operation_id` of `api`,
-/// whose documented error body is `B`.
-pub async fn execute<B: ErrorBody>(
+/// Sends `request` with `client` for the operation progenitor calls
+/// `operation_id` of the API whose error body is `B`; `timeouts` are the
+/// client's, when known, and `api` names the API in traces.
+pub async fn execute<B: ApiInfo>(
     client: &reqwest::Client,
+    timeouts: Option<Timeouts>,
     api: &'static str,
     operation_id: &'static str,
     request: reqwest::Request,
@@ -34,42 +38,49 @@ pub async fn execute<B: ErrorBody>(
         path = request.url().path(),
     );
     let started = Instant::now();
-    let result = client.execute(request).instrument(span.clone()).await;
-    let duration_ms = started.elapsed().as_millis() as u64;
-    let response = match result {
-        Ok(response) => response,
+    let exchange = async {
+        let response = client.execute(request).await?;
+        let status = response.status();
+        let version = response.version();
+        let headers = response.headers().clone();
+        // The body is read here, not by progenitor, so that a success body
+        // can be checked before it is decoded and a timeout while reading
+        // is classified like one while waiting.
+        let body = response.bytes().await?;
+        Ok((status, version, headers, body))
+    }
+    .instrument(span.clone())
+    .await;
+    let elapsed = started.elapsed();
+    let duration_ms = elapsed.as_millis() as u64;
+    let (status, version, headers, body) = match exchange {
+        Ok(parts) => parts,
         Err(error) => {
             tracing::debug!(parent: &span, duration_ms, %error, "request failed");
-            return Err(error);
+            let failure = Failure {
+                operation: Some(operation_id.to_string()),
+                timeout: Timeout::classify(&error, elapsed, timeouts),
+            };
+            return Err(mark(error, &failure));
         }
     };
-    let status = response.status();
-    let request_id = response
-        .headers()
+    let request_id = headers
         .get("x-request-id")
         .and_then(|value| value.to_str().ok())
         .unwrap_or("");
     tracing::debug!(parent: &span, status = status.as_u16(), duration_ms, request_id, "response");
-    if status.is_success() {
-        return Ok(response);
-    }
-    keep_error_response::<B>(response).await
-}
 
-/// Reads an error response and rebuilds it: unchanged when its body is the
-/// documented one, sealed otherwise.
-async fn keep_error_response<B: ErrorBody>(
-    response: reqwest::Response,
-) -> reqwest::Result<reqwest::Response> {
-    let status = response.status();
-    let version = response.version();
-    let headers = response.headers().clone();
-    let body = response.bytes().await?;
-    let documented = serde_json::from_slice::<Value>(&body)
-        .ok()
-        .is_some_and(|value| B::decode(status, &value).is_some());
+    // A success is handed on as it came when the spec documents its status
+    // and the body decodes as the documented type. (An operation missing
+    // from the table cannot happen with a current generated file; its
+    // successes are handed on unchecked rather than refused.)
+    let documented_success = status.is_success()
+        && B::operation(operation_id).is_none_or(|operation| {
+            operation.is_documented_success(status.as_u16())
+                && operation.success_body_error(&body).is_none()
+        });
     let mut rebuilt = http::Response::builder().status(status).version(version);
-    if documented {
+    if documented_success {
         if let Some(map) = rebuilt.headers_mut() {
             *map = headers;
             // The body is whole in memory now, no longer as framed on the wire.
@@ -83,15 +94,18 @@ async fn keep_error_response<B: ErrorBody>(
             rebuilt.body(body).unwrap_or_default(),
         ));
     }
-    let raw = Undocumented {
+    // Every other response becomes an error: an error status, an
+    // undocumented success, or a documented one with another body.
+    let received = Received {
+        operation: operation_id.to_string(),
         status,
         headers,
         body,
     };
-    let sealed = seal(&raw);
+    let sealed = seal(&received);
     let rebuilt = rebuilt
         .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-        .extension(raw)
+        .extension(received)
         .body(sealed)
         .unwrap_or_default();
     Ok(reqwest::Response::from(rebuilt))

@@ -13,22 +13,31 @@ pub trait Authenticate {
 }
 
 /// Writes an SDK's client glue, in the SDK crate (where progenitor requires
-/// the `ClientHooks` impl to be). `api` names the API in traces;
-/// `error_body` is its [`crate::ErrorBody`].
+/// the `ClientHooks` impl to be). `api` names the API in traces, `title` in
+/// messages; `error_body` is its [`crate::ErrorBody`]. The operations come
+/// from the generated file's `OPERATIONS`.
 // `crate::` in the expansion is meant: it names the invoking SDK crate's
-// `Client`, `auth` and `types`, which this crate cannot name.
+// `Client`, `auth`, `types` and `generated_sdk`, which this crate cannot
+// name.
 #[allow(clippy::crate_in_macro_def)]
 #[macro_export]
 macro_rules! sdk_client {
-    (api: $api:literal, error_body: $body:ty) => {
-        impl ::progenitor_client::ClientHooks<crate::auth::Credentials> for crate::Client {
+    (api: $api:literal, title: $title:literal, error_body: $body:ty) => {
+        impl $crate::ApiInfo for $body {
+            const API: &'static str = $title;
+            const OPERATIONS: &'static [$crate::Operation] = crate::generated_sdk::OPERATIONS;
+        }
+
+        impl ::progenitor_client::ClientHooks<$crate::ClientContext<crate::auth::Credentials>>
+            for crate::Client
+        {
             async fn pre<E>(
                 &self,
                 request: &mut ::reqwest::Request,
                 _info: &::progenitor_client::OperationInfo,
             ) -> ::std::result::Result<(), ::progenitor_client::Error<E>> {
-                let credentials = ::progenitor_client::ClientInfo::inner(self);
-                $crate::glue::Authenticate::authenticate(credentials, request);
+                let context = ::progenitor_client::ClientInfo::inner(self);
+                $crate::glue::Authenticate::authenticate(context.credentials(), request);
                 Ok(())
             }
 
@@ -38,7 +47,15 @@ macro_rules! sdk_client {
                 info: &::progenitor_client::OperationInfo,
             ) -> ::reqwest::Result<::reqwest::Response> {
                 let client = ::progenitor_client::ClientInfo::client(self);
-                $crate::exchange::execute::<$body>(client, $api, info.operation_id, request).await
+                let timeouts = ::progenitor_client::ClientInfo::inner(self).timeouts();
+                $crate::exchange::execute::<$body>(
+                    client,
+                    timeouts,
+                    $api,
+                    info.operation_id,
+                    request,
+                )
+                .await
             }
         }
 
@@ -50,9 +67,9 @@ macro_rules! sdk_client {
             fn assemble(
                 base_url: &str,
                 client: ::reqwest::Client,
-                credentials: crate::auth::Credentials,
+                context: $crate::ClientContext<crate::auth::Credentials>,
             ) -> Self {
-                crate::Client::new_with_client(base_url, client, credentials)
+                crate::Client::new_with_client(base_url, client, context)
             }
         }
 

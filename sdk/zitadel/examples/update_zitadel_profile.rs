@@ -13,10 +13,7 @@ use std::process::ExitCode;
 use zitadel_sdk::{Client, Code, Credentials, Error, types};
 
 async fn update(client: &Client) -> Result<types::UpdateMyProfileResponse, Error> {
-    let profile = types::UpdateMyProfileRequest::builder()
-        .first_name("Minnie")
-        .last_name("Mouse")
-        .display_name("Minnie Mouse")
+    let profile = types::UpdateMyProfileRequest::with_required("Minnie Mouse", "Minnie", "Mouse")
         .nick_name(zitadel_sdk::some("Minnie"))
         .preferred_language(zitadel_sdk::some("en"));
     let response = client

@@ -983,6 +983,39 @@ this spec reads it so: it grows by one per change.*/
             }
         }
     }
+    impl ProtobufAny {
+        ///A builder with every required field set (`extra`), so that none can be left out; set the optional ones on it. Written by `cargo xtask generate`.
+        pub fn with_required<T0>(extra: T0) -> builder::ProtobufAny
+        where
+            T0: ::std::convert::TryInto<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+            T0::Error: ::std::fmt::Display,
+        {
+            Self::builder().extra(extra)
+        }
+    }
+    impl UpdateMyProfileRequest {
+        ///A builder with every required field set (`display_name`, `first_name`, `last_name`), so that none can be left out; set the optional ones on it. Written by `cargo xtask generate`.
+        pub fn with_required<T0, T1, T2>(
+            display_name: T0,
+            first_name: T1,
+            last_name: T2,
+        ) -> builder::UpdateMyProfileRequest
+        where
+            T0: ::std::convert::TryInto<UpdateMyProfileRequestDisplayName>,
+            T0::Error: ::std::fmt::Display,
+            T1: ::std::convert::TryInto<UpdateMyProfileRequestFirstName>,
+            T1::Error: ::std::fmt::Display,
+            T2: ::std::convert::TryInto<UpdateMyProfileRequestLastName>,
+            T2::Error: ::std::fmt::Display,
+        {
+            Self::builder()
+                .display_name(display_name)
+                .first_name(first_name)
+                .last_name(last_name)
+        }
+    }
 }
 #[derive(Clone, Debug)]
 /**Client for ZITADEL Auth API — update my profile
@@ -993,7 +1026,7 @@ Version: 1.0.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: crate::auth::Credentials,
+    pub(crate) inner: ::sdk_support::ClientContext<crate::auth::Credentials>,
 }
 impl Client {
     /// Create a new client.
@@ -1001,7 +1034,10 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: crate::auth::Credentials) -> Self {
+    pub fn new(
+        baseurl: &str,
+        inner: ::sdk_support::ClientContext<crate::auth::Credentials>,
+    ) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -1020,7 +1056,7 @@ impl Client {
     pub fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: crate::auth::Credentials,
+        inner: ::sdk_support::ClientContext<crate::auth::Credentials>,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -1029,7 +1065,7 @@ impl Client {
         }
     }
 }
-impl ClientInfo<crate::auth::Credentials> for Client {
+impl ClientInfo<::sdk_support::ClientContext<crate::auth::Credentials>> for Client {
     fn api_version() -> &'static str {
         "1.0.0"
     }
@@ -1039,7 +1075,7 @@ impl ClientInfo<crate::auth::Credentials> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &crate::auth::Credentials {
+    fn inner(&self) -> &::sdk_support::ClientContext<crate::auth::Credentials> {
         &self.inner
     }
 }
@@ -1047,7 +1083,7 @@ const _: () = {
     #[allow(dead_code)]
     fn assert_client_hooks()
     where
-        Client: ClientHooks<crate::auth::Credentials>,
+        Client: ClientHooks<::sdk_support::ClientContext<crate::auth::Credentials>>,
     {}
 };
 impl Client {
@@ -1183,4 +1219,21 @@ pub mod builder {
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
     pub use self::super::Client;
+}
+/// Every operation of the spec, for the hooks and the errors
+/// (`sdk_support::Operation`).
+pub(crate) const OPERATIONS: &[::sdk_support::Operation] = &[
+    ::sdk_support::Operation::new(
+        "AuthService_UpdateMyProfile",
+        "auth_service_update_my_profile",
+        "PUT",
+        "/auth/v1/users/me/profile",
+        &[200u16],
+        Some(check_auth_service_update_my_profile_success_body),
+    ),
+];
+fn check_auth_service_update_my_profile_success_body(
+    body: &[u8],
+) -> ::std::result::Result<(), ::serde_json::Error> {
+    ::serde_json::from_slice::<types::UpdateMyProfileResponse>(body).map(|_| ())
 }

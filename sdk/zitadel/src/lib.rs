@@ -27,13 +27,13 @@
 //!
 //! ```toml
 //! [dependencies]
-//! zitadel-sdk = { git = "https://github.com/profile-apis/profile-apis", tag = "zitadel-sdk-v2.0.0" }
+//! zitadel-sdk = { git = "https://github.com/profile-apis/profile-apis", tag = "zitadel-sdk-v3.0.0" }
 //! # Once published to crates.io: zitadel-sdk = "2"
 //!
 //! [dev-dependencies]
 //! # The typed mocks (`mock`), and the real server in-process for your tests.
-//! zitadel-sdk = { git = "https://github.com/profile-apis/profile-apis", tag = "zitadel-sdk-v2.0.0", features = ["mock"] }
-//! profile-test-server = { git = "https://github.com/profile-apis/profile-apis", tag = "zitadel-sdk-v2.0.0" }
+//! zitadel-sdk = { git = "https://github.com/profile-apis/profile-apis", tag = "zitadel-sdk-v3.0.0", features = ["mock"] }
+//! profile-test-server = { git = "https://github.com/profile-apis/profile-apis", tag = "zitadel-sdk-v3.0.0" }
 //! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
 //! ```
 //!
@@ -51,14 +51,14 @@
 //! use zitadel_sdk::{Client, Credentials, Error, types};
 //!
 //! async fn update(client: &Client) -> Result<types::UpdateMyProfileResponse, Error> {
-//!     let profile = types::UpdateMyProfileRequest::builder()
-//!         .first_name("Minnie")
-//!         .last_name("Mouse")
-//!         .display_name("Minnie Mouse")
-//!         // Optional fields with a constraint take `some(text)`; the
-//!         // builder checks it and names the field if it is refused.
+//!     // The required fields (display, first and last name) all at once:
+//!     // leaving one out does not compile.
+//!     let profile = types::UpdateMyProfileRequest::with_required("Minnie Mouse", "Minnie", "Mouse")
+//!         // Optional fields with a constraint take `some(text)`, or
+//!         // `optional(Option<&str>)`; the builder checks the text and names
+//!         // the field if it is refused.
 //!         .nick_name(zitadel_sdk::some("Minnie"))
-//!         .preferred_language(zitadel_sdk::some("en"));
+//!         .preferred_language(zitadel_sdk::optional(Some("en")));
 //!     // A PUT replaces the whole profile: a field left unset is reset, and
 //!     // `gender` goes back to `GENDER_UNSPECIFIED`. To change only the
 //!     // name, send the user's current gender (and nick name, language).
@@ -74,12 +74,36 @@
 //!     Err(Error::Api { body, .. }) if body.code() == Some(zitadel_sdk::Code::FailedPrecondition) => {
 //!         println!("nothing changed");
 //!     }
-//!     Err(error) => eprintln!("{error}"), // e.g. "the server answered 401 Unauthorized: UNAUTHENTICATED (16): …"
+//!     // e.g. "ZITADEL AuthService_UpdateMyProfile (PUT /auth/v1/users/me/profile): the server
+//!     // answered 401 Unauthorized (application/json): UNAUTHENTICATED (16): …"
+//!     Err(error) => eprintln!("{error}"),
 //! }
 //! # Ok(())
 //! # }
 //! ```
 
+//!
+//! A required field left out is a compile error, not a refusal at run time:
+//!
+//! ```compile_fail
+//! // No last name: `with_required` takes three values.
+//! let profile = zitadel_sdk::types::UpdateMyProfileRequest::with_required("Minnie Mouse", "Minnie");
+//! ```
+//!
+//! A value that may be absent goes in as it is: an `Option` of the field's
+//! type, or `optional(text)` for a constrained field.
+//!
+//! ```
+//! # use zitadel_sdk::types;
+//! fn profile(nick: Option<String>, language: Option<&str>) -> types::builder::UpdateMyProfileRequest {
+//!     types::UpdateMyProfileRequest::with_required("Minnie Mouse", "Minnie", "Mouse")
+//!         .nick_name(zitadel_sdk::optional(nick.as_deref()))
+//!         .preferred_language(zitadel_sdk::optional(language))
+//! }
+//! let sent: types::UpdateMyProfileRequest = profile(None, Some("en")).try_into().unwrap();
+//! assert_eq!(sent.nick_name, None);
+//! assert_eq!(sent.preferred_language.as_deref().map(String::as_str), Some("en"));
+//! ```
 //!
 //! ## Testing your code: typed mocks
 //!
@@ -147,7 +171,10 @@ pub use generated_sdk::{Client, ClientInfo, ResponseValue, builder, types};
 pub use httpmock;
 pub use progenitor_client::Error as ProgenitorError;
 pub use reqwest::{self, StatusCode};
-pub use sdk_support::{BuildError, EnvCredentialsError, InvalidCredentials, some};
+pub use sdk_support::{
+    BuildError, ClientContext, EnvCredentialsError, InvalidCredentials, Operation, Timeout,
+    optional, some,
+};
 /// For building mock bodies and reading raw ones, without a dependency of
 /// your own.
 pub use serde_json;
@@ -160,11 +187,13 @@ pub const SPEC_VERSION: &str = "1.0.0";
 /// every method.
 pub mod support {
     #[doc(inline)]
-    pub use sdk_support::{BuildError, ClientBuilder, Error, ErrorBody};
+    pub use sdk_support::{
+        ApiInfo, BuildError, ClientBuilder, ClientContext, Error, ErrorBody, Operation, Timeout,
+    };
 }
 
 /// Configures a [`Client`]; made by [`Client::builder`]. Its methods:
 /// [`support::ClientBuilder`].
 pub type ClientBuilder = sdk_support::ClientBuilder<Client>;
 
-sdk_support::sdk_client!(api: "zitadel", error_body: types::RpcStatus);
+sdk_support::sdk_client!(api: "zitadel", title: "ZITADEL", error_body: types::RpcStatus);

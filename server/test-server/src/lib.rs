@@ -9,7 +9,7 @@
 //!
 //! ```toml
 //! [dev-dependencies]
-//! profile-test-server = { git = "https://github.com/profile-apis/profile-apis", tag = "zitadel-sdk-v2.0.0" }
+//! profile-test-server = { git = "https://github.com/profile-apis/profile-apis", tag = "zitadel-sdk-v3.0.0" }
 //! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
 //! ```
 //!

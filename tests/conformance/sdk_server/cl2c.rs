@@ -20,7 +20,9 @@ async fn live() -> Live {
 fn client(t: &Live, tenant: &str, key: &str) -> Client {
     Client::new(
         t.url(),
-        Credentials::new(tenant, key).unwrap_or_else(|e| panic!("{e}")),
+        Credentials::new(tenant, key)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into(),
     )
 }
 

@@ -24,7 +24,9 @@ async fn live() -> Live {
 fn client(t: &Live, key: &str) -> Client {
     Client::new(
         t.url(),
-        Credentials::api_key(key).unwrap_or_else(|e| panic!("{e}")),
+        Credentials::api_key(key)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into(),
     )
 }
 

@@ -22,7 +22,9 @@ async fn live() -> Live {
 fn client(t: &Live, token: &str) -> Client {
     Client::new(
         t.url(),
-        Credentials::session_token(token).unwrap_or_else(|e| panic!("{e}")),
+        Credentials::session_token(token)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into(),
     )
 }
 

@@ -21,7 +21,9 @@ async fn live() -> Live {
 fn client(t: &Live, token: &str) -> Client {
     Client::new(
         t.url(),
-        Credentials::bearer(token).unwrap_or_else(|e| panic!("{e}")),
+        Credentials::bearer(token)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into(),
     )
 }
 

@@ -31,7 +31,7 @@ pub async fn every_seed_request(server: &TestServer, url: impl Fn(Api) -> String
 
     let credentials = cl2c_sdk::Credentials::new(server.tenant(), token(Api::Cl2c))
         .unwrap_or_else(|e| panic!("{e}"));
-    cl2c_sdk::Client::new(&url(Api::Cl2c), credentials)
+    cl2c_sdk::Client::new(&url(Api::Cl2c), credentials.into())
         .update_profile()
         .body(seed_requests::cl2c::seed())
         .send()
@@ -40,7 +40,7 @@ pub async fn every_seed_request(server: &TestServer, url: impl Fn(Api) -> String
 
     let credentials = ctechnology_sdk::Credentials::api_key(token(Api::Ctechnology))
         .unwrap_or_else(|e| panic!("{e}"));
-    ctechnology_sdk::Client::new(&url(Api::Ctechnology), credentials)
+    ctechnology_sdk::Client::new(&url(Api::Ctechnology), credentials.into())
         .update_user_profile()
         .body(seed_requests::ctechnology::seed())
         .send()
@@ -64,7 +64,7 @@ pub async fn every_seed_request(server: &TestServer, url: impl Fn(Api) -> String
             ctrlhub_sdk::types::UserUpdateAttributes,
             _,
         >(attributes));
-    ctrlhub_sdk::Client::new(&url(Api::Ctrlhub), credentials)
+    ctrlhub_sdk::Client::new(&url(Api::Ctrlhub), credentials.into())
         .update_user()
         .user_id(server.user_id())
         .body(ctrlhub_sdk::types::UserUpdateDocument::builder().data(resource))
@@ -74,7 +74,7 @@ pub async fn every_seed_request(server: &TestServer, url: impl Fn(Api) -> String
 
     let credentials =
         exante_sdk::Credentials::bearer(token(Api::Exante)).unwrap_or_else(|e| panic!("{e}"));
-    exante_sdk::Client::new(&url(Api::Exante), credentials)
+    exante_sdk::Client::new(&url(Api::Exante), credentials.into())
         .update_current_user()
         .body(exante_sdk::types::UserProfileUpdate::builder().firstname(exante_sdk::some("Ada")))
         .send()
@@ -83,7 +83,7 @@ pub async fn every_seed_request(server: &TestServer, url: impl Fn(Api) -> String
 
     let credentials = zitadel_sdk::Credentials::access_token(token(Api::Zitadel))
         .unwrap_or_else(|e| panic!("{e}"));
-    zitadel_sdk::Client::new(&url(Api::Zitadel), credentials)
+    zitadel_sdk::Client::new(&url(Api::Zitadel), credentials.into())
         .auth_service_update_my_profile()
         .body(seed_requests::zitadel::seed())
         .send()
@@ -146,7 +146,7 @@ async fn two_test_servers_do_not_share_a_user_or_a_database() {
         second
             .base_url(Api::Zitadel)
             .unwrap_or_else(|e| panic!("{e}")),
-        credentials,
+        credentials.into(),
     );
     let result = client
         .auth_service_update_my_profile()

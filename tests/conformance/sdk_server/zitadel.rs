@@ -24,7 +24,9 @@ async fn live() -> Live {
 fn client(t: &Live, token: &str) -> Client {
     Client::new(
         t.url(),
-        Credentials::access_token(token).unwrap_or_else(|e| panic!("{e}")),
+        Credentials::access_token(token)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into(),
     )
 }
 

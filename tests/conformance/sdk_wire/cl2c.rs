@@ -11,7 +11,7 @@ async fn send(reply: Reply) -> (RecordingServer, Result<types::UserProfile, Erro
     let server = RecordingServer::start(reply).await;
     let credentials =
         Credentials::new("your-tenant-id", "your-api-key").unwrap_or_else(|e| panic!("{e}"));
-    let client = Client::new(server.url(), credentials);
+    let client = Client::new(server.url(), credentials.into());
     let result = client
         .update_profile()
         .body(seed())

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use conformance::recording_server::{RecordingServer, Reply};
 use serde_json::json;
-use zitadel_sdk::{BuildError, Client, Credentials, Error, some, types};
+use zitadel_sdk::{BuildError, Client, Credentials, Error, Timeout, some, types};
 
 use crate::seed_requests::zitadel::seed;
 
@@ -118,10 +118,96 @@ async fn a_read_timeout_ends_a_request_the_server_does_not_answer() {
         .unwrap_or_else(|e| panic!("{e}"));
     let started = std::time::Instant::now();
     match send(&client).await {
-        Err(Error::Communication(e)) => assert!(e.is_timeout(), "{e:?}"),
+        Err(error @ Error::Communication { .. }) => {
+            assert_eq!(
+                error.timeout(),
+                Some(Timeout::Read(Duration::from_millis(200)))
+            );
+            assert!(
+                error.to_string().contains("the read timeout (200ms) fired"),
+                "{error}"
+            );
+        }
         other => panic!("expected a timeout, got {other:?}"),
     }
     assert!(started.elapsed() < Duration::from_secs(4));
+}
+
+#[tokio::test]
+async fn a_read_timeout_while_the_body_arrives_is_the_read_timeout() {
+    let server = RecordingServer::start(ok().stalling_body(Duration::from_secs(5))).await;
+    let client = Client::builder(server.url(), credentials())
+        .read_timeout(Duration::from_millis(200))
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    match send(&client).await {
+        Err(error) => {
+            assert_eq!(
+                error.timeout(),
+                Some(Timeout::Read(Duration::from_millis(200))),
+                "{error}"
+            );
+        }
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_connect_timeout_is_the_connect_timeout() {
+    // A listener whose accept queue is full: the kernel drops further
+    // connection attempts, so connecting hangs until the timeout.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap_or_else(|e| panic!("{e}"));
+    socket
+        .bind("127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}")))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let listener = socket.listen(0).unwrap_or_else(|e| panic!("{e}"));
+    let address = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+    let mut queued = Vec::new();
+    for _ in 0..4 {
+        if let Ok(Ok(stream)) = tokio::time::timeout(
+            Duration::from_millis(200),
+            tokio::net::TcpStream::connect(address),
+        )
+        .await
+        {
+            queued.push(stream);
+        }
+    }
+    let client = Client::builder(&format!("http://{address}"), credentials())
+        .connect_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    match send(&client).await {
+        Err(error) => {
+            assert_eq!(
+                error.timeout(),
+                Some(Timeout::Connect(Some(Duration::from_millis(300)))),
+                "{error}"
+            );
+            assert!(
+                error
+                    .to_string()
+                    .contains("the connect timeout (300ms) fired"),
+                "{error}"
+            );
+        }
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+    drop(queued);
+}
+
+#[tokio::test]
+async fn a_timeout_of_a_client_not_made_by_the_builder_is_read_or_total() {
+    let server = RecordingServer::start(ok().after(Duration::from_secs(5))).await;
+    let http = zitadel_sdk::reqwest::Client::builder()
+        .timeout(Duration::from_millis(200))
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let client = Client::new_with_client(server.url(), http, credentials().into());
+    match send(&client).await {
+        Err(error) => assert_eq!(error.timeout(), Some(Timeout::ReadOrTotal), "{error}"),
+        other => panic!("expected a timeout, got {other:?}"),
+    }
 }
 
 #[tokio::test]
@@ -132,7 +218,18 @@ async fn a_total_timeout_ends_a_slow_request() {
         .build()
         .unwrap_or_else(|e| panic!("{e}"));
     match send(&client).await {
-        Err(Error::Communication(e)) => assert!(e.is_timeout(), "{e:?}"),
+        Err(error @ Error::Communication { .. }) => {
+            assert_eq!(
+                error.timeout(),
+                Some(Timeout::Total(Duration::from_millis(200)))
+            );
+            assert!(
+                error
+                    .to_string()
+                    .contains("the total timeout (200ms) fired"),
+                "{error}"
+            );
+        }
         other => panic!("expected a timeout, got {other:?}"),
     }
 }
@@ -156,7 +253,7 @@ fn extra_root_certificates_and_the_insecure_mode_are_explicit_options() {
 #[tokio::test]
 async fn an_optional_field_takes_a_plain_value() {
     let server = RecordingServer::start(ok()).await;
-    let client = Client::new(server.url(), credentials());
+    let client = Client::new(server.url(), credentials().into());
     let body = seed().nick_name(some("Min")).preferred_language(some("de"));
     client
         .auth_service_update_my_profile()
@@ -172,7 +269,7 @@ async fn an_optional_field_takes_a_plain_value() {
 #[tokio::test]
 async fn a_refused_optional_value_names_its_field() {
     let server = RecordingServer::start(ok()).await;
-    let client = Client::new(server.url(), credentials());
+    let client = Client::new(server.url(), credentials().into());
     let body = seed().nick_name(some(&"x".repeat(300)));
     let result: Result<_, Error> = client
         .auth_service_update_my_profile()
@@ -262,7 +359,7 @@ impl tracing::Subscriber for ThreadRecorders {
 async fn each_request_is_traced_with_operation_status_duration_and_request_id_never_a_secret() {
     let recorder = Recorder::install();
     let server = RecordingServer::start(ok().with_header("X-Request-Id", "req-42")).await;
-    let client = Client::new(server.url(), credentials());
+    let client = Client::new(server.url(), credentials().into());
     send(&client).await.unwrap_or_else(|e| panic!("{e}"));
     let text = recorder.text();
     for expected in [

@@ -14,7 +14,7 @@ async fn send_body(
 ) -> (RecordingServer, Result<types::UserProfileResponse, Error>) {
     let server = RecordingServer::start(reply).await;
     let credentials = Credentials::api_key("123").unwrap_or_else(|e| panic!("{e}"));
-    let client = Client::new(server.url(), credentials);
+    let client = Client::new(server.url(), credentials.into());
     let result = client
         .update_user_profile()
         .body(body)
@@ -274,7 +274,7 @@ fn the_api_key_is_not_printed_by_debug() {
     let credentials = Credentials::api_key("s3cr3t-key").unwrap_or_else(|e| panic!("{e}"));
     let printed = format!("{credentials:?} {credentials:#?}");
     assert!(!printed.contains("s3cr3t-key"), "{printed}");
-    let client = Client::new("https://api.ctechnology.io", credentials);
+    let client = Client::new("https://api.ctechnology.io", credentials.into());
     let printed = format!("{client:?}");
     assert!(!printed.contains("s3cr3t-key"), "{printed}");
 }

@@ -20,7 +20,7 @@ async fn send(reply: Reply) -> (RecordingServer, Result<types::UserDocument, Err
     let server = RecordingServer::start(reply).await;
     let credentials =
         Credentials::session_token("session-token-123").unwrap_or_else(|e| panic!("{e}"));
-    let client = Client::new(server.url(), credentials);
+    let client = Client::new(server.url(), credentials.into());
     let result = client
         .update_user()
         .user_id(user_id())
@@ -316,7 +316,7 @@ async fn every_error_status_is_a_json_api_error_document() {
 async fn a_user_id_that_is_not_a_uuid_is_refused_before_sending() {
     let server = RecordingServer::start(ok()).await;
     let credentials = Credentials::session_token("t").unwrap_or_else(|e| panic!("{e}"));
-    let client = Client::new(server.url(), credentials);
+    let client = Client::new(server.url(), credentials.into());
     let sent = client
         .update_user()
         .user_id("not-a-uuid")
@@ -345,7 +345,7 @@ fn the_session_token_is_not_printed_by_debug() {
         Credentials::session_token("s3cr3t-session").unwrap_or_else(|e| panic!("{e}"));
     let printed = format!("{credentials:?} {credentials:#?}");
     assert!(!printed.contains("s3cr3t-session"), "{printed}");
-    let client = Client::new("https://api.ctrl-hub.com", credentials);
+    let client = Client::new("https://api.ctrl-hub.com", credentials.into());
     let printed = format!("{client:?}");
     assert!(!printed.contains("s3cr3t-session"), "{printed}");
 }

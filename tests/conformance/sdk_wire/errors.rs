@@ -11,7 +11,7 @@ use crate::seed_requests::zitadel::seed;
 async fn zitadel(reply: Reply) -> Result<types::UpdateMyProfileResponse, Error> {
     let server = RecordingServer::start(reply).await;
     let credentials = Credentials::access_token("token-1").unwrap_or_else(|e| panic!("{e}"));
-    let client = Client::new(server.url(), credentials);
+    let client = Client::new(server.url(), credentials.into());
     // `?` converts progenitor's error into the crate's, no `map_err`.
     async fn update(client: &Client) -> Result<types::UpdateMyProfileResponse, Error> {
         let response = client
@@ -100,8 +100,11 @@ async fn response_headers_are_kept_on_an_undocumented_error() {
     }
 }
 
+/// How every ZITADEL error's message begins: the API and the operation.
+const OPERATION: &str = "ZITADEL AuthService_UpdateMyProfile (PUT /auth/v1/users/me/profile)";
+
 #[tokio::test]
-async fn display_is_a_sentence_with_the_status_the_vendor_code_and_message() {
+async fn display_names_the_api_operation_status_content_type_vendor_code_and_message() {
     let reply = Reply::json(400, "application/json", failed_precondition())
         .with_header("X-Request-Id", "req-9");
     let error = match zitadel(reply).await {
@@ -110,8 +113,31 @@ async fn display_is_a_sentence_with_the_status_the_vendor_code_and_message() {
     };
     assert_eq!(
         error.to_string(),
-        "the server answered 400 Bad Request: FAILED_PRECONDITION (9): \
-         Profile not changed (COMMAND-2m9fs) (request id req-9)"
+        format!(
+            "{OPERATION}: the server answered 400 Bad Request (application/json): \
+             FAILED_PRECONDITION (9): Profile not changed (COMMAND-2m9fs) (request id req-9)"
+        )
+    );
+    assert_eq!(
+        error.operation().map(|o| o.id()),
+        Some("AuthService_UpdateMyProfile")
+    );
+}
+
+#[tokio::test]
+async fn display_of_an_undocumented_error_quotes_its_content_type_and_body() {
+    let page = "<html><body><h1>502 Bad Gateway</h1></body></html>";
+    let reply = Reply::text(502, "text/html", page).with_header("X-Request-Id", "req-5");
+    let error = zitadel(reply)
+        .await
+        .err()
+        .unwrap_or_else(an_error_status_is_an_error);
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "{OPERATION}: the server answered 502 Bad Gateway without its documented error \
+             body (text/html): {page} (request id req-5)"
+        )
     );
 }
 
@@ -130,14 +156,72 @@ async fn zitadel_codes_are_named() {
 }
 
 #[tokio::test]
-async fn a_garbage_200_is_an_invalid_payload_not_an_error_status() {
-    match zitadel(Reply::text(200, "application/json", "not json")).await {
+async fn a_garbage_200_keeps_its_status_headers_and_body() {
+    let reply = Reply::text(200, "text/html", "<h1>Welcome to nginx!</h1>")
+        .with_header("X-Request-Id", "req-200");
+    match zitadel(reply).await {
         Err(error @ Error::InvalidResponsePayload { .. }) => {
-            assert_eq!(error.status(), None);
-            assert_eq!(error.raw_body(), Some(&b"not json"[..]));
+            assert_eq!(error.status().map(|s| s.as_u16()), Some(200));
+            assert_eq!(error.request_id(), Some("req-200"));
+            assert_eq!(error.content_type(), Some("text/html"));
+            assert_eq!(error.raw_body(), Some(&b"<h1>Welcome to nginx!</h1>"[..]));
+            assert_eq!(
+                error.to_string(),
+                format!(
+                    "{OPERATION}: the server answered 200 OK but not with the documented body \
+                     (expected value at line 1 column 1) (text/html): \
+                     <h1>Welcome to nginx!</h1> (request id req-200)"
+                )
+            );
         }
         other => panic!("expected an invalid payload, got {other:?}"),
     }
+}
+
+#[tokio::test]
+async fn a_200_of_json_in_another_shape_is_an_invalid_payload() {
+    // `details` must be an object; a string is not the documented body.
+    let reply = Reply::json(200, "application/json", json!({ "details": "done" }));
+    match zitadel(reply).await {
+        Err(error @ Error::InvalidResponsePayload { .. }) => {
+            assert_eq!(error.status().map(|s| s.as_u16()), Some(200));
+            assert_eq!(error.raw_body(), Some(&br#"{"details":"done"}"#[..]));
+            assert!(
+                error.to_string().contains("invalid type: string"),
+                "{error}"
+            );
+        }
+        other => panic!("expected an invalid payload, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_success_status_the_spec_does_not_list_is_kept_whole() {
+    let reply = Reply::json(201, "application/json", json!({ "details": {} }));
+    match zitadel(reply).await {
+        Err(error @ Error::UnexpectedResponse { .. }) => {
+            assert_eq!(error.status().map(|s| s.as_u16()), Some(201));
+            assert_eq!(error.raw_body(), Some(&br#"{"details":{}}"#[..]));
+            assert!(
+                error
+                    .to_string()
+                    .contains("201 Created, a status the spec does not list"),
+                "{error}"
+            );
+        }
+        other => panic!("expected an unexpected response, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_request_refused_before_sending_names_the_api_and_operation() {
+    let progenitor: zitadel_sdk::ProgenitorError<types::RpcStatus> =
+        zitadel_sdk::ProgenitorError::InvalidRequest("no value supplied for first_name".into());
+    let error = Error::from(progenitor);
+    assert_eq!(
+        error.to_string(),
+        format!("{OPERATION}: the request was not sent: no value supplied for first_name")
+    );
 }
 
 #[tokio::test]
@@ -148,7 +232,7 @@ async fn a_refused_connection_is_a_communication_error_with_its_cause() {
         .unwrap_or_else(|e| panic!("{e}"))
         .port();
     let credentials = Credentials::access_token("token-1").unwrap_or_else(|e| panic!("{e}"));
-    let client = Client::new(&format!("http://127.0.0.1:{port}"), credentials);
+    let client = Client::new(&format!("http://127.0.0.1:{port}"), credentials.into());
     let result: Result<_, Error> = client
         .auth_service_update_my_profile()
         .body(seed())
@@ -156,13 +240,19 @@ async fn a_refused_connection_is_a_communication_error_with_its_cause() {
         .await
         .map_err(Into::into);
     match result {
-        Err(error @ Error::Communication(_)) => {
+        Err(error @ Error::Communication { .. }) => {
             let text = error.to_string();
             assert!(
-                text.starts_with("the request could not be completed: "),
+                text.starts_with(&format!(
+                    "{OPERATION}: the request could not be completed: "
+                )),
                 "{text}"
             );
             assert!(text.to_lowercase().contains("connect"), "{text}");
+            assert_eq!(error.timeout(), None);
+            // The hook's mark on the URL is gone again.
+            assert!(!text.contains("sdk-support"), "{text}");
+            assert!(!text.contains('#'), "{text}");
         }
         other => panic!("expected a communication error, got {other:?}"),
     }
@@ -172,7 +262,7 @@ async fn a_refused_connection_is_a_communication_error_with_its_cause() {
 fn what_a_user_must_name_is_re_exported() {
     let client = zitadel_sdk::reqwest::Client::new();
     let credentials = Credentials::access_token("t").unwrap_or_else(|e| panic!("{e}"));
-    let _ = Client::new_with_client("http://127.0.0.1:1", client, credentials);
+    let _ = Client::new_with_client("http://127.0.0.1:1", client, credentials.into());
     let status: zitadel_sdk::StatusCode = zitadel_sdk::StatusCode::BAD_REQUEST;
     let progenitor: zitadel_sdk::ProgenitorError<types::RpcStatus> =
         zitadel_sdk::ProgenitorError::InvalidRequest("x".to_string());
@@ -187,7 +277,7 @@ macro_rules! the_same_match_for {
         #[allow(dead_code)]
         fn $sdk(error: $sdk::Error) -> String {
             match error {
-                $sdk::Error::Api { status, headers, body } => {
+                $sdk::Error::Api { status, headers, body, .. } => {
                     format!("{status} {} {body:?}", headers.len())
                 }
                 $sdk::Error::UnexpectedResponse { status, body, .. } => {
@@ -227,7 +317,7 @@ async fn every_sdk_keeps_an_undocumented_error_whole() {
     let url = server.url();
 
     let credentials = cl2c_sdk::Credentials::new("t", "k").unwrap_or_else(|e| panic!("{e}"));
-    let sent = cl2c_sdk::Client::new(url, credentials)
+    let sent = cl2c_sdk::Client::new(url, credentials.into())
         .update_profile()
         .body(crate::seed_requests::cl2c::seed())
         .send()
@@ -239,7 +329,7 @@ async fn every_sdk_keeps_an_undocumented_error_whole() {
     );
 
     let credentials = ctechnology_sdk::Credentials::api_key("k").unwrap_or_else(|e| panic!("{e}"));
-    let sent = ctechnology_sdk::Client::new(url, credentials)
+    let sent = ctechnology_sdk::Client::new(url, credentials.into())
         .update_user_profile()
         .body(crate::seed_requests::ctechnology::seed())
         .send()
@@ -253,7 +343,7 @@ async fn every_sdk_keeps_an_undocumented_error_whole() {
     let credentials =
         ctrlhub_sdk::Credentials::session_token("s").unwrap_or_else(|e| panic!("{e}"));
     let id = uuid::Uuid::nil();
-    let sent = ctrlhub_sdk::Client::new(url, credentials)
+    let sent = ctrlhub_sdk::Client::new(url, credentials.into())
         .update_user()
         .user_id(id)
         .body(crate::seed_requests::ctrlhub::seed(id))
@@ -266,7 +356,7 @@ async fn every_sdk_keeps_an_undocumented_error_whole() {
     );
 
     let credentials = exante_sdk::Credentials::bearer("b").unwrap_or_else(|e| panic!("{e}"));
-    let sent = exante_sdk::Client::new(url, credentials)
+    let sent = exante_sdk::Client::new(url, credentials.into())
         .update_current_user()
         .body(crate::seed_requests::exante::seed(uuid::Uuid::nil()))
         .send()
@@ -289,7 +379,7 @@ async fn display_names_each_refused_field_of_a_cl2c_validation_error() {
     let server =
         RecordingServer::start(Reply::json(400, "application/problem+json", problem)).await;
     let credentials = cl2c_sdk::Credentials::new("t", "k").unwrap_or_else(|e| panic!("{e}"));
-    let sent = cl2c_sdk::Client::new(server.url(), credentials)
+    let sent = cl2c_sdk::Client::new(server.url(), credentials.into())
         .update_profile()
         .body(crate::seed_requests::cl2c::seed())
         .send()
@@ -297,7 +387,8 @@ async fn display_names_each_refused_field_of_a_cl2c_validation_error() {
     let error = cl2c_sdk::Error::from(sent.err().unwrap_or_else(an_error_status_is_an_error));
     assert_eq!(
         error.to_string(),
-        "the server answered 400 Bad Request: Invalid Request; firstName: Required; \
+        "CL2C updateProfile (PUT /v1/cl2c/user): the server answered 400 Bad Request \
+         (application/problem+json): Invalid Request; firstName: Required; \
          phoneNumber: Invalid phone number format"
     );
 }
@@ -313,7 +404,7 @@ async fn display_gives_each_ctrlhub_error_with_its_pointer() {
     let credentials =
         ctrlhub_sdk::Credentials::session_token("s").unwrap_or_else(|e| panic!("{e}"));
     let id = uuid::Uuid::nil();
-    let sent = ctrlhub_sdk::Client::new(server.url(), credentials)
+    let sent = ctrlhub_sdk::Client::new(server.url(), credentials.into())
         .update_user()
         .user_id(id)
         .body(crate::seed_requests::ctrlhub::seed(id))
@@ -322,7 +413,8 @@ async fn display_gives_each_ctrlhub_error_with_its_pointer() {
     let error = ctrlhub_sdk::Error::from(sent.err().unwrap_or_else(an_error_status_is_an_error));
     assert_eq!(
         error.to_string(),
-        "the server answered 422 Unprocessable Entity: Invalid attribute: must be a date \
+        "Ctrl-Hub updateUser (PUT /v3/users/{user_id}): the server answered 422 Unprocessable \
+         Entity (application/vnd.api+json): Invalid attribute: must be a date \
          (at /data/attributes/profile/personal/dob) [invalid]"
     );
 }

@@ -21,7 +21,7 @@ async fn send_body(
 ) -> (RecordingServer, Result<types::UserProfileResponse, Error>) {
     let server = RecordingServer::start(reply).await;
     let credentials = Credentials::bearer("ex_live_test").unwrap_or_else(|e| panic!("{e}"));
-    let client = Client::new(server.url(), credentials);
+    let client = Client::new(server.url(), credentials.into());
     let result = client
         .update_current_user()
         .body(body)
@@ -294,7 +294,7 @@ fn the_token_is_not_printed_by_debug() {
     let credentials = Credentials::bearer("ex_live_s3cr3t").unwrap_or_else(|e| panic!("{e}"));
     let printed = format!("{credentials:?} {credentials:#?}");
     assert!(!printed.contains("ex_live_s3cr3t"), "{printed}");
-    let client = Client::new("https://dev.exante.app", credentials);
+    let client = Client::new("https://dev.exante.app", credentials.into());
     let printed = format!("{client:?}");
     assert!(!printed.contains("ex_live_s3cr3t"), "{printed}");
 }

@@ -20,7 +20,9 @@ async fn an_https_base_url_attempts_a_tls_handshake() {
     let url = format!("https://{addr}");
     let client = Client::new(
         &url,
-        Credentials::access_token("t").unwrap_or_else(|e| panic!("{e}")),
+        Credentials::access_token("t")
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into(),
     );
     let body = types::UpdateMyProfileRequest::builder()
         .first_name("Minnie")

@@ -18,7 +18,7 @@ async fn send_body(
     let server = RecordingServer::start(reply).await;
     let credentials =
         Credentials::access_token("access-token-123").unwrap_or_else(|e| panic!("{e}"));
-    let client = Client::new(server.url(), credentials);
+    let client = Client::new(server.url(), credentials.into());
     let result = client
         .auth_service_update_my_profile()
         .body(body)
@@ -321,7 +321,7 @@ async fn an_empty_nick_name_is_sent_as_an_empty_string() {
 async fn an_empty_first_name_fails_the_request_before_sending() {
     let server = RecordingServer::start(ok()).await;
     let credentials = Credentials::access_token("t").unwrap_or_else(|e| panic!("{e}"));
-    let client = Client::new(server.url(), credentials);
+    let client = Client::new(server.url(), credentials.into());
     let refused = client
         .auth_service_update_my_profile()
         .body(seed().first_name(""))
@@ -362,7 +362,7 @@ fn the_access_token_is_not_printed_by_debug() {
     let credentials = Credentials::access_token("s3cr3t-token").unwrap_or_else(|e| panic!("{e}"));
     let printed = format!("{credentials:?} {credentials:#?}");
     assert!(!printed.contains("s3cr3t-token"), "{printed}");
-    let client = Client::new("https://example.zitadel.cloud", credentials);
+    let client = Client::new("https://example.zitadel.cloud", credentials.into());
     let printed = format!("{client:?}");
     assert!(!printed.contains("s3cr3t-token"), "{printed}");
 }
