@@ -20,7 +20,7 @@
 //! ```toml
 //! [dependencies]
 //! cl2c-sdk = { git = "https://github.com/profile-apis/profile-apis", tag = "cl2c-sdk-v3.0.0" }
-//! # Once published to crates.io: cl2c-sdk = "2"
+//! # Once published to crates.io: cl2c-sdk = "3"
 //!
 //! [dev-dependencies]
 //! # The typed mocks (`mock`), and the real server in-process for your tests.

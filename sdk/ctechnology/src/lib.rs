@@ -20,7 +20,7 @@
 //! ```toml
 //! [dependencies]
 //! ctechnology-sdk = { git = "https://github.com/profile-apis/profile-apis", tag = "ctechnology-sdk-v4.0.0" }
-//! # Once published to crates.io: ctechnology-sdk = "3"
+//! # Once published to crates.io: ctechnology-sdk = "4"
 //!
 //! [dev-dependencies]
 //! # The typed mocks (`mock`), and the real server in-process for your tests.

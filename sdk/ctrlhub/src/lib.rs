@@ -24,7 +24,7 @@
 //! ```toml
 //! [dependencies]
 //! ctrlhub-sdk = { git = "https://github.com/profile-apis/profile-apis", tag = "ctrlhub-sdk-v5.0.0" }
-//! # Once published to crates.io: ctrlhub-sdk = "4"
+//! # Once published to crates.io: ctrlhub-sdk = "5"
 //!
 //! [dev-dependencies]
 //! # The typed mocks (`mock`), and the real server in-process for your tests.

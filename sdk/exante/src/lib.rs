@@ -22,7 +22,7 @@
 //! ```toml
 //! [dependencies]
 //! exante-sdk = { git = "https://github.com/profile-apis/profile-apis", tag = "exante-sdk-v3.0.0" }
-//! # Once published to crates.io: exante-sdk = "2"
+//! # Once published to crates.io: exante-sdk = "3"
 //!
 //! [dev-dependencies]
 //! # The typed mocks (`mock`), and the real server in-process for your tests.

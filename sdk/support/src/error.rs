@@ -306,8 +306,18 @@ fn describe_body(
     if text.is_empty() {
         return write!(f, ", the body is empty");
     }
-    let quoted: String = text.chars().take(QUOTED_BODY_MAX).collect();
-    let more = if quoted.len() < text.len() {
+    // One line: a body's line breaks and control characters are escaped,
+    // so that the message stays one log line.
+    let quoted: String = text
+        .chars()
+        .take(QUOTED_BODY_MAX)
+        .flat_map(|c| match c {
+            '\n' | '\r' | '\t' => c.escape_default().collect::<Vec<_>>(),
+            c if c.is_control() => c.escape_unicode().collect(),
+            c => vec![c],
+        })
+        .collect();
+    let more = if text.chars().count() > QUOTED_BODY_MAX {
         " …"
     } else {
         ""

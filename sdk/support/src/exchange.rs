@@ -87,6 +87,7 @@ pub async fn execute<B: ApiInfo>(
             for framing in [CONTENT_LENGTH, CONTENT_ENCODING, TRANSFER_ENCODING] {
                 map.remove(framing);
             }
+            map.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
         }
         // Building cannot fail: the status and headers come from a response
         // already received.

@@ -28,7 +28,7 @@
 //! ```toml
 //! [dependencies]
 //! zitadel-sdk = { git = "https://github.com/profile-apis/profile-apis", tag = "zitadel-sdk-v3.0.0" }
-//! # Once published to crates.io: zitadel-sdk = "2"
+//! # Once published to crates.io: zitadel-sdk = "3"
 //!
 //! [dev-dependencies]
 //! # The typed mocks (`mock`), and the real server in-process for your tests.

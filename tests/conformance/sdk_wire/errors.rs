@@ -156,6 +156,36 @@ async fn zitadel_codes_are_named() {
 }
 
 #[tokio::test]
+async fn display_keeps_a_multi_line_body_on_one_line() {
+    let reply = Reply::text(502, "text/html", "<html>\n<h1>Bad Gateway</h1>\n</html>");
+    let error = zitadel(reply)
+        .await
+        .err()
+        .unwrap_or_else(an_error_status_is_an_error);
+    let text = error.to_string();
+    assert!(!text.contains('\n'), "{text}");
+    assert!(
+        text.ends_with(r"(text/html): <html>\n<h1>Bad Gateway</h1>\n</html>"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_documented_success_keeps_its_content_length() {
+    let body = json!({ "details": { "sequence": "2" } });
+    let length = body.to_string().len() as u64;
+    let server = RecordingServer::start(Reply::json(200, "application/json", body)).await;
+    let credentials = Credentials::access_token("token-1").unwrap_or_else(|e| panic!("{e}"));
+    let response = Client::new(server.url(), credentials.into())
+        .auth_service_update_my_profile()
+        .body(seed())
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(response.content_length(), Some(length));
+}
+
+#[tokio::test]
 async fn a_garbage_200_keeps_its_status_headers_and_body() {
     let reply = Reply::text(200, "text/html", "<h1>Welcome to nginx!</h1>")
         .with_header("X-Request-Id", "req-200");
