@@ -59,7 +59,7 @@ use hyper::body::{Bytes, Incoming};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
-use tokio::sync::{Notify, watch};
+use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
@@ -251,7 +251,9 @@ struct Connection {
     epoch: Instant,
     /// Set when the cap closed this connection for a newer one.
     evicted: AtomicBool,
-    /// Wakes the connection's task to look at its deadlines again.
+    /// Wakes the connection's task when the cap has closed it. A phase
+    /// change does not wake it (see [`serve`]'s loop: it never sleeps
+    /// longer than the shortest deadline a phase can start).
     wake: Notify,
 }
 
@@ -283,7 +285,6 @@ impl Connection {
         let since = u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
         self.phase_since.store(since, Ordering::SeqCst);
         self.phase.store(phase as u8, Ordering::SeqCst);
-        self.wake.notify_one();
     }
 
     /// When the connection is to be closed for want of bytes from its
@@ -401,11 +402,13 @@ async fn serve(
         inner: stream,
         connection: Arc::clone(&connection),
     };
+    let (new_drivers, mut drivers) = mpsc::unbounded_channel();
     let handler = Arc::new(Handler {
         shared: Arc::clone(&shared),
         connection: Arc::clone(&connection),
         forwarded_for: HeaderValue::from_str(&peer.ip().to_string()).ok(),
         api: tokio::sync::Mutex::new(None),
+        new_drivers,
     });
     let service = hyper::service::service_fn(move |request| {
         let handler = Arc::clone(&handler);
@@ -421,6 +424,10 @@ async fn serve(
         .keep_alive(true);
     let conn = builder.serve_connection(TokioIo::new(io), service);
     tokio::pin!(conn);
+    // The connection to the API is driven here, in the client
+    // connection's own task, rather than in a task of its own: a request
+    // and its answer then cross no task boundary in the front.
+    let mut api_driver: Option<ApiDriver> = None;
     let mut stopping = shared.stopping.clone();
     // When the stop began, once it has.
     let mut stop_began: Option<Instant> = None;
@@ -432,15 +439,27 @@ async fn serve(
             closed = Some(Closed::Cap);
             break;
         }
-        let deadline = close_at(&connection, &shared.limits, stop_began);
-        let sleep = async {
-            match deadline {
-                Some(at) => tokio::time::sleep_until(at).await,
-                None => std::future::pending().await,
-            }
-        };
+        // Phases change without waking this loop (a wake-up and a new timer
+        // for each of a request's four phase changes cost more than the
+        // rest of the loop), so it looks again at least as often as the
+        // shortest deadline a phase can start: a deadline that begins while
+        // it sleeps is then seen, and armed exactly, before it can pass.
+        let now = Instant::now();
+        let look_again = now + recheck_within(&shared.limits, stop_began);
+        let deadline = close_at(&connection, &shared.limits, stop_began)
+            .map_or(look_again, |at| at.min(look_again));
+        let sleep = tokio::time::sleep_until(deadline);
         tokio::select! {
             _ = conn.as_mut() => break,
+            Some(new) = drivers.recv() => api_driver = Some(new),
+            _ = async {
+                match api_driver.as_mut() {
+                    Some(driver) => {
+                        let _ = driver.await;
+                    }
+                    None => std::future::pending().await,
+                }
+            } => api_driver = None,
             () = connection.wake.notified() => {}
             () = sleep => {
                 // A phase change may have moved the deadline; only a
@@ -468,6 +487,17 @@ async fn serve(
     shared.connections().remove(&id);
     shared.metrics.connection_closed(closed);
     shared.slot_freed.notify_one();
+}
+
+/// The longest the connection's loop sleeps without looking at its phase:
+/// the shortest deadline a phase change can start.
+fn recheck_within(limits: &Limits, stop_began: Option<Instant>) -> Duration {
+    let shortest = limits.header_read.min(limits.idle);
+    if stop_began.is_some() {
+        shortest.min(limits.last_call)
+    } else {
+        shortest
+    }
 }
 
 /// When `connection` is to be closed for want of a request. While the front
@@ -539,6 +569,9 @@ impl AsyncWrite for Watched {
 
 type Answer = Response<BoxBody<Bytes, hyper::Error>>;
 type ApiConnection = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
+/// What drives a connection to the API: polled by the client connection's
+/// task ([`serve`]).
+type ApiDriver = hyper::client::conn::http1::Connection<TokioIo<TcpStream>, Full<Bytes>>;
 
 /// Answers the requests of one client connection.
 struct Handler {
@@ -549,6 +582,8 @@ struct Handler {
     forwarded_for: Option<HeaderValue>,
     /// The connection to the API, opened at the first request.
     api: tokio::sync::Mutex<Option<ApiConnection>>,
+    /// Where a connection to the API, once opened, goes to be driven.
+    new_drivers: mpsc::UnboundedSender<ApiDriver>,
 }
 
 /// Headers that describe one connection, not the message (RFC 9110 §7.6.1):
@@ -749,7 +784,9 @@ impl Handler {
                 let (sender, driver) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
                     .await
                     .map_err(|e| format!("cannot talk to the API: {e}"))?;
-                tokio::spawn(driver);
+                self.new_drivers
+                    .send(driver)
+                    .map_err(|_| "the client's connection has closed".to_string())?;
                 api.insert(sender)
             }
         };

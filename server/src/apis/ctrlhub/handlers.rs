@@ -98,8 +98,11 @@ fn apply(stored: &StoredDocument, update: Option<&UserProfileUpdate>) -> StoredD
     merged
 }
 
-fn decode(document: Value) -> Result<StoredDocument, StoreError> {
-    serde_json::from_value(document)
+/// The stored document, decoded from the borrowed value: the writer keeps
+/// the latest profile, and cloning its whole `Value` tree per change only to
+/// decode it cost a visible share of Ctrl-Hub's CPU (docs/benchmarks.md).
+fn decode(document: &Value) -> Result<StoredDocument, StoreError> {
+    StoredDocument::deserialize(document)
         .map_err(|e| StoreError::Backend(format!("stored Ctrl-Hub profile is unreadable: {e}")))
 }
 
@@ -125,7 +128,7 @@ async fn save(
         teams: true,
     };
     let updated = update_profile(store, Api::Ctrlhub, user, reads, move |current| {
-        let loaded = decode(current.profile.document.clone())?;
+        let loaded = decode(&current.profile.document)?;
         let merged = apply(&loaded, update.as_ref());
         if merged == loaded {
             return Ok((None, loaded));
