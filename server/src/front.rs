@@ -491,13 +491,15 @@ async fn serve(
 
 /// The longest the connection's loop sleeps without looking at its phase:
 /// the shortest deadline a phase change can start.
+/// At least a millisecond, so that a limit of zero cannot make it spin.
 fn recheck_within(limits: &Limits, stop_began: Option<Instant>) -> Duration {
     let shortest = limits.header_read.min(limits.idle);
-    if stop_began.is_some() {
+    let shortest = if stop_began.is_some() {
         shortest.min(limits.last_call)
     } else {
         shortest
-    }
+    };
+    shortest.max(Duration::from_millis(1))
 }
 
 /// When `connection` is to be closed for want of a request. While the front

@@ -124,11 +124,13 @@ pub fn start_one_observed(
         // The handler runs in the connection's task rather than in a task of
         // its own per request (dropshot's default, `Detached`): one spawn and
         // one cross-task wake-up less per request. A handler is then
-        // cancelled when its connection closes early, which happens only when
-        // the client went away from the front; that is safe because a change
-        // reaches the store as one message that the store applies whole or
-        // not at all (`Store::apply`): a cancelled request has either been
-        // applied (and its answer is lost with its client) or not at all.
+        // cancelled when its connection closes early: when the client went
+        // away from the front, or the front's cap closed the connection just
+        // as its request was sent. That is safe because every handler
+        // changes state only through one `update_profile`, and a change
+        // reaches the store as one message that it applies whole or not at
+        // all (`Store::apply`): a cancelled request has either been applied
+        // (its answer is lost with its client) or not at all.
         default_handler_task_mode: HandlerTaskMode::CancelOnDisconnect,
         ..Default::default()
     };
