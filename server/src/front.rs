@@ -490,8 +490,8 @@ async fn serve(
 }
 
 /// The longest the connection's loop sleeps without looking at its phase:
-/// the shortest deadline a phase change can start.
-/// At least a millisecond, so that a limit of zero cannot make it spin.
+/// the shortest deadline a phase change can start, and at least a
+/// millisecond, so that a limit of zero cannot make it spin.
 fn recheck_within(limits: &Limits, stop_began: Option<Instant>) -> Duration {
     let shortest = limits.header_read.min(limits.idle);
     let shortest = if stop_began.is_some() {
