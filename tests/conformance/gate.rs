@@ -427,6 +427,42 @@ fn rewriting_the_lock_entry_too_is_caught_by_the_first_commit_of_the_snapshot() 
     );
 }
 
+#[test]
+fn a_released_snapshots_header_comment_can_be_reworded() {
+    let released = format!("# Source: a page at a path that later moved.\n{FIXTURE}");
+    let reworded =
+        format!("# Source: the vendor's page (docs/vendors.md),\n# reworded.\n{FIXTURE}");
+    let failures = release_lock::verify_snapshot(
+        "fixture",
+        &version("1.0.0"),
+        &reworded,
+        Some(&release_lock::digest(&released)),
+        Some(&released),
+    );
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[test]
+fn a_comment_after_the_header_is_frozen_with_the_document() {
+    let document = release_lock::frozen(FIXTURE);
+    let released = format!("# Source: the vendor's page.\n{document}");
+    let (first_line, rest) = document.split_once('\n').expect("the fixture has lines");
+    let commented = format!("# Source: the vendor's page.\n{first_line}\n# an added note\n{rest}");
+    let failures = release_lock::verify_snapshot(
+        "fixture",
+        &version("1.0.0"),
+        &commented,
+        Some(&release_lock::digest(&released)),
+        Some(&released),
+    )
+    .join("\n");
+    assert!(
+        failures.contains("changed after it was released")
+            && failures.contains("the change is in layout or comments only"),
+        "{failures}"
+    );
+}
+
 /// A scratch workspace holding one working spec, removed when dropped.
 struct ScratchTree(std::path::PathBuf);
 

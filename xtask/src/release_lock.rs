@@ -1,6 +1,12 @@
 //! Released snapshots are immutable: a digest of each, recorded when
 //! `cargo xtask release` freezes it, and its text as first committed.
 //!
+//! What is frozen is the document: everything after the snapshot's header,
+//! the block of comment lines it opens with. The header says where the spec
+//! came from, and such a note can need rewording after a release (a source
+//! renamed or moved) without the API changing; a comment anywhere after the
+//! first line of YAML stays frozen with the document.
+//!
 //! Without this, editing a snapshot together with the working spec (say,
 //! narrowing a `maxLength` in both) makes the change invisible to the
 //! classifier and ships a breaking change under the old version. Two checks
@@ -31,12 +37,26 @@ pub fn lock_file() -> PathBuf {
     Path::new("spec").join("released").join("released.lock")
 }
 
-const HEADER: &str = "# The SHA-256 of each released snapshot, written by `cargo xtask release`.\n\
-# A released version is immutable: never edit a snapshot or this file by hand.\n";
+const HEADER: &str = "# The SHA-256 of each released snapshot after its opening comment lines, written by\n\
+# `cargo xtask release`.\n\
+# A released version is immutable: never edit a snapshot's document or this file by hand.\n";
 
-/// `sha256:<hex>` of a snapshot's bytes.
+/// The part of a snapshot's text that is frozen: all of it after the
+/// comment lines it opens with.
+pub fn frozen(text: &str) -> &str {
+    let mut rest = text;
+    while rest.starts_with('#') {
+        rest = match rest.find('\n') {
+            Some(end) => &rest[end + 1..],
+            None => "",
+        };
+    }
+    rest
+}
+
+/// `sha256:<hex>` of a snapshot's frozen part (see [`frozen`]).
 pub fn digest(text: &str) -> String {
-    let hash = Sha256::digest(text.as_bytes());
+    let hash = Sha256::digest(frozen(text).as_bytes());
     let mut out = String::from("sha256:");
     for byte in hash {
         let _ = write!(out, "{byte:02x}");
@@ -124,7 +144,7 @@ pub fn verify_snapshot(
         Some(_) => {}
     }
     if let Some(committed) = committed
-        && committed != text
+        && frozen(committed) != frozen(text)
     {
         let mut line = format!(
             "{} differs from the text first committed for {api} {version} in git: a released \
