@@ -46,7 +46,7 @@ use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -212,18 +212,27 @@ impl Shared {
         if connections.len() < self.limits.max_connections.max(1) {
             return true;
         }
-        let longest_waiting = connections
-            .iter()
-            .filter(|(_, c)| c.phase() != Phase::AtApi)
-            .min_by_key(|(_, c)| c.phase_since())
-            .map(|(id, _)| *id);
-        match longest_waiting.and_then(|id| connections.remove(&id)) {
-            Some(connection) => {
-                connection.evicted.store(true, Ordering::SeqCst);
+        // The phases move while this looks (the map is locked, the
+        // connections are not): a connection chosen here may send its
+        // request to the API before it is closed, so the choice is only
+        // made when `evict` finds it still short of the API, and the next
+        // one is tried otherwise.
+        let mut at_api = Vec::new();
+        loop {
+            let longest_waiting = connections
+                .iter()
+                .filter(|(id, c)| c.phase() != Phase::AtApi && !at_api.contains(*id))
+                .min_by_key(|(_, c)| c.phase_since())
+                .map(|(id, c)| (*id, Arc::clone(c)));
+            let Some((id, connection)) = longest_waiting else {
+                return false;
+            };
+            if connection.evict() {
+                connections.remove(&id);
                 connection.wake.notify_one();
-                true
+                return true;
             }
-            None => false,
+            at_api.push(id);
         }
     }
 }
@@ -240,6 +249,8 @@ enum Phase {
     ReadingBody = 2,
     /// The request is at the API.
     AtApi = 3,
+    /// Closed by the cap for a newer connection; no phase follows.
+    Evicted = 4,
 }
 
 /// One client connection's state, shared by its task, its I/O and its
@@ -249,8 +260,6 @@ struct Connection {
     /// When the current phase began, in milliseconds since `epoch`.
     phase_since: AtomicU64,
     epoch: Instant,
-    /// Set when the cap closed this connection for a newer one.
-    evicted: AtomicBool,
     /// Wakes the connection's task when the cap has closed it. A phase
     /// change does not wake it (see [`serve`]'s loop: it never sleeps
     /// longer than the shortest deadline a phase can start).
@@ -263,7 +272,6 @@ impl Connection {
             phase: AtomicU8::new(Phase::Idle as u8),
             phase_since: AtomicU64::new(0),
             epoch: Instant::now(),
-            evicted: AtomicBool::new(false),
             wake: Notify::new(),
         }
     }
@@ -273,7 +281,8 @@ impl Connection {
             0 => Phase::Idle,
             1 => Phase::ReadingHead,
             2 => Phase::ReadingBody,
-            _ => Phase::AtApi,
+            3 => Phase::AtApi,
+            _ => Phase::Evicted,
         }
     }
 
@@ -281,10 +290,50 @@ impl Connection {
         self.epoch + Duration::from_millis(self.phase_since.load(Ordering::SeqCst))
     }
 
-    fn enter(&self, phase: Phase) {
+    /// Moves to `phase`, unless the cap has closed the connection: `false`
+    /// then, and the connection stays [`Phase::Evicted`]. A request must
+    /// not be sent to the API when entering [`Phase::AtApi`] fails, since
+    /// its connection is about to close and the answer would be lost.
+    #[must_use]
+    fn enter(&self, phase: Phase) -> bool {
         let since = u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
         self.phase_since.store(since, Ordering::SeqCst);
-        self.phase.store(phase as u8, Ordering::SeqCst);
+        let mut current = self.phase.load(Ordering::SeqCst);
+        loop {
+            if current == Phase::Evicted as u8 {
+                return false;
+            }
+            match self.phase.compare_exchange(
+                current,
+                phase as u8,
+                Ordering::SeqCst,
+                Ordering::SeqCst,
+            ) {
+                Ok(_) => return true,
+                Err(now) => current = now,
+            }
+        }
+    }
+
+    /// Marks the connection closed by the cap, unless its request is at the
+    /// API (`false` then): one atomic step, so that a request is never sent
+    /// to the API on a connection that is being closed.
+    fn evict(&self) -> bool {
+        let mut current = self.phase.load(Ordering::SeqCst);
+        loop {
+            if current == Phase::AtApi as u8 {
+                return false;
+            }
+            match self.phase.compare_exchange(
+                current,
+                Phase::Evicted as u8,
+                Ordering::SeqCst,
+                Ordering::SeqCst,
+            ) {
+                Ok(_) => return true,
+                Err(now) => current = now,
+            }
+        }
     }
 
     /// When the connection is to be closed for want of bytes from its
@@ -293,8 +342,9 @@ impl Connection {
         match self.phase() {
             Phase::Idle => Some(self.phase_since() + limits.idle),
             Phase::ReadingHead => Some(self.phase_since() + limits.header_read),
-            // The body's deadline is the request handler's (a 408).
-            Phase::ReadingBody | Phase::AtApi => None,
+            // The body's deadline is the request handler's (a 408); an
+            // evicted connection's loop closes it at once.
+            Phase::ReadingBody | Phase::AtApi | Phase::Evicted => None,
         }
     }
 }
@@ -434,7 +484,7 @@ async fn serve(
     // Why the front closed the connection, if it did.
     let mut closed = None;
     loop {
-        if connection.evicted.load(Ordering::SeqCst) {
+        if connection.phase() == Phase::Evicted {
             slog::debug!(shared.log, "closed for a newer connection (cap)"; "peer" => %peer);
             closed = Some(Closed::Cap);
             break;
@@ -533,7 +583,8 @@ impl AsyncRead for Watched {
         let before = buf.filled().len();
         let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
         if buf.filled().len() > before && self.connection.phase() == Phase::Idle {
-            self.connection.enter(Phase::ReadingHead);
+            // An evicted connection stays evicted; its loop closes it.
+            let _ = self.connection.enter(Phase::ReadingHead);
         }
         polled
     }
@@ -618,7 +669,8 @@ impl Handler {
                 "The server is stopping; send the request again shortly.",
             )
         } else {
-            self.connection.enter(Phase::ReadingBody);
+            // Refused only when evicted, which entering `AtApi` checks.
+            let _ = self.connection.enter(Phase::ReadingBody);
             self.forward(request).await
         };
         // Read after the request was answered: a request at the API when
@@ -628,7 +680,7 @@ impl Handler {
                 .headers_mut()
                 .insert(CONNECTION, HeaderValue::from_static("close"));
         }
-        self.connection.enter(Phase::Idle);
+        let _ = self.connection.enter(Phase::Idle);
         shared.metrics.answered(
             method.as_str(),
             &path,
@@ -671,7 +723,21 @@ impl Handler {
                     return answer;
                 }
             };
-        self.connection.enter(Phase::AtApi);
+        if !self.connection.enter(Phase::AtApi) {
+            // The cap closed this connection for a newer one while the body
+            // arrived: the request has not reached the API, so sending it
+            // again is safe. The connection's loop closes it at once, so
+            // this answer is rarely written.
+            let mut answer = self.error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The server closed this connection for a newer one (it is at its connection \
+                 limit); the request was not applied; send it again.",
+            );
+            answer
+                .headers_mut()
+                .insert(CONNECTION, HeaderValue::from_static("close"));
+            return answer;
+        }
 
         // The client's headers are forwarded in their own map, without the
         // hop-by-hop ones (removed in place: no map is rebuilt per request).
@@ -846,4 +912,47 @@ async fn read_at_most(mut body: Incoming, limit: usize) -> Result<(Bytes, bool),
         }
     }
     Ok((first.unwrap_or_else(|| Bytes::from(out)), true))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Connection, Phase};
+
+    #[test]
+    fn a_request_is_not_sent_to_the_api_on_a_connection_the_cap_closed() {
+        let connection = Connection::new();
+        assert!(connection.enter(Phase::ReadingBody));
+        // The cap chose this connection while its body arrived ...
+        assert!(connection.evict());
+        // ... so the request, now read, must not go to the API.
+        assert!(!connection.enter(Phase::AtApi));
+        assert_eq!(connection.phase(), Phase::Evicted);
+        assert!(
+            !connection.enter(Phase::Idle),
+            "an evicted connection stays evicted"
+        );
+    }
+
+    #[test]
+    fn the_cap_never_closes_a_connection_whose_request_is_at_the_api() {
+        let connection = Connection::new();
+        assert!(connection.enter(Phase::AtApi));
+        assert!(!connection.evict());
+        assert_eq!(connection.phase(), Phase::AtApi);
+    }
+
+    #[test]
+    fn the_cap_and_a_request_racing_for_one_connection_never_both_win() {
+        // Both orders, many times, from two threads: exactly one of the
+        // request (entering `AtApi`) and the cap (evicting) wins each time.
+        for _ in 0..2_000 {
+            let connection = std::sync::Arc::new(Connection::new());
+            assert!(connection.enter(Phase::ReadingBody));
+            let racer = std::sync::Arc::clone(&connection);
+            let request = std::thread::spawn(move || racer.enter(Phase::AtApi));
+            let evicted = connection.evict();
+            let sent = request.join().expect("the request's thread");
+            assert!(sent != evicted, "sent {sent}, evicted {evicted}");
+        }
+    }
 }
