@@ -412,3 +412,73 @@ async fn connections_waiting_in_the_listen_backlog_at_stop_are_answered() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(t.stored(&t.alice).1, 0, "nothing may be stored");
 }
+
+/// Alice's Exante update setting both names to `name`, as raw HTTP/1.1.
+fn exante_both_names(t: &TestApi, name: &str) -> Vec<u8> {
+    let body = format!(r#"{{"firstname":"{name}","lastname":"{name}"}}"#);
+    format!(
+        "PATCH /api/user HTTP/1.1\r\nhost: test\r\nauthorization: Bearer {}\r\n\
+         content-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        t.token(&t.alice),
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// A name of letters only (Exante's rule) that no other attempt sends.
+fn attempt_name(attempt: usize) -> String {
+    let digits = attempt.to_string();
+    let letters: String = digits
+        .bytes()
+        .map(|d| char::from(b'a' + (d - b'0')))
+        .collect();
+    format!("Left{letters}")
+}
+
+/// The server cancels a request's handler when its client goes away (it
+/// runs in the connection's task). A client that sends an update and closes
+/// its connection at once, at every moment of the request's life, leaves
+/// its change applied whole or not at all, and the profile keeps taking
+/// changes in sequence afterwards.
+#[tokio::test]
+async fn a_client_that_leaves_mid_request_has_its_change_applied_whole_or_not_at_all() {
+    const ATTEMPTS: usize = 200;
+    let t = TestApi::start(Api::Exante).await;
+    let address = t.running().local_addr();
+    for attempt in 0..ATTEMPTS {
+        let mut stream = connect(address).await;
+        let _ = stream
+            .write_all(&exante_both_names(&t, &attempt_name(attempt)))
+            .await;
+        // Close at a different point of the request's life each time:
+        // before the front reads it, while it is at the API, or later.
+        for _ in 0..attempt % 16 {
+            tokio::task::yield_now().await;
+        }
+        drop(stream);
+    }
+    // Whatever was applied has been applied once its writer batch commits.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (document, sequence) = t.stored(&t.alice);
+    assert!(
+        sequence <= ATTEMPTS as u64,
+        "{sequence} changes saved from {ATTEMPTS} requests"
+    );
+    if sequence > 0 {
+        let first = document["firstname"].as_str().unwrap_or_default();
+        let last = document["lastname"].as_str().unwrap_or_default();
+        assert_eq!(first, last, "a change applied in part: {document}");
+        assert!(
+            (0..ATTEMPTS).any(|attempt| attempt_name(attempt) == first),
+            "a name no request sent: {document}"
+        );
+    }
+    let mut stream = connect(address).await;
+    let _ = stream.write_all(&exante_both_names(&t, "Afterwards")).await;
+    let reply = timeout(Duration::from_secs(2), read_reply(&mut stream)).await;
+    assert_eq!(reply.ok().flatten().map(|r| r.status), Some(200));
+    let (document, after) = t.stored(&t.alice);
+    assert_eq!(after, sequence + 1, "{document}");
+    assert_eq!(document["firstname"], "Afterwards");
+    assert_eq!(document["lastname"], "Afterwards");
+}
