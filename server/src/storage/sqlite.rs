@@ -36,9 +36,9 @@ use super::{
     StoreError, Team, User,
 };
 
-mod profile_cache;
+mod writer_cache;
 
-use profile_cache::ProfileCache;
+use writer_cache::WriterCache;
 
 /// Each entry migrates the schema from version `index` to `index + 1`.
 ///
@@ -468,7 +468,7 @@ fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
 /// an error (their reply channels are dropped), and the thread goes on.
 fn run_writer(mut connection: Connection, queue: &Receiver<Job>, metrics: &WriterMetrics) {
     let mut batch = Vec::with_capacity(BATCH_MAX);
-    let mut cache = ProfileCache::default();
+    let mut cache = WriterCache::default();
     while let Ok(first) = queue.recv() {
         let mut next = Some(first);
         while let Some(job) = next {
@@ -482,7 +482,8 @@ fn run_writer(mut connection: Connection, queue: &Receiver<Job>, metrics: &Write
                 }
                 Job::Run(operation) => {
                     commit_guarded(&mut connection, &mut cache, &mut batch, metrics);
-                    // A job may change profiles (`remove_user`).
+                    // A job may change anything the writer knows
+                    // (`remove_user`, `add_member`, ...).
                     cache.forget();
                     let _ = catch_unwind(AssertUnwindSafe(|| operation(&mut connection)));
                 }
@@ -496,7 +497,7 @@ fn run_writer(mut connection: Connection, queue: &Receiver<Job>, metrics: &Write
 /// [`commit_changes`], surviving a panic (see [`run_writer`]), measured.
 fn commit_guarded(
     connection: &mut Connection,
-    cache: &mut ProfileCache,
+    cache: &mut WriterCache,
     batch: &mut Vec<QueuedChange>,
     metrics: &WriterMetrics,
 ) {
@@ -528,7 +529,7 @@ fn commit_guarded(
 /// may yet be rolled back.
 fn commit_changes(
     connection: &mut Connection,
-    cache: &mut ProfileCache,
+    cache: &mut WriterCache,
     batch: &mut Vec<QueuedChange>,
 ) {
     if batch.is_empty() {
@@ -566,7 +567,7 @@ fn commit_changes(
 
 fn apply_all(
     connection: &mut Connection,
-    cache: &mut ProfileCache,
+    cache: &mut WriterCache,
     changes: Vec<ProfileChange>,
 ) -> Result<Vec<Result<Applied, StoreError>>, StoreError> {
     // IMMEDIATE takes the write lock up front, so no other process's
@@ -603,11 +604,11 @@ fn stable_plans(connection: &Connection) -> Result<(), StoreError> {
 }
 
 /// One change, inside the batch's transaction: read what it is decided on
-/// (the profile from the writer's cache when it is kept there), run it,
+/// (from the writer's cache when it is kept there), run it,
 /// store its result.
 fn apply_one(
     connection: &Connection,
-    cache: &mut ProfileCache,
+    cache: &mut WriterCache,
     change: ProfileChange,
 ) -> Result<Applied, StoreError> {
     let ProfileChange {
@@ -620,25 +621,44 @@ fn apply_one(
         },
         change,
     } = change;
-    let profile = match cache.get(api, user) {
+    let profile = match cache.profile(api, user) {
         Some(kept) => kept.clone(),
         None => read_profile(connection, api, user)?,
     };
     let account = if account {
-        Some(
-            read_user(connection, user)?
-                .ok_or_else(|| StoreError::NotFound(format!("user {user}")))?,
-        )
+        Some(match cache.account(user) {
+            Some(kept) => kept.clone(),
+            None => {
+                let read = read_user(connection, user)?
+                    .ok_or_else(|| StoreError::NotFound(format!("user {user}")))?;
+                cache.keep_account(read.clone());
+                read
+            }
+        })
     } else {
         None
     };
     let organisations = if organisations {
-        read_organisations(connection, user)?
+        match cache.organisations(user) {
+            Some(kept) => kept.to_vec(),
+            None => {
+                let read = read_organisations(connection, user)?;
+                cache.keep_organisations(user, read.clone());
+                read
+            }
+        }
     } else {
         Vec::new()
     };
     let teams = if teams {
-        read_teams(connection, user)?
+        match cache.teams(user) {
+            Some(kept) => kept.to_vec(),
+            None => {
+                let read = read_teams(connection, user)?;
+                cache.keep_teams(user, read.clone());
+                read
+            }
+        }
     } else {
         Vec::new()
     };
@@ -656,7 +676,7 @@ fn apply_one(
         None => (profile, false),
         Some(document) => {
             let written = write_profile(connection, api, user, &profile, document)?;
-            cache.keep(api, user, written.clone());
+            cache.keep_profile(api, user, written.clone());
             (written, true)
         }
     };
@@ -1317,6 +1337,60 @@ mod tests {
         let again = store.create_user("ada", "ada@example.com", true).await?;
         let fresh = put(&*store, Api::Zitadel, again.id, json!({"b": 1})).await?;
         assert_eq!(fresh.profile.sequence, 1);
+        Ok(())
+    }
+
+    /// A change that reads the account and memberships, as Ctrl-Hub's does.
+    fn with_reads(store: &dyn Store, user: Uuid, n: u64) -> Pending<Applied> {
+        store.apply(ProfileChange {
+            api: Api::Ctrlhub,
+            user,
+            reads: Reads {
+                account: true,
+                organisations: true,
+                teams: true,
+            },
+            change: Box::new(move |_| Ok(Some(json!({ "n": n })))),
+        })
+    }
+
+    /// The writer keeps the memberships it read, but one added between two
+    /// changes (a job on the writer) is seen by the next change.
+    #[tokio::test]
+    async fn a_membership_added_between_changes_is_seen_by_the_next() -> Result<(), StoreError> {
+        let temp = TempStore::open(QUEUE_CAPACITY)?;
+        let store = temp.store();
+        let user = store.create_user("ada", "ada@example.com", true).await?;
+        let before = with_reads(&*store, user.id, 1).await?;
+        assert!(before.organisations.is_empty() && before.teams.is_empty());
+        let organisation = store.create_organisation("Acme", "acme").await?;
+        store.add_member(organisation.id, user.id).await?;
+        let team = store.create_team(organisation.id, "Red").await?;
+        store.add_team_member(team.id, user.id).await?;
+        let after = with_reads(&*store, user.id, 2).await?;
+        assert_eq!(after.organisations, vec![organisation]);
+        assert_eq!(after.teams, vec![team]);
+        assert_eq!(
+            after.account.map(|a| a.email),
+            Some("ada@example.com".into())
+        );
+        Ok(())
+    }
+
+    /// A membership another process adds to the same file between two
+    /// changes is seen by the next change, not hidden by the writer's copy.
+    #[tokio::test]
+    async fn a_membership_added_by_another_process_is_never_missed() -> Result<(), StoreError> {
+        let temp = TempStore::open(QUEUE_CAPACITY)?;
+        let store = temp.store();
+        let other = SqliteStore::open(&temp.dir.join("db.sqlite"))?;
+        let user = store.create_user("ada", "ada@example.com", true).await?;
+        let before = with_reads(&*store, user.id, 1).await?;
+        assert!(before.organisations.is_empty());
+        let organisation = other.create_organisation("Acme", "acme").await?;
+        other.add_member(organisation.id, user.id).await?;
+        let after = with_reads(&*store, user.id, 2).await?;
+        assert_eq!(after.organisations, vec![organisation]);
         Ok(())
     }
 
