@@ -16,6 +16,11 @@
 //! --no-log             the server logs nowhere (default: the info-level request
 //!                      log, buffered, to a file, as `server serve` logs to stderr)
 //! --keep               keep the database and the log after the run
+//! --without-front      drive the server's dropshot servers directly, not
+//!                      through their fronts: a measurement of what the front
+//!                      costs the real server (the product always serves
+//!                      through the front, which enforces the connection
+//!                      limits and the stop; docs/server.md)
 //! --charts <dir>       where the figures are saved (results-<store>.json)
 //!                      and the charts drawn from every store's saved
 //!                      figures (throughput.svg, p99.svg); default
@@ -87,6 +92,7 @@ struct Options {
     users: Option<usize>,
     log: bool,
     keep: bool,
+    without_front: bool,
     only: Option<String>,
     one_profile: usize,
     db: Db,
@@ -118,6 +124,7 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
         users: None,
         log: true,
         keep: false,
+        without_front: false,
         only: None,
         one_profile: 32,
         db: Db::Sqlite,
@@ -163,6 +170,7 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
                 }
             }
             "--no-log" => options.log = false,
+            "--without-front" => options.without_front = true,
             "--charts" => {
                 options.charts = PathBuf::from(args.next().ok_or("--charts needs a directory")?)
             }
@@ -942,8 +950,16 @@ fn run(options: Options) -> Result<(), String> {
                 })
             })
             .collect::<Result<_, _>>()?;
-        let server_urls: Arc<[Arc<str>]> =
-            running.iter().map(|r| Arc::from(r.base_url())).collect();
+        let server_urls: Arc<[Arc<str>]> = running
+            .iter()
+            .map(|r| {
+                if options.without_front {
+                    Arc::from(format!("http://{}", r.server.local_addr()))
+                } else {
+                    Arc::from(r.base_url())
+                }
+            })
+            .collect();
         let answer = client_runtime.block_on(sample_answer(api, &server_urls[0], &users[0]))?;
         let ceiling = server_runtime.block_on(async { start_ceiling(api, answer, &quiet) })?;
         let ceiling_url: Arc<[Arc<str>]> =
@@ -1037,9 +1053,18 @@ fn run(options: Options) -> Result<(), String> {
     println!(
         "\n{}; {} s per case after {} s warm-up; {user_count} users; latency in ms; \
          4 KiB fsync median {fsync:.2} ms; server logging {}\n",
-        match options.db {
-            Db::Sqlite => "SQLite".to_string(),
-            Db::Postgres(_) => format!("PostgreSQL, {} node(s)", options.nodes),
+        match (&options.db, options.without_front) {
+            (Db::Sqlite, false) => "SQLite".to_string(),
+            (Db::Sqlite, true) => "SQLite; server driven WITHOUT its front".to_string(),
+            (Db::Postgres(_), without) => format!(
+                "PostgreSQL, {} node(s){}",
+                options.nodes,
+                if without {
+                    "; server driven WITHOUT its front"
+                } else {
+                    ""
+                }
+            ),
         },
         options.seconds,
         options.warmup,
@@ -1058,6 +1083,13 @@ fn run(options: Options) -> Result<(), String> {
         Db::Sqlite => "SQLite".to_string(),
         Db::Postgres(_) if options.nodes == 1 => "PostgreSQL".to_string(),
         Db::Postgres(_) => format!("PostgreSQL, {} nodes", options.nodes),
+    };
+    // Its own series: a measurement without the front never stands in for
+    // the product's figures in the charts.
+    let store = if options.without_front {
+        format!("{store}, without the front")
+    } else {
+        store
     };
     let points: Vec<charts::Point> = rows
         .iter()

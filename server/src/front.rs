@@ -951,7 +951,9 @@ mod tests {
             let racer = std::sync::Arc::clone(&connection);
             let request = std::thread::spawn(move || racer.enter(Phase::AtApi));
             let evicted = connection.evict();
-            let sent = request.join().expect("the request's thread");
+            let sent = request
+                .join()
+                .unwrap_or_else(|_| panic!("the request's thread panicked"));
             assert!(sent != evicted, "sent {sent}, evicted {evicted}");
         }
     }

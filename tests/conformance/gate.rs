@@ -446,7 +446,9 @@ fn a_released_snapshots_header_comment_can_be_reworded() {
 fn a_comment_after_the_header_is_frozen_with_the_document() {
     let document = release_lock::frozen(FIXTURE);
     let released = format!("# Source: the vendor's page.\n{document}");
-    let (first_line, rest) = document.split_once('\n').expect("the fixture has lines");
+    let (first_line, rest) = document
+        .split_once('\n')
+        .unwrap_or_else(|| panic!("the fixture has no lines"));
     let commented = format!("# Source: the vendor's page.\n{first_line}\n# an added note\n{rest}");
     let failures = release_lock::verify_snapshot(
         "fixture",
