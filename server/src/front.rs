@@ -298,42 +298,22 @@ impl Connection {
     fn enter(&self, phase: Phase) -> bool {
         let since = u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
         self.phase_since.store(since, Ordering::SeqCst);
-        let mut current = self.phase.load(Ordering::SeqCst);
-        loop {
-            if current == Phase::Evicted as u8 {
-                return false;
-            }
-            match self.phase.compare_exchange(
-                current,
-                phase as u8,
-                Ordering::SeqCst,
-                Ordering::SeqCst,
-            ) {
-                Ok(_) => return true,
-                Err(now) => current = now,
-            }
-        }
+        self.phase
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |current| {
+                (current != Phase::Evicted as u8).then_some(phase as u8)
+            })
+            .is_ok()
     }
 
     /// Marks the connection closed by the cap, unless its request is at the
     /// API (`false` then): one atomic step, so that a request is never sent
     /// to the API on a connection that is being closed.
     fn evict(&self) -> bool {
-        let mut current = self.phase.load(Ordering::SeqCst);
-        loop {
-            if current == Phase::AtApi as u8 {
-                return false;
-            }
-            match self.phase.compare_exchange(
-                current,
-                Phase::Evicted as u8,
-                Ordering::SeqCst,
-                Ordering::SeqCst,
-            ) {
-                Ok(_) => return true,
-                Err(now) => current = now,
-            }
-        }
+        self.phase
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |current| {
+                (current != Phase::AtApi as u8).then_some(Phase::Evicted as u8)
+            })
+            .is_ok()
     }
 
     /// When the connection is to be closed for want of bytes from its
