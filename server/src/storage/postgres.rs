@@ -181,9 +181,18 @@ fn pg(e: tokio_postgres::Error) -> StoreError {
                 || code.starts_with("40")
         });
     if passing {
-        StoreError::Busy
-    } else {
-        backend(e)
+        return StoreError::Busy;
+    }
+    // tokio-postgres says only "db error"; what the database said is in
+    // the error's source. Its message, not its detail, which may quote
+    // stored values.
+    match e.as_db_error() {
+        Some(db) => backend(format!(
+            "{e}: {} (SQLSTATE {})",
+            db.message(),
+            db.code().code()
+        )),
+        None => backend(e),
     }
 }
 
@@ -916,6 +925,75 @@ mod tests {
         assert_eq!((stored.sequence, stored.document), (2, json!({"n": 2})));
         assert_eq!(store.profile(Api::Cl2c, bob.id).await?.sequence, 0);
         assert_eq!(store.profile(Api::Zitadel, bob.id).await?.sequence, 1);
+        Ok(())
+    }
+
+    /// A batch whose transaction fails in the database stores nothing and
+    /// leaves no transaction open on the pooled connection it used: the
+    /// pool holds no session idle in a transaction, and the next change to
+    /// the same profile is stored. Triggers make it fail at both places it
+    /// can: the first round trip (creating the profile's row), after which
+    /// the batch itself must roll back, and the UPDATE sent with COMMIT.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failed_batch_stores_nothing_and_leaves_no_transaction_open() -> Result<(), StoreError>
+    {
+        let Some(store) = store().await else {
+            return Ok(());
+        };
+        let run = |sql: &'static str| store.execute(sql, pg, |_| {});
+        run(
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN
+                 IF TG_OP = 'INSERT' OR NEW.document LIKE '%boom%' THEN
+                     RAISE EXCEPTION 'refused by the test';
+                 END IF;
+                 RETURN NEW;
+             END $$",
+        )
+        .await?;
+        run("CREATE TRIGGER refuse_insert BEFORE INSERT ON profiles
+             FOR EACH ROW EXECUTE FUNCTION refuse()")
+        .await?;
+        run("CREATE TRIGGER refuse_update BEFORE UPDATE ON profiles
+             FOR EACH ROW EXECUTE FUNCTION refuse()")
+        .await?;
+        let ada = store.create_user("ada", "ada@example.com", true).await?;
+        let refused = |outcome: &Result<Applied, StoreError>| matches!(outcome, Err(StoreError::Backend(why)) if why.contains("refused by the test"));
+        let no_open_transaction = || async {
+            // The rollback runs on a task of its own, just after the answer.
+            let started = Instant::now();
+            loop {
+                let open = store
+                    .query(
+                        "SELECT count(*) FROM pg_stat_activity
+                         WHERE datname = current_database()
+                         AND state LIKE 'idle in transaction%'",
+                        |_| {},
+                        |row| row.try_get::<_, i64>(0).map_err(backend),
+                    )
+                    .await?;
+                if open == [0] || started.elapsed() > Duration::from_secs(2) {
+                    return Ok::<_, StoreError>(open);
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        };
+
+        let first_round_trip = put(&*store, Api::Cl2c, ada.id, json!({"n": 1})).await;
+        assert!(refused(&first_round_trip), "{first_round_trip:?}");
+        assert_eq!(no_open_transaction().await?, [0]);
+        run("DROP TRIGGER refuse_insert ON profiles").await?;
+        assert_eq!(store.profile(Api::Cl2c, ada.id).await?.sequence, 0);
+        put(&*store, Api::Cl2c, ada.id, json!({"n": 1})).await?;
+
+        let update = put(&*store, Api::Cl2c, ada.id, json!({"boom": true})).await;
+        assert!(refused(&update), "{update:?}");
+        assert_eq!(no_open_transaction().await?, [0]);
+
+        let applied = put(&*store, Api::Cl2c, ada.id, json!({"n": 2})).await?;
+        assert_eq!(applied.profile.sequence, 2);
+        let stored = store.profile(Api::Cl2c, ada.id).await?;
+        assert_eq!((stored.sequence, stored.document), (2, json!({"n": 2})));
         Ok(())
     }
 

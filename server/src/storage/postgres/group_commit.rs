@@ -5,9 +5,9 @@
 //! One committer task per store takes every change waiting (up to
 //! [`BATCH_MAX`]) and applies them in one transaction:
 //!
-//! 1. `BEGIN`; then, sent together (tokio-postgres pipelines the requests
-//!    of one connection and PostgreSQL runs them in the order sent), one
-//!    round trip: the batch's users locked against removal (`FOR KEY
+//! 1. One round trip, sent together (tokio-postgres pipelines the requests
+//!    of one connection and PostgreSQL runs them in the order sent):
+//!    `BEGIN`, the batch's users locked against removal (`FOR KEY
 //!    SHARE`), a profile row created for each profile that has none (for
 //!    users that exist), every profile of the batch locked (`FOR UPDATE`),
 //!    and what the changes asked to read (accounts, organisations, teams).
@@ -25,14 +25,14 @@
 //!    change answered; if the transaction fails, every change of the batch
 //!    is answered with that failure and none is stored.
 //!
-//! A change therefore costs a share of three round trips and one WAL sync,
+//! A change therefore costs a share of two round trips and one WAL sync,
 //! instead of three round trips and a sync of its own, and a batch holds
 //! one pooled connection instead of one per change.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use deadpool_postgres::Pool;
+use deadpool_postgres::{Object, Pool};
 use tokio::sync::{OwnedSemaphorePermit, mpsc, oneshot};
 use uuid::Uuid;
 
@@ -165,7 +165,7 @@ async fn apply_all(
     let want_organisations = users_asking(&changes, |c| c.reads.organisations);
     let want_teams = users_asking(&changes, |c| c.reads.teams);
 
-    let mut client = pool.get().await.map_err(pool_error)?;
+    let client = pool.get().await.map_err(pool_error)?;
     // Prepared once per connection (the statement cache), outside the
     // transaction, so that nothing below waits for a prepare.
     let (lock_users, insert, lock, accounts, organisations, teams, update) = tokio::join!(
@@ -186,9 +186,7 @@ async fn apply_all(
         teams.map_err(pg)?,
         update.map_err(pg)?,
     );
-    // Dropped before COMMIT (an error on the way), the transaction is
-    // rolled back.
-    let tx = client.transaction().await.map_err(pg)?;
+    let tx = OpenTransaction::new(client);
     let apis: Vec<&str> = keys.iter().map(|&(api, _)| api).collect();
     let key_users: Vec<Uuid> = keys.iter().map(|&(_, user)| user).collect();
     let created = now();
@@ -196,7 +194,12 @@ async fn apply_all(
     let lock_users_params: [Param<'_>; 1] = [&users];
     let insert_params: [Param<'_>; 3] = [&apis, &key_users, &created];
     let lock_params: [Param<'_>; 2] = [&apis, &key_users];
-    let (locked_users, inserted, locked, account_rows, organisation_rows, team_rows) = tokio::join!(
+    // BEGIN goes in the same round trip as the reads: sent first, it runs
+    // first. Its outcome is checked before anything is written, so if it
+    // failed, nothing below runs outside a transaction except the row
+    // creation, which stores only what a first read would create anyway.
+    let (begun, locked_users, inserted, locked, account_rows, organisation_rows, team_rows) = tokio::join!(
+        tx.batch_execute("BEGIN"),
         tx.query(&lock_users, &lock_users_params),
         tx.execute(&insert, &insert_params),
         tx.query(&lock, &lock_params),
@@ -221,6 +224,7 @@ async fn apply_all(
     );
     // The first failure is the one to report: after it, PostgreSQL refuses
     // the rest of the transaction.
+    begun.map_err(pg)?;
     locked_users.map_err(pg)?;
     inserted.map_err(pg)?;
     let mut read = Read::default();
@@ -273,26 +277,95 @@ async fn apply_all(
         sequences.push(sequence_to_db(profile.sequence)?);
         changed_at.push(profile.changed_at);
     }
-    let updated = if update_apis.is_empty() {
-        Ok(0)
-    } else {
-        tx.execute(
-            &update,
-            &[
-                &update_apis,
-                &update_users,
-                &documents,
-                &sequences,
-                &changed_at,
-            ],
-        )
-        .await
-    };
+    // The UPDATE and COMMIT go in one round trip. Should the UPDATE fail,
+    // PostgreSQL ends the aborted transaction at COMMIT without an error
+    // (it answers ROLLBACK), so the UPDATE's own outcome decides: checked
+    // first, its failure is the batch's.
+    let (updated, committed) = tokio::join!(
+        async {
+            match update_apis.is_empty() {
+                true => Ok(0),
+                false => {
+                    tx.execute(
+                        &update,
+                        &[
+                            &update_apis,
+                            &update_users,
+                            &documents,
+                            &sequences,
+                            &changed_at,
+                        ],
+                    )
+                    .await
+                }
+            }
+        },
+        // With `synchronous_commit = on`, this returns once the commit is
+        // on disk; only then is any change answered.
+        tx.batch_execute("COMMIT"),
+    );
     updated.map_err(pg)?;
-    // With `synchronous_commit = on`, this returns once the commit is on
-    // disk; only then is any change answered.
-    tx.commit().await.map_err(pg)?;
+    committed.map_err(pg)?;
+    tx.committed();
     Ok(outcomes)
+}
+
+/// A pooled connection in the transaction of one batch, until
+/// [`committed`](Self::committed). Dropped before that (a failed statement,
+/// or the call timing out with requests still on the wire), it rolls the
+/// transaction back on a task of its own and only then goes back to the
+/// pool, so the next batch never finds a transaction left open; a
+/// connection that cannot roll back is closed instead of pooled.
+/// (tokio-postgres's own `Transaction` does the same, but its BEGIN is a
+/// round trip of its own, which this one shares with the batch's reads.)
+struct OpenTransaction {
+    client: Option<Object>,
+}
+
+impl OpenTransaction {
+    fn new(client: Object) -> Self {
+        OpenTransaction {
+            client: Some(client),
+        }
+    }
+
+    /// COMMIT returned: the connection goes back to the pool as it is.
+    fn committed(mut self) {
+        self.client = None;
+    }
+}
+
+impl std::ops::Deref for OpenTransaction {
+    type Target = tokio_postgres::Client;
+
+    fn deref(&self) -> &Self::Target {
+        match &self.client {
+            Some(client) => client,
+            // `client` is only taken by `committed`, which consumes self,
+            // and by `drop`.
+            None => unreachable!("an OpenTransaction is used after it ended"),
+        }
+    }
+}
+
+impl Drop for OpenTransaction {
+    fn drop(&mut self) {
+        let Some(client) = self.client.take() else {
+            return;
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            let _ = Object::take(client);
+            return;
+        };
+        runtime.spawn(async move {
+            // Queued behind whatever the batch still has on the wire, so it
+            // ends the transaction whichever of them had begun it. Outside
+            // a transaction it is only a warning.
+            if client.batch_execute("ROLLBACK").await.is_err() {
+                let _ = Object::take(client);
+            }
+        });
+    }
 }
 
 /// The users (once each, sorted) of the changes that `asked`.
