@@ -57,6 +57,11 @@
 //! Every status is checked: a non-2xx answer or a transport failure counts
 //! as an error and is shown in the table.
 
+/// The server binary's allocator (`src/main.rs` says why): the bench runs
+/// the server in this process, and measures what ships.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[path = "update_load/charts.rs"]
 mod charts;
 
