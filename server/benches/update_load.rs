@@ -815,6 +815,24 @@ fn targets(rows: &[Row], fsync: f64) -> String {
                      {errors} errors, CPU {cpu:.2}× the ceiling's (target ≤ 2): {}\n",
                     verdict(ratio >= 0.5 && p99 <= 5.0 && errors == 0 && cpu <= 2.0)
                 ));
+                // The product always serves through its front, so the
+                // ceiling behind a front bounds what any server can reach
+                // against the bare ceiling; the same ratios against it say
+                // how far the server's own work is from that bound.
+                let fronted = &row.fronted;
+                if fronted.per_second() > 0.0 && server.per_second() > 0.0 {
+                    let bound =
+                        fronted.per_second() / row.ceiling.per_second().max(f64::MIN_POSITIVE);
+                    let bound_cpu = fronted.cpu_per_request()
+                        / row.ceiling.cpu_per_request().max(f64::MIN_POSITIVE);
+                    out.push_str(&format!(
+                        "  (the ceiling behind a front, the bound for any server behind one: \
+                         ratio {bound:.2}, CPU {bound_cpu:.2}×; the server against it: ratio {:.2}, \
+                         CPU {:.2}×)\n",
+                        server.per_second() / fronted.per_second(),
+                        server.cpu_per_request() / fronted.cpu_per_request().max(f64::MIN_POSITIVE),
+                    ));
+                }
             }
             (connections, true) => {
                 let spread = rows

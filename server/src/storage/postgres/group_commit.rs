@@ -37,8 +37,8 @@ use tokio::sync::{OwnedSemaphorePermit, mpsc, oneshot};
 use uuid::Uuid;
 
 use super::{
-    backend, now, organisation_from_row, pg, pool_error, profile_from_row, sequence_to_db,
-    team_from_row, user_from_row, within_call_timeout,
+    CALL_TIMEOUT, backend, now, organisation_from_row, pg, pool_error, profile_from_row,
+    sequence_to_db, team_from_row, user_from_row, within_call_timeout,
 };
 use crate::storage::{
     Applied, Current, Organisation, Profile, ProfileChange, StoreError, Team, User,
@@ -360,8 +360,15 @@ impl Drop for OpenTransaction {
         runtime.spawn(async move {
             // Queued behind whatever the batch still has on the wire, so it
             // ends the transaction whichever of them had begun it. Outside
-            // a transaction it is only a warning.
-            if client.batch_execute("ROLLBACK").await.is_err() {
+            // a transaction it is only a warning. A database that does not
+            // answer within the call timeout (gone away, or the batch's
+            // own statement still running) loses the connection rather
+            // than the pool a connection for good.
+            let rollback = client.batch_execute("ROLLBACK");
+            if !matches!(
+                tokio::time::timeout(CALL_TIMEOUT, rollback).await,
+                Ok(Ok(()))
+            ) {
                 let _ = Object::take(client);
             }
         });
