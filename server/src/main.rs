@@ -21,10 +21,11 @@ use server::storage::sqlite::SqliteStore;
 use server::storage::{Api, Store};
 
 /// mimalloc, not the system allocator. Under load, glibc's malloc and free
-/// took about a fifth of the server's CPU time (perf, 32 connections): a
-/// request allocates a few hundred small blocks across the front, dropshot,
-/// the handler and the SQLite writer, freed on other threads than the ones
-/// that allocated them, which glibc's arenas handle worst. Measured in the
+/// took about a fifth of the server threads' CPU time (perf, 32
+/// connections): a request allocates many small blocks across the front,
+/// dropshot, the handler and the SQLite writer, and many are freed on
+/// another thread than the one that allocated them, where glibc's arenas
+/// take a lock. Measured in the
 /// bench (docs/benchmarks.md, "a fourth pass"), which uses this allocator
 /// too, so that it measures what ships.
 #[global_allocator]
