@@ -794,7 +794,7 @@ fn front_table(rows: &[Row]) -> String {
 /// request at most twice the ceiling's; 32 connections on one profile with
 /// no errors and within 20 % of the 32-users throughput; one connection's
 /// p50 at most the fsync time plus 0.3 ms.
-fn targets(rows: &[Row], fsync: f64) -> String {
+fn targets(rows: &[Row], fsync: f64, without_front: bool) -> String {
     let verdict = |met: bool| if met { "met" } else { "NOT met" };
     let mut out = String::new();
     for row in rows {
@@ -818,9 +818,10 @@ fn targets(rows: &[Row], fsync: f64) -> String {
                 // The product always serves through its front, so the
                 // ceiling behind a front bounds what any server can reach
                 // against the bare ceiling; the same ratios against it say
-                // how far the server's own work is from that bound.
+                // how far the server's own work is from that bound (and mean
+                // nothing for a server driven without its front).
                 let fronted = &row.fronted;
-                if fronted.per_second() > 0.0 && server.per_second() > 0.0 {
+                if !without_front && fronted.per_second() > 0.0 && server.per_second() > 0.0 {
                     let bound =
                         fronted.per_second() / row.ceiling.per_second().max(f64::MIN_POSITIVE);
                     let bound_cpu = fronted.cpu_per_request()
@@ -1101,7 +1102,7 @@ fn run(options: Options) -> Result<(), String> {
     println!("\nThe front alone (the ceiling behind a front of its own):\n");
     print!("{}", front_table(&rows));
     println!();
-    print!("{}", targets(&rows, fsync));
+    print!("{}", targets(&rows, fsync, options.without_front));
     let store = match options.db {
         Db::Sqlite => "SQLite".to_string(),
         Db::Postgres(_) if options.nodes == 1 => "PostgreSQL".to_string(),

@@ -21,7 +21,7 @@ use server::storage::sqlite::SqliteStore;
 use server::storage::{Api, Store};
 
 /// mimalloc, not the system allocator. Under load, glibc's malloc and free
-/// took about a fifth of the server threads' CPU time (perf, 32
+/// took nearly a quarter of the server threads' CPU time (perf, 32
 /// connections): a request allocates many small blocks across the front,
 /// dropshot, the handler and the SQLite writer, and many are freed on
 /// another thread than the one that allocated them, where glibc's arenas

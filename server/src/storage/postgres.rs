@@ -53,6 +53,7 @@ use super::{
 };
 
 mod group_commit;
+mod open_transaction;
 
 /// Each entry migrates the schema from version `index` to `index + 1`
 /// (recorded in `schema_migrations`). The meaning is SQLite's schema, in
@@ -932,8 +933,9 @@ mod tests {
     /// leaves no transaction open on the pooled connection it used: the
     /// pool holds no session idle in a transaction, and the next change to
     /// the same profile is stored. Triggers make it fail at both places it
-    /// can: the first round trip (creating the profile's row), after which
-    /// the batch itself must roll back, and the UPDATE sent with COMMIT.
+    /// can. In the first round trip, the profile's row is created (written)
+    /// but unreadable, so the batch fails after a write and must roll it
+    /// back itself; the UPDATE sent with COMMIT is refused.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_failed_batch_stores_nothing_and_leaves_no_transaction_open() -> Result<(), StoreError>
     {
@@ -942,36 +944,37 @@ mod tests {
         };
         let run = |sql: &'static str| store.execute(sql, pg, |_| {});
         run(
-            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+            "CREATE FUNCTION spoil() RETURNS trigger LANGUAGE plpgsql AS $$
              BEGIN
-                 IF TG_OP = 'INSERT' OR NEW.document LIKE '%boom%' THEN
+                 IF TG_OP = 'INSERT' THEN
+                     NEW.document := 'not json';
+                 ELSIF NEW.document LIKE '%boom%' THEN
                      RAISE EXCEPTION 'refused by the test';
                  END IF;
                  RETURN NEW;
              END $$",
         )
         .await?;
-        run("CREATE TRIGGER refuse_insert BEFORE INSERT ON profiles
-             FOR EACH ROW EXECUTE FUNCTION refuse()")
+        run("CREATE TRIGGER spoil_insert BEFORE INSERT ON profiles
+             FOR EACH ROW EXECUTE FUNCTION spoil()")
         .await?;
         run("CREATE TRIGGER refuse_update BEFORE UPDATE ON profiles
-             FOR EACH ROW EXECUTE FUNCTION refuse()")
+             FOR EACH ROW EXECUTE FUNCTION spoil()")
         .await?;
         let ada = store.create_user("ada", "ada@example.com", true).await?;
-        let refused = |outcome: &Result<Applied, StoreError>| matches!(outcome, Err(StoreError::Backend(why)) if why.contains("refused by the test"));
+        let count = |sql: &'static str| {
+            store.query(sql, |_| {}, |row| row.try_get::<_, i64>(0).map_err(backend))
+        };
         let no_open_transaction = || async {
             // The rollback runs on a task of its own, just after the answer.
             let started = Instant::now();
             loop {
-                let open = store
-                    .query(
-                        "SELECT count(*) FROM pg_stat_activity
-                         WHERE datname = current_database()
-                         AND state LIKE 'idle in transaction%'",
-                        |_| {},
-                        |row| row.try_get::<_, i64>(0).map_err(backend),
-                    )
-                    .await?;
+                let open = count(
+                    "SELECT count(*) FROM pg_stat_activity
+                     WHERE datname = current_database()
+                     AND state LIKE 'idle in transaction%'",
+                )
+                .await?;
                 if open == [0] || started.elapsed() > Duration::from_secs(2) {
                     return Ok::<_, StoreError>(open);
                 }
@@ -979,21 +982,63 @@ mod tests {
             }
         };
 
-        let first_round_trip = put(&*store, Api::Cl2c, ada.id, json!({"n": 1})).await;
-        assert!(refused(&first_round_trip), "{first_round_trip:?}");
+        let unreadable = put(&*store, Api::Cl2c, ada.id, json!({"n": 1})).await;
+        assert!(
+            matches!(unreadable, Err(StoreError::Backend(_))),
+            "{unreadable:?}"
+        );
         assert_eq!(no_open_transaction().await?, [0]);
-        run("DROP TRIGGER refuse_insert ON profiles").await?;
-        assert_eq!(store.profile(Api::Cl2c, ada.id).await?.sequence, 0);
+        assert_eq!(count("SELECT count(*) FROM profiles").await?, [0]);
+        run("DROP TRIGGER spoil_insert ON profiles").await?;
         put(&*store, Api::Cl2c, ada.id, json!({"n": 1})).await?;
 
-        let update = put(&*store, Api::Cl2c, ada.id, json!({"boom": true})).await;
-        assert!(refused(&update), "{update:?}");
+        let refused = put(&*store, Api::Cl2c, ada.id, json!({"boom": true})).await;
+        assert!(
+            matches!(&refused, Err(StoreError::Backend(why)) if why.contains("refused by the test")),
+            "{refused:?}"
+        );
         assert_eq!(no_open_transaction().await?, [0]);
 
         let applied = put(&*store, Api::Cl2c, ada.id, json!({"n": 2})).await?;
         assert_eq!(applied.profile.sequence, 2);
         let stored = store.profile(Api::Cl2c, ada.id).await?;
         assert_eq!((stored.sequence, stored.document), (2, json!({"n": 2})));
+        Ok(())
+    }
+
+    /// A batch whose COMMIT is sent but not answered within the call
+    /// timeout may or may not be stored: it is answered as an unknown
+    /// outcome (a 500), never as Busy, whose 503 tells the client that
+    /// nothing was saved and to send the change again. A deferred trigger
+    /// holds the COMMIT past the timeout.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_commit_that_never_answers_is_an_unknown_outcome_not_busy() -> Result<(), StoreError>
+    {
+        let Some(store) = store().await else {
+            return Ok(());
+        };
+        let run = |sql: &'static str| store.execute(sql, pg, |_| {});
+        run(
+            "CREATE FUNCTION stall() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN
+                 IF NEW.document LIKE '%stall%' THEN PERFORM pg_sleep(30); END IF;
+                 RETURN NULL;
+             END $$",
+        )
+        .await?;
+        run(
+            "CREATE CONSTRAINT TRIGGER stall_commit AFTER UPDATE ON profiles
+             DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION stall()",
+        )
+        .await?;
+        let ada = store.create_user("ada", "ada@example.com", true).await?;
+        put(&*store, Api::Zitadel, ada.id, json!({"n": 1})).await?;
+
+        let stalled = put(&*store, Api::Zitadel, ada.id, json!({"stall": true})).await;
+        assert!(
+            matches!(&stalled, Err(StoreError::Backend(why)) if why.contains("unknown")),
+            "{stalled:?}"
+        );
         Ok(())
     }
 

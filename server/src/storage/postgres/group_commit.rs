@@ -23,7 +23,9 @@
 //!    and `COMMIT` follows in the same round trip. Only once COMMIT has
 //!    returned (synced, see the module comment of `postgres.rs`) is any
 //!    change answered; if the transaction fails, every change of the batch
-//!    is answered with that failure and none is stored.
+//!    is answered with that failure and none is stored. A COMMIT sent but
+//!    never answered (the connection lost, the call timed out) is answered
+//!    as what it is, an outcome unknown, never as "busy, nothing saved".
 //!
 //! A change therefore costs a share of two round trips and one WAL sync,
 //! instead of three round trips and a sync of its own, and a batch holds
@@ -31,14 +33,16 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use deadpool_postgres::{Object, Pool};
+use deadpool_postgres::Pool;
 use tokio::sync::{OwnedSemaphorePermit, mpsc, oneshot};
 use uuid::Uuid;
 
+use super::open_transaction::OpenTransaction;
 use super::{
     CALL_TIMEOUT, backend, now, organisation_from_row, pg, pool_error, profile_from_row,
-    sequence_to_db, team_from_row, user_from_row, within_call_timeout,
+    sequence_to_db, team_from_row, user_from_row,
 };
 use crate::storage::{
     Applied, Current, Organisation, Profile, ProfileChange, StoreError, Team, User,
@@ -74,7 +78,17 @@ async fn commit(pool: &Pool, batch: Vec<Waiting>) {
         answers.push((waiting.reply, waiting.permit));
     }
     let count = changes.len();
-    match within_call_timeout(apply_all(pool, changes)).await {
+    let commit_sent = AtomicBool::new(false);
+    let applied =
+        match tokio::time::timeout(CALL_TIMEOUT, apply_all(pool, changes, &commit_sent)).await {
+            Ok(applied) => applied,
+            // Once COMMIT is on the wire the batch may be stored, and the
+            // rollback queued behind it cannot undo it: "nothing was saved,
+            // retry" (Busy) would be a lie a retry acts on.
+            Err(_) if commit_sent.load(Ordering::Relaxed) => Err(outcome_unknown(count)),
+            Err(_) => Err(StoreError::Busy),
+        };
+    match applied {
         Ok(outcomes) => {
             for ((reply, permit), outcome) in answers.into_iter().zip(outcomes) {
                 // The permit goes first: a caller that has its answer may
@@ -100,6 +114,14 @@ async fn commit(pool: &Pool, batch: Vec<Waiting>) {
             }
         }
     }
+}
+
+/// The batch's COMMIT was sent and no answer came: it may or may not be
+/// stored, and the caller is told so (a 500, not a 503 to retry).
+fn outcome_unknown(count: usize) -> StoreError {
+    StoreError::Backend(format!(
+        "the COMMIT of {count} changes got no answer: whether they were stored is unknown"
+    ))
 }
 
 /// Which profile a change is to: (API name, user).
@@ -154,6 +176,7 @@ struct Read {
 async fn apply_all(
     pool: &Pool,
     changes: Vec<ProfileChange>,
+    commit_sent: &AtomicBool,
 ) -> Result<Vec<Result<Applied, StoreError>>, StoreError> {
     let mut keys: Vec<Key> = changes.iter().map(|c| (c.api.name(), c.user)).collect();
     keys.sort_unstable();
@@ -194,11 +217,15 @@ async fn apply_all(
     let lock_users_params: [Param<'_>; 1] = [&users];
     let insert_params: [Param<'_>; 3] = [&apis, &key_users, &created];
     let lock_params: [Param<'_>; 2] = [&apis, &key_users];
-    // BEGIN goes in the same round trip as the reads: sent first, it runs
-    // first. Its outcome is checked before anything is written, so if it
-    // failed, nothing below runs outside a transaction except the row
-    // creation, which stores only what a first read would create anyway.
+    // BEGIN goes in the same round trip as the reads. tokio-postgres sends
+    // each request when its future is first polled, so the order sent is
+    // the order polled: `biased` makes that the order written (plain
+    // `join!` may start elsewhere). BEGIN fails only with its connection
+    // (or in a transaction left aborted, which `OpenTransaction` prevents),
+    // and every statement sent with it then fails too; its outcome is
+    // checked first all the same.
     let (begun, locked_users, inserted, locked, account_rows, organisation_rows, team_rows) = tokio::join!(
+        biased;
         tx.batch_execute("BEGIN"),
         tx.query(&lock_users, &lock_users_params),
         tx.execute(&insert, &insert_params),
@@ -277,11 +304,15 @@ async fn apply_all(
         sequences.push(sequence_to_db(profile.sequence)?);
         changed_at.push(profile.changed_at);
     }
-    // The UPDATE and COMMIT go in one round trip. Should the UPDATE fail,
-    // PostgreSQL ends the aborted transaction at COMMIT without an error
-    // (it answers ROLLBACK), so the UPDATE's own outcome decides: checked
-    // first, its failure is the batch's.
+    // The UPDATE and COMMIT go in one round trip, the UPDATE first
+    // (`biased`, as above: a COMMIT sent first would end the transaction
+    // and leave the UPDATE outside it). Should the UPDATE fail, PostgreSQL
+    // ends the aborted transaction at COMMIT without an error (it answers
+    // ROLLBACK), so the UPDATE's own outcome decides: checked first, its
+    // failure is the batch's, and nothing was stored.
+    commit_sent.store(true, Ordering::Relaxed);
     let (updated, committed) = tokio::join!(
+        biased;
         async {
             match update_apis.is_empty() {
                 true => Ok(0),
@@ -304,75 +335,19 @@ async fn apply_all(
         // on disk; only then is any change answered.
         tx.batch_execute("COMMIT"),
     );
+    match committed {
+        // The transaction is over either way; nothing is left to roll back.
+        Ok(()) => tx.ended(),
+        // The UPDATE failed: the transaction was aborted, nothing stored.
+        Err(_) if updated.is_err() => {}
+        // The database refused the COMMIT (a serialization failure, say):
+        // nothing stored.
+        Err(e) if e.as_db_error().is_some() => return Err(pg(e)),
+        // The connection failed with COMMIT on the wire.
+        Err(_) => return Err(outcome_unknown(outcomes.len())),
+    }
     updated.map_err(pg)?;
-    committed.map_err(pg)?;
-    tx.committed();
     Ok(outcomes)
-}
-
-/// A pooled connection in the transaction of one batch, until
-/// [`committed`](Self::committed). Dropped before that (a failed statement,
-/// or the call timing out with requests still on the wire), it rolls the
-/// transaction back on a task of its own and only then goes back to the
-/// pool, so the next batch never finds a transaction left open; a
-/// connection that cannot roll back is closed instead of pooled.
-/// (tokio-postgres's own `Transaction` does the same, but its BEGIN is a
-/// round trip of its own, which this one shares with the batch's reads.)
-struct OpenTransaction {
-    client: Option<Object>,
-}
-
-impl OpenTransaction {
-    fn new(client: Object) -> Self {
-        OpenTransaction {
-            client: Some(client),
-        }
-    }
-
-    /// COMMIT returned: the connection goes back to the pool as it is.
-    fn committed(mut self) {
-        self.client = None;
-    }
-}
-
-impl std::ops::Deref for OpenTransaction {
-    type Target = tokio_postgres::Client;
-
-    fn deref(&self) -> &Self::Target {
-        match &self.client {
-            Some(client) => client,
-            // `client` is only taken by `committed`, which consumes self,
-            // and by `drop`.
-            None => unreachable!("an OpenTransaction is used after it ended"),
-        }
-    }
-}
-
-impl Drop for OpenTransaction {
-    fn drop(&mut self) {
-        let Some(client) = self.client.take() else {
-            return;
-        };
-        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            let _ = Object::take(client);
-            return;
-        };
-        runtime.spawn(async move {
-            // Queued behind whatever the batch still has on the wire, so it
-            // ends the transaction whichever of them had begun it. Outside
-            // a transaction it is only a warning. A database that does not
-            // answer within the call timeout (gone away, or the batch's
-            // own statement still running) loses the connection rather
-            // than the pool a connection for good.
-            let rollback = client.batch_execute("ROLLBACK");
-            if !matches!(
-                tokio::time::timeout(CALL_TIMEOUT, rollback).await,
-                Ok(Ok(()))
-            ) {
-                let _ = Object::take(client);
-            }
-        });
-    }
 }
 
 /// The users (once each, sorted) of the changes that `asked`.
