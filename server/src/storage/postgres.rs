@@ -1007,21 +1007,27 @@ mod tests {
     }
 
     /// A batch whose COMMIT is sent but not answered within the call
-    /// timeout may or may not be stored: it is answered as an unknown
-    /// outcome (a 500), never as Busy, whose 503 tells the client that
-    /// nothing was saved and to send the change again. A deferred trigger
-    /// holds the COMMIT past the timeout.
+    /// timeout is Busy (a 503 to retry), like any loss of the database,
+    /// although it may yet be stored; sending the change again is safe,
+    /// because every change sets the profile to the values it carries. A
+    /// deferred trigger holds the first COMMIT a second past the timeout
+    /// (PostgreSQL's statement timeout does not cancel a COMMIT's deferred
+    /// triggers), and a sequence, which no rollback resets, lets it hold
+    /// only that one.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_commit_that_never_answers_is_an_unknown_outcome_not_busy() -> Result<(), StoreError>
-    {
+    async fn a_commit_that_never_answers_is_busy_and_its_retry_stores_the_change()
+    -> Result<(), StoreError> {
         let Some(store) = store().await else {
             return Ok(());
         };
         let run = |sql: &'static str| store.execute(sql, pg, |_| {});
+        run("CREATE SEQUENCE stalls").await?;
         run(
             "CREATE FUNCTION stall() RETURNS trigger LANGUAGE plpgsql AS $$
              BEGIN
-                 IF NEW.document LIKE '%stall%' THEN PERFORM pg_sleep(30); END IF;
+                 IF NEW.document LIKE '%stall%' AND nextval('stalls') = 1 THEN
+                     PERFORM pg_sleep(6);
+                 END IF;
                  RETURN NULL;
              END $$",
         )
@@ -1034,11 +1040,15 @@ mod tests {
         let ada = store.create_user("ada", "ada@example.com", true).await?;
         put(&*store, Api::Zitadel, ada.id, json!({"n": 1})).await?;
 
-        let stalled = put(&*store, Api::Zitadel, ada.id, json!({"stall": true})).await;
-        assert!(
-            matches!(&stalled, Err(StoreError::Backend(why)) if why.contains("unknown")),
-            "{stalled:?}"
-        );
+        let change = json!({"n": 2, "stall": true});
+        let stalled = put(&*store, Api::Zitadel, ada.id, change.clone()).await;
+        assert!(matches!(stalled, Err(StoreError::Busy)), "{stalled:?}");
+        let retried = put(&*store, Api::Zitadel, ada.id, change.clone()).await?;
+        assert_eq!(retried.profile.document, change);
+        let stored = store.profile(Api::Zitadel, ada.id).await?;
+        // The stalled batch was stored after it was answered, and the retry
+        // set the same values again: only the sequence advanced twice.
+        assert_eq!((stored.sequence, stored.document), (3, change));
         Ok(())
     }
 

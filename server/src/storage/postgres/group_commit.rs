@@ -24,8 +24,12 @@
 //!    returned (synced, see the module comment of `postgres.rs`) is any
 //!    change answered; if the transaction fails, every change of the batch
 //!    is answered with that failure and none is stored. A COMMIT sent but
-//!    never answered (the connection lost, the call timed out) is answered
-//!    as what it is, an outcome unknown, never as "busy, nothing saved".
+//!    not answered (the connection lost, the call timed out) is Busy, a
+//!    503 to retry, like any other loss of the database, although the
+//!    batch may have been stored: a retry is safe, because every change
+//!    sets the profile to the values it carries (only the sequence can
+//!    then advance twice), and a 503 is what load balancers and clients
+//!    retry during a failover.
 //!
 //! A change therefore costs a share of two round trips and one WAL sync,
 //! instead of three round trips and a sync of its own, and a batch holds
@@ -33,7 +37,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use deadpool_postgres::Pool;
 use tokio::sync::{OwnedSemaphorePermit, mpsc, oneshot};
@@ -41,8 +44,8 @@ use uuid::Uuid;
 
 use super::open_transaction::OpenTransaction;
 use super::{
-    CALL_TIMEOUT, backend, now, organisation_from_row, pg, pool_error, profile_from_row,
-    sequence_to_db, team_from_row, user_from_row,
+    backend, now, organisation_from_row, pg, pool_error, profile_from_row, sequence_to_db,
+    team_from_row, user_from_row, within_call_timeout,
 };
 use crate::storage::{
     Applied, Current, Organisation, Profile, ProfileChange, StoreError, Team, User,
@@ -78,17 +81,7 @@ async fn commit(pool: &Pool, batch: Vec<Waiting>) {
         answers.push((waiting.reply, waiting.permit));
     }
     let count = changes.len();
-    let commit_sent = AtomicBool::new(false);
-    let applied =
-        match tokio::time::timeout(CALL_TIMEOUT, apply_all(pool, changes, &commit_sent)).await {
-            Ok(applied) => applied,
-            // Once COMMIT is on the wire the batch may be stored, and the
-            // rollback queued behind it cannot undo it: "nothing was saved,
-            // retry" (Busy) would be a lie a retry acts on.
-            Err(_) if commit_sent.load(Ordering::Relaxed) => Err(outcome_unknown(count)),
-            Err(_) => Err(StoreError::Busy),
-        };
-    match applied {
+    match within_call_timeout(apply_all(pool, changes)).await {
         Ok(outcomes) => {
             for ((reply, permit), outcome) in answers.into_iter().zip(outcomes) {
                 // The permit goes first: a caller that has its answer may
@@ -114,14 +107,6 @@ async fn commit(pool: &Pool, batch: Vec<Waiting>) {
             }
         }
     }
-}
-
-/// The batch's COMMIT was sent and no answer came: it may or may not be
-/// stored, and the caller is told so (a 500, not a 503 to retry).
-fn outcome_unknown(count: usize) -> StoreError {
-    StoreError::Backend(format!(
-        "the COMMIT of {count} changes got no answer: whether they were stored is unknown"
-    ))
 }
 
 /// Which profile a change is to: (API name, user).
@@ -176,7 +161,6 @@ struct Read {
 async fn apply_all(
     pool: &Pool,
     changes: Vec<ProfileChange>,
-    commit_sent: &AtomicBool,
 ) -> Result<Vec<Result<Applied, StoreError>>, StoreError> {
     let mut keys: Vec<Key> = changes.iter().map(|c| (c.api.name(), c.user)).collect();
     keys.sort_unstable();
@@ -310,7 +294,6 @@ async fn apply_all(
     // ends the aborted transaction at COMMIT without an error (it answers
     // ROLLBACK), so the UPDATE's own outcome decides: checked first, its
     // failure is the batch's, and nothing was stored.
-    commit_sent.store(true, Ordering::Relaxed);
     let (updated, committed) = tokio::join!(
         biased;
         async {
@@ -340,11 +323,10 @@ async fn apply_all(
         Ok(()) => tx.ended(),
         // The UPDATE failed: the transaction was aborted, nothing stored.
         Err(_) if updated.is_err() => {}
-        // The database refused the COMMIT (a serialization failure, say):
-        // nothing stored.
-        Err(e) if e.as_db_error().is_some() => return Err(pg(e)),
-        // The connection failed with COMMIT on the wire.
-        Err(_) => return Err(outcome_unknown(outcomes.len())),
+        // The database refused the COMMIT (nothing stored), or the
+        // connection failed with it on the wire (Busy; see the module
+        // comment).
+        Err(e) => return Err(pg(e)),
     }
     updated.map_err(pg)?;
     Ok(outcomes)
