@@ -5,7 +5,7 @@
 //! `latency_us`, `req_id`, `hdr_x_forwarded_for`, …) with the time, the
 //! level and the message.
 
-use slog::Drain;
+use crate::request_log::RequestLog;
 
 /// How log records are written to standard error.
 // The command line parses it only when the `cli` feature builds one (the test
@@ -19,28 +19,12 @@ pub enum LogFormat {
     Json,
 }
 
-/// The root logger, at level info, named `name`.
-pub fn logger(format: LogFormat, name: &str) -> Result<slog::Logger, String> {
+/// The root logger, at level info, named `name`, written in batches
+/// (`request_log.rs` says why): keep the returned log for as long as the
+/// server logs, since dropping it writes out the last lines.
+pub fn logger(format: LogFormat, name: &str) -> Result<RequestLog, String> {
     match format {
-        LogFormat::Terminal => dropshot::ConfigLogging::StderrTerminal {
-            level: dropshot::ConfigLoggingLevel::Info,
-        }
-        .to_logger(name)
-        .map_err(|e| format!("cannot set up logging: {e}")),
-        LogFormat::Json => {
-            let json = slog_json::Json::new(std::io::stderr())
-                .add_default_keys()
-                .build();
-            // The mutex makes one record one uninterrupted line; a record
-            // that cannot be written is dropped, as a log that cannot be
-            // written must not stop the server.
-            let drain = std::sync::Mutex::new(json)
-                .filter_level(slog::Level::Info)
-                .ignore_res();
-            Ok(slog::Logger::root(
-                drain,
-                slog::o!("name" => name.to_string()),
-            ))
-        }
+        LogFormat::Terminal => RequestLog::stderr(),
+        LogFormat::Json => RequestLog::stderr_json(name),
     }
 }

@@ -344,7 +344,9 @@ async fn serve(
     limit_flags: LimitFlags,
     operations: OperationFlags,
 ) -> Result<(), String> {
-    let log = logger(operations.log_format, "profile-server")?;
+    // Held to the end of `serve`: dropping it writes out the last lines.
+    let request_log = logger(operations.log_format, "profile-server")?;
+    let log = request_log.logger().clone();
     let mut addresses: BTreeMap<Api, SocketAddr> = default_listen();
     if let Some(stray) = listen
         .iter()
@@ -449,12 +451,14 @@ async fn serve(
         tokio::select! {
             () = tokio::time::sleep(drain_delay) => {}
             _ = signals.next() => {
-                eprintln!("stopping at once");
+                slog::warn!(log, "stopping at once (a second signal)");
                 return Ok(());
             }
         }
     }
-    eprintln!("stopping (a second Ctrl-C stops at once)");
+    // Logged, not printed: in the log's own format (one JSON object per
+    // line under `--log-format json`) and in order with the lines before it.
+    slog::info!(log, "stopping (a second Ctrl-C stops at once)");
     // Every API drains at once: each front answers the requests that reach
     // it meanwhile (503, `Connection: close`) and lets those at the API
     // finish, then its dropshot server closes.
@@ -465,16 +469,20 @@ async fn serve(
         }
         while let Some(stopped) = stopping.join_next().await {
             match stopped {
-                Ok((api, Err(e))) => eprintln!("{}: cannot stop cleanly: {e}", api.name()),
+                Ok((api, Err(e))) => {
+                    slog::error!(log, "cannot stop cleanly: {e}"; "api" => api.name());
+                }
                 Ok((_, Ok(()))) => {}
-                Err(e) => eprintln!("a server's stop failed: {e}"),
+                Err(e) => slog::error!(log, "a server's stop failed: {e}"),
             }
         }
     };
     tokio::select! {
         () = close_all => {}
-        _ = tokio::time::sleep(STOP_GRACE) => eprintln!("requests still in flight after {STOP_GRACE:?}; stopping"),
-        _ = signals.next() => eprintln!("stopping at once"),
+        _ = tokio::time::sleep(STOP_GRACE) => {
+            slog::warn!(log, "requests still in flight after {STOP_GRACE:?}; stopping");
+        }
+        _ = signals.next() => slog::warn!(log, "stopping at once (a second signal)"),
     }
     admin.stop().await;
     Ok(())

@@ -11,7 +11,10 @@
 //!
 //! Formatting runs off the request path on slog-async's thread, as with
 //! dropshot's loggers; the lines and their format are unchanged: the
-//! terminal format on stderr for `server serve`, bunyan JSON for a file.
+//! terminal format on stderr for `server serve` (without colours, which
+//! need the terminal itself as the writer), one JSON object per line on
+//! stderr for `serve --log-format json`, bunyan JSON for a file (the
+//! bench).
 
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -72,6 +75,25 @@ impl RequestLog {
         let decorator = slog_term::PlainDecorator::new(Buffered(Arc::clone(&sink)));
         let drain = slog_term::FullFormat::new(decorator).build().fuse();
         RequestLog::start(sink, drain)
+    }
+
+    /// One JSON object per line on stderr (`ts`, `level`, `msg` and every
+    /// field, slog's own JSON format), at info level, each record carrying
+    /// `name` (what `server serve --log-format json` logs).
+    pub fn stderr_json(name: &str) -> Result<RequestLog, String> {
+        let sink: Sink = Arc::new(Mutex::new(BufWriter::with_capacity(
+            BUFFER_BYTES,
+            Box::new(std::io::stderr()),
+        )));
+        // A record that cannot be written is dropped: a log that cannot be
+        // written must not stop the server.
+        let drain = slog_json::Json::new(Buffered(Arc::clone(&sink)))
+            .add_default_keys()
+            .build()
+            .ignore_res();
+        let mut log = RequestLog::start(sink, drain)?;
+        log.logger = log.logger.new(slog::o!("name" => name.to_string()));
+        Ok(log)
     }
 
     /// Bunyan JSON lines appended to the file at `path`, at info level (as
