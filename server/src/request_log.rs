@@ -73,7 +73,10 @@ impl RequestLog {
             Box::new(std::io::stderr()),
         )));
         let decorator = slog_term::PlainDecorator::new(Buffered(Arc::clone(&sink)));
-        let drain = slog_term::FullFormat::new(decorator).build().fuse();
+        // As in every format here, a line that cannot be written is
+        // dropped: `fuse` would panic the formatting thread, and with it
+        // every later line.
+        let drain = slog_term::FullFormat::new(decorator).build().ignore_res();
         RequestLog::start(sink, drain)
     }
 
@@ -110,7 +113,7 @@ impl RequestLog {
         )));
         let drain = slog_bunyan::with_name(name, Buffered(Arc::clone(&sink)))
             .build()
-            .fuse();
+            .ignore_res();
         RequestLog::start(sink, drain)
     }
 
