@@ -733,12 +733,21 @@ impl Row {
     }
 
     fn ratio(&self) -> f64 {
-        self.server.per_second() / self.ceiling.per_second().max(f64::MIN_POSITIVE)
+        over(self.server.per_second(), self.ceiling.per_second())
     }
 
     fn cpu_ratio(&self) -> f64 {
-        self.server.cpu_per_request() / self.ceiling.cpu_per_request().max(f64::MIN_POSITIVE)
+        over(
+            self.server.cpu_per_request(),
+            self.ceiling.cpu_per_request(),
+        )
     }
+}
+
+/// `part / whole`, with a whole of zero (a case not run) giving a finite
+/// ratio rather than a division by zero.
+fn over(part: f64, whole: f64) -> f64 {
+    part / whole.max(f64::MIN_POSITIVE)
 }
 
 fn table(rows: &[Row]) -> String {
@@ -783,7 +792,7 @@ fn front_table(rows: &[Row]) -> String {
             fronted.quantile(0.99),
             fronted.cpu_per_request(),
             fronted.cpu_per_request() - alone.cpu_per_request(),
-            fronted.per_second() / alone.per_second().max(f64::MIN_POSITIVE),
+            over(fronted.per_second(), alone.per_second()),
         ));
     }
     out
@@ -822,16 +831,14 @@ fn targets(rows: &[Row], fsync: f64, without_front: bool) -> String {
                 // nothing for a server driven without its front).
                 let fronted = &row.fronted;
                 if !without_front && fronted.per_second() > 0.0 && server.per_second() > 0.0 {
-                    let bound =
-                        fronted.per_second() / row.ceiling.per_second().max(f64::MIN_POSITIVE);
-                    let bound_cpu = fronted.cpu_per_request()
-                        / row.ceiling.cpu_per_request().max(f64::MIN_POSITIVE);
+                    let bound = over(fronted.per_second(), row.ceiling.per_second());
+                    let bound_cpu = over(fronted.cpu_per_request(), row.ceiling.cpu_per_request());
                     out.push_str(&format!(
                         "  (the ceiling behind a front, the bound for any server behind one: \
                          ratio {bound:.2}, CPU {bound_cpu:.2}×; the server against it: ratio {:.2}, \
                          CPU {:.2}×)\n",
-                        server.per_second() / fronted.per_second(),
-                        server.cpu_per_request() / fronted.cpu_per_request().max(f64::MIN_POSITIVE),
+                        over(server.per_second(), fronted.per_second()),
+                        over(server.cpu_per_request(), fronted.cpu_per_request()),
                     ));
                 }
             }
@@ -839,7 +846,7 @@ fn targets(rows: &[Row], fsync: f64, without_front: bool) -> String {
                 let spread = rows
                     .iter()
                     .find(|r| r.api == row.api && r.connections == connections && !r.one_profile)
-                    .map(|r| server.per_second() / r.server.per_second().max(f64::MIN_POSITIVE));
+                    .map(|r| over(server.per_second(), r.server.per_second()));
                 let within = spread.is_none_or(|s| s >= 0.8);
                 out.push_str(&format!(
                     "- {api} @{connections} on one profile: {errors} errors (target 0), \
@@ -1074,22 +1081,21 @@ fn run(options: Options) -> Result<(), String> {
     drop(store);
     drop(stores);
 
+    let store = match options.db {
+        Db::Sqlite => "SQLite".to_string(),
+        Db::Postgres(_) if options.nodes == 1 => "PostgreSQL".to_string(),
+        Db::Postgres(_) => format!("PostgreSQL, {} nodes", options.nodes),
+    };
+    // Its own name and chart series: a measurement without the front never
+    // stands in for the product's figures.
+    let store = if options.without_front {
+        format!("{store}, without the front")
+    } else {
+        store
+    };
     println!(
-        "\n{}; {} s per case after {} s warm-up; {user_count} users; latency in ms; \
+        "\n{store}; {} s per case after {} s warm-up; {user_count} users; latency in ms; \
          4 KiB fsync median {fsync:.2} ms; server logging {}\n",
-        match (&options.db, options.without_front) {
-            (Db::Sqlite, false) => "SQLite".to_string(),
-            (Db::Sqlite, true) => "SQLite; server driven WITHOUT its front".to_string(),
-            (Db::Postgres(_), without) => format!(
-                "PostgreSQL, {} node(s){}",
-                options.nodes,
-                if without {
-                    "; server driven WITHOUT its front"
-                } else {
-                    ""
-                }
-            ),
-        },
         options.seconds,
         options.warmup,
         if options.log {
@@ -1103,18 +1109,6 @@ fn run(options: Options) -> Result<(), String> {
     print!("{}", front_table(&rows));
     println!();
     print!("{}", targets(&rows, fsync, options.without_front));
-    let store = match options.db {
-        Db::Sqlite => "SQLite".to_string(),
-        Db::Postgres(_) if options.nodes == 1 => "PostgreSQL".to_string(),
-        Db::Postgres(_) => format!("PostgreSQL, {} nodes", options.nodes),
-    };
-    // Its own series: a measurement without the front never stands in for
-    // the product's figures in the charts.
-    let store = if options.without_front {
-        format!("{store}, without the front")
-    } else {
-        store
-    };
     let points: Vec<charts::Point> = rows
         .iter()
         .filter(|row| !row.one_profile)

@@ -25,9 +25,8 @@ use server::storage::{Api, Store};
 /// connections): a request allocates many small blocks across the front,
 /// dropshot, the handler and the SQLite writer, and many are freed on
 /// another thread than the one that allocated them, where glibc's arenas
-/// take a lock. Measured in the
-/// bench (docs/benchmarks.md, "a fourth pass"), which uses this allocator
-/// too, so that it measures what ships.
+/// take a lock. Measured in the bench (docs/benchmarks.md, "a fourth
+/// pass"), which uses this allocator too, so that it measures what ships.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

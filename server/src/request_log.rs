@@ -68,10 +68,7 @@ impl RequestLog {
     /// The terminal format on stderr, at info level (what `server serve`
     /// logs).
     pub fn stderr() -> Result<RequestLog, String> {
-        let sink: Sink = Arc::new(Mutex::new(BufWriter::with_capacity(
-            BUFFER_BYTES,
-            Box::new(std::io::stderr()),
-        )));
+        let sink = sink(std::io::stderr());
         let decorator = slog_term::PlainDecorator::new(Buffered(Arc::clone(&sink)));
         // As in every format here, a line that cannot be written is
         // dropped: `fuse` would panic the formatting thread, and with it
@@ -84,10 +81,7 @@ impl RequestLog {
     /// field, slog's own JSON format), at info level, each record carrying
     /// `name` (what `server serve --log-format json` logs).
     pub fn stderr_json(name: &str) -> Result<RequestLog, String> {
-        let sink: Sink = Arc::new(Mutex::new(BufWriter::with_capacity(
-            BUFFER_BYTES,
-            Box::new(std::io::stderr()),
-        )));
+        let sink = sink(std::io::stderr());
         // A record that cannot be written is dropped: a log that cannot be
         // written must not stop the server.
         let drain = slog_json::Json::new(Buffered(Arc::clone(&sink)))
@@ -107,10 +101,7 @@ impl RequestLog {
             .append(true)
             .open(path)
             .map_err(|e| format!("cannot open the log {}: {e}", path.display()))?;
-        let sink: Sink = Arc::new(Mutex::new(BufWriter::with_capacity(
-            BUFFER_BYTES,
-            Box::new(file),
-        )));
+        let sink = sink(file);
         let drain = slog_bunyan::with_name(name, Buffered(Arc::clone(&sink)))
             .build()
             .ignore_res();
@@ -152,6 +143,14 @@ impl RequestLog {
     pub fn logger(&self) -> &Logger {
         &self.logger
     }
+}
+
+/// A buffer of [`BUFFER_BYTES`] in front of `writer`.
+fn sink(writer: impl Write + Send + 'static) -> Sink {
+    Arc::new(Mutex::new(BufWriter::with_capacity(
+        BUFFER_BYTES,
+        Box::new(writer),
+    )))
 }
 
 /// Writes out what is buffered. A log that cannot be written loses lines,
